@@ -1,0 +1,3 @@
+from ngheo_cli.cli import main
+
+main()

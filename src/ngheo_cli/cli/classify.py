@@ -1,0 +1,138 @@
+"""`ngheo classify`: a survey in, a classified roster, a ward summary and the problems out."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ngheo_cli.errors import OutputError
+from ngheo_cli.io.workbook import read_grids
+from ngheo_cli.io.writers import FORMATS, write_csv_stdout, write_table
+from ngheo_cli.labels import class_label, output_headers
+from ngheo_cli.pipeline import RunResult, run_classification
+from ngheo_cli.report import provisional_notice, run_report, stderr_console
+from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
+
+
+class Format(str, Enum):
+    xlsx = "xlsx"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+class Lang(str, Enum):
+    vi = "vi"
+    en = "en"
+
+
+def classify_command(
+    survey: Path = typer.Argument(..., help="Survey file: .xlsx, .xls, .ods, .csv or .parquet.", show_default=False),
+    standard: str = typer.Option(DEFAULT_STANDARD, "--standard", "-s", help="Built-in standard id or a path to a criteria .yaml file."),
+    members: Optional[Path] = typer.Option(None, "--members", "-m", help="Members file, when the survey is a .csv/.parquet of households."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Roster file; '-' writes the roster as CSV to stdout. Default: <survey>.classified.<format> beside the survey or in --out-dir."),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", "-d", help="Folder for the default output files."),
+    summary_path: Optional[Path] = typer.Option(None, "--summary", help="Ward summary file. Default: <survey>.summary.<format> (none with -o -)."),
+    errors_path: Optional[Path] = typer.Option(None, "--errors", help="Problems file (CSV). Default: a sheet of the xlsx roster, or <survey>.problems.csv."),
+    fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format. Default: from the --output suffix, else xlsx."),
+    year: Optional[int] = typer.Option(None, "--year", help="Review year (ages from birth years). Default: 'NĂM 2025' in a title row, else this year."),
+    strict: bool = typer.Option(False, "--strict", help="Treat blank answer cells as missing instead of 'not deprived'."),
+    lang: Lang = typer.Option(Lang.vi, "--lang", help="Language of headers, reasons and messages."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Encoding of a .csv survey (default UTF-8, with or without BOM)."),
+    force: bool = typer.Option(False, "--force", help="Replace output files that already exist."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the counts line and problems."),
+) -> None:
+    """Classify every household of a survey and write the roster and the per-ward summary.
+
+    Example: ngheo classify samples/cau-giay-2025.xlsx
+
+    Example for scripts: ngheo classify survey.xlsx -o - --standard vn-2022-2025 > roster.csv
+    """
+    console = stderr_console()
+    compiled = load_standard(standard)
+    result = run_classification(
+        read_grids(survey, encoding),
+        compiled,
+        source_name=survey.name,
+        members_grids=read_grids(members, encoding) if members else None,
+        year=year,
+        strict=strict,
+        lang=lang.value,
+    )
+    provisional_notice(console, result)
+
+    chosen = (fmt.value if fmt else None) or _format_from(output) or "xlsx"
+    targets = _targets(survey, output, out_dir, summary_path, errors_path, chosen)
+    protected = {survey.resolve()} | ({members.resolve()} if members else set())
+    _check_targets(targets, protected, force)
+    _write(result, targets, chosen, lang.value, protected, force)
+
+    problems_file = str(targets["problems"]) if targets.get("problems") else (
+        f"{targets['roster']} (sheet 'Lỗi')" if targets.get("roster") and chosen == "xlsx" else None)
+    run_report(console, result, lang.value, quiet, problems_file)
+    written = [str(p) for p in targets.values() if p is not None]
+    if written and not quiet:
+        console.print("Written: " + ", ".join(written))
+    counts = result.counts
+    raise typer.Exit(0 if counts.rejected == 0 and counts.undetermined == 0 else 1)
+
+
+def _format_from(output: str | None) -> str | None:
+    if output in (None, "-"):
+        return "csv" if output == "-" else None
+    suffix = Path(output).suffix.lower().lstrip(".")
+    return suffix if suffix in FORMATS else None
+
+
+def _targets(
+    survey: Path, output: str | None, out_dir: Path | None, summary: Path | None, errors: Path | None, fmt: str
+) -> dict[str, Path | None]:
+    """roster None means stdout. Default files go beside the survey or into --out-dir."""
+    folder = out_dir or survey.parent
+    stem = survey.name[: -len(survey.suffix)] if survey.suffix else survey.name
+    to_stdout = output == "-"
+    roster = None if to_stdout else (Path(output) if output else folder / f"{stem}.classified.{fmt}")
+    if summary is None and not to_stdout:
+        summary = folder / f"{stem}.summary.{fmt}"
+    if errors is None and not to_stdout and fmt != "xlsx":
+        errors = folder / f"{stem}.problems.csv"
+    return {"roster": roster, "summary": summary, "problems": errors}
+
+
+def _check_targets(targets: dict[str, Path | None], protected: set[Path], force: bool) -> None:
+    """Refuse before writing anything, so a refused run leaves no partial set of outputs."""
+    for path in targets.values():
+        if path is None:
+            continue
+        if path.resolve() in protected:
+            raise OutputError(f"{path}: refusing to write over an input file", "choose another --output or --out-dir")
+        if path.exists() and not force:
+            raise OutputError(f"{path}: already exists", "add --force to replace it, or choose --out-dir")
+        if not path.resolve().parent.is_dir():
+            raise OutputError(f"{path.parent}: no such folder")
+
+
+def _write(result: RunResult, targets: dict[str, Path | None], fmt: str, lang: str, protected: set[Path], force: bool) -> None:
+    headers = output_headers(result.standard.model, lang)
+    roster = result.roster
+    problems = result.problems.to_frame(lang)
+    if targets["roster"] is None:
+        write_csv_stdout(roster)
+    else:
+        sheets = {"Phân loại" if lang == "vi" else "Roster": roster}
+        if fmt == "xlsx":
+            labelled = roster.copy()
+            labelled["classification"] = roster["classification"].map(lambda c: class_label(c, lang))
+            sheets = {next(iter(sheets)): labelled, ("Lỗi" if lang == "vi" else "Problems"): problems}
+        write_table(targets["roster"], fmt, sheets, headers, result.metadata, protected, force)
+    if targets["summary"] is not None:
+        summary_fmt = _format_from(str(targets["summary"])) or fmt
+        write_table(targets["summary"], summary_fmt, {"Tổng hợp" if lang == "vi" else "Summary": result.summary},
+                    headers, result.metadata, protected, force)
+    if targets["problems"] is not None:
+        problems_fmt = _format_from(str(targets["problems"])) or "csv"
+        write_table(targets["problems"], problems_fmt, {"Lỗi" if lang == "vi" else "Problems": problems},
+                    headers, result.metadata, protected, force)

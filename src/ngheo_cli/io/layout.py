@@ -1,0 +1,220 @@
+"""Finding the survey inside grids: which sheet holds households and which members, where the
+header row is below the title rows, which header is which column, and where the data ends.
+
+Sheets are recognised by their headers, never by their names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ngheo_cli.errors import InputError
+from ngheo_cli.io.workbook import Grid
+from ngheo_cli.issues import Problem
+from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
+from ngheo_cli.text import fold, nfc
+
+HEADER_SEARCH_ROWS = 30
+_TOTALS = ("tong", "cong")
+_REVIEW_YEAR = re.compile(r"nam(20\d\d)")
+
+
+@dataclass
+class Table:
+    """One recognised sheet: raw cells under contract ids, indexed by spreadsheet row."""
+
+    sheet: str
+    header_row: int
+    headers: dict[str, str]  # column id -> header as the user wrote it
+    cells: pd.DataFrame  # columns are ids (contract) or the user's header (extra columns)
+    extra_columns: list[str] = field(default_factory=list)
+    title: list[str] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Survey:
+    households: Table
+    members: Table | None
+    review_year: int | None  # from a title row such as "… NĂM 2025", if any
+
+
+def spelling_table(columns: tuple[ColumnSpec, ...], extra: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Folded header spelling -> column id."""
+    table: dict[str, str] = {}
+    for spec in columns:
+        for spelling in spec.spellings():
+            table.setdefault(fold(spelling), spec.id)
+    for column_id, spellings in extra.items():
+        for spelling in (column_id, *spellings):
+            table.setdefault(fold(spelling), column_id)
+    return table
+
+
+def find_survey(
+    grids: list[Grid],
+    direct_answer_headers: dict[str, tuple[str, ...]],
+    source: str,
+    members_grids: list[Grid] | None = None,
+) -> Survey:
+    household_spellings = spelling_table(HOUSEHOLD_COLUMNS, direct_answer_headers)
+    member_spellings = spelling_table(MEMBER_COLUMNS, {})
+
+    households = _best_table(grids, household_spellings, required={"household_id", "ward"})
+    member_candidates = [g for g in (members_grids or grids) if households is None or g.name != households.sheet]
+    members = _best_table(
+        member_candidates, member_spellings, required={"household_id"}, any_of={"age", "birth_year"},
+        forbidden={"ward"},
+    )
+    if households is None:
+        found = _headers_seen(grids)
+        raise InputError(
+            f"{source}: no households sheet found. Expected a header row with at least "
+            f"'Mã hộ' and 'Phường/Xã'; found: {', '.join(found) if found else 'no text at all'}",
+            "put the survey's header row within the first 30 rows of a sheet",
+        )
+    if members_grids and members is None:
+        raise InputError(
+            f"members file: no members header found (expected 'Mã hộ' and 'Tuổi' or 'Năm sinh'); "
+            f"found: {', '.join(_headers_seen(members_grids))}"
+        )
+    return Survey(households, members, _review_year(households.title))
+
+
+def _best_table(
+    grids: list[Grid],
+    spellings: dict[str, str],
+    required: set[str],
+    any_of: set[str] | None = None,
+    forbidden: set[str] | None = None,
+) -> Table | None:
+    best: tuple[int, Grid, int, dict[int, str]] | None = None
+    for grid in grids:
+        top = grid.cells.head(1 if grid.has_header_row else HEADER_SEARCH_ROWS)
+        for row_number, row in top.iterrows():
+            matched = _match_row(row, spellings)
+            ids = set(matched.values())
+            if not required <= ids or (any_of and not any_of & ids) or (forbidden and forbidden & ids):
+                continue
+            if best is None or len(ids) > best[0] or (len(ids) == best[0] and best[1].hidden and not grid.hidden):
+                best = (len(ids), grid, int(row_number), matched)
+    if best is None:
+        return None
+    _, grid, header_row, matched = best
+    return _table_from(grid, header_row, matched)
+
+
+def _match_row(row: pd.Series, spellings: dict[str, str]) -> dict[int, str]:
+    """Position -> column id for the cells of a candidate header row that name a column."""
+    matched = {}
+    for position, cell in row.items():
+        if isinstance(cell, str) and cell.strip():
+            column_id = spellings.get(fold(cell))
+            if column_id is not None:
+                matched[int(position)] = column_id
+    return matched
+
+
+def _table_from(grid: Grid, header_row: int, matched: dict[int, str]) -> Table:
+    header_cells = grid.cells.loc[header_row]
+    seen: dict[str, int] = {}
+    for position, column_id in matched.items():
+        if column_id in seen:
+            first, second = _cell_text(header_cells[seen[column_id]]), _cell_text(header_cells[position])
+            raise InputError(
+                f"sheet '{grid.name}', row {header_row}: the column '{column_id}' appears twice "
+                f"('{first}' in column {_letter(seen[column_id])} and '{second}' in column {_letter(position)})",
+                "delete or rename one of them",
+            )
+        seen[column_id] = position
+
+    body = grid.cells.loc[header_row + 1 :]
+    extra = {}
+    for position, cell in header_cells.items():
+        if int(position) in matched:
+            continue
+        text = _cell_text(cell)
+        if text and body[position].map(_has_value).any():
+            extra[int(position)] = text
+    columns = dict(sorted({**matched, **extra}.items()))  # sheet order, for totals-row detection
+    cells = body[list(columns)].copy()
+    cells.columns = [columns[p] for p in columns]
+
+    non_blank = cells.map(_has_value).any(axis=1)
+    cells = cells[non_blank]
+    cells, skipped = _drop_totals_rows(grid.name, cells, {matched[p]: _cell_text(header_cells[p]) for p in matched})
+
+    title = [
+        " ".join(_cell_text(c) for c in grid.cells.loc[r] if _cell_text(c))
+        for r in grid.cells.index[grid.cells.index < header_row]
+    ]
+    return Table(
+        sheet=grid.name,
+        header_row=header_row,
+        headers={column_id: _cell_text(header_cells[p]) for p, column_id in matched.items()},
+        cells=cells,
+        extra_columns=list(extra.values()),
+        title=[t for t in title if t],
+        skipped=skipped,
+    )
+
+
+def _drop_totals_rows(sheet: str, cells: pd.DataFrame, headers: dict[str, str]) -> tuple[pd.DataFrame, list[Problem]]:
+    """A row whose first text says "Tổng"/"Cộng" and that names no ward is a totals row
+    (officers often write "Tổng cộng" in the STT column and "310 hộ" under Mã hộ)."""
+    if "household_id" not in cells:
+        return cells, []
+    no_id = ~cells["ward"].map(_has_value) if "ward" in cells else ~cells["household_id"].map(_has_value)
+
+    def says_total(row: pd.Series) -> bool:
+        first = next((c for c in row if isinstance(c, str) and c.strip()), "")
+        return fold(first).startswith(_TOTALS)
+
+    totals = no_id & cells.apply(says_total, axis=1).astype(bool) if no_id.any() else no_id
+    skipped = [
+        Problem(sheet, int(r), headers["household_id"], None, "totals_row") for r in cells.index[totals]
+    ]
+    return cells[~totals], skipped
+
+
+def _review_year(title: list[str]) -> int | None:
+    for line in title:
+        match = _REVIEW_YEAR.search(fold(line))
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _headers_seen(grids: list[Grid]) -> list[str]:
+    seen: list[str] = []
+    for grid in grids:
+        for _, row in grid.cells.head(HEADER_SEARCH_ROWS).iterrows():
+            texts = [_cell_text(c) for c in row if isinstance(c, str) and c.strip()]
+            if len(texts) >= 2:
+                seen.extend(f"'{t}'" for t in texts[:12])
+                break
+    return seen[:24]
+
+
+def _has_value(cell: object) -> bool:
+    if cell is None or cell is pd.NA:
+        return False
+    if isinstance(cell, float) and cell != cell:
+        return False
+    return not (isinstance(cell, str) and not cell.strip())
+
+
+def _cell_text(cell: object) -> str:
+    return nfc(str(cell)) if _has_value(cell) else ""
+
+
+def _letter(position: int) -> str:
+    letters = ""
+    position += 1
+    while position:
+        position, rem = divmod(position - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

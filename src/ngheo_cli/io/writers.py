@@ -1,0 +1,143 @@
+"""Writing rosters, summaries and problem lists: atomically, never over an input.
+
+Every file is written to a temporary file in the target folder and renamed into place, so a
+crash leaves either the old file or the new one, never half of one. In xlsx the headers are
+Vietnamese (what officers read); in CSV, JSON and Parquet they are the stable ids (what scripts
+read). Text that starts with = + - @ is written so that no spreadsheet runs it as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+import pandas as pd
+
+from ngheo_cli.errors import OutputError
+
+FORMATS = ("xlsx", "csv", "json", "parquet")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+@contextmanager
+def atomic_file(path: Path, protected: set[Path], force: bool) -> Iterator[IO[bytes]]:
+    """Open a temporary file next to `path`; on success rename it to `path`."""
+    target = path.resolve()
+    if target in protected:
+        raise OutputError(f"{path}: refusing to write over an input file", "choose another --output or --out-dir")
+    if target.exists() and not force:
+        raise OutputError(f"{path}: already exists", "add --force to replace it")
+    if not target.parent.is_dir():
+        raise OutputError(f"{path.parent}: no such folder")
+    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+    try:
+        with handle:
+            yield handle
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would read as a formula with an apostrophe."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype in ("string", "str", object):
+            text = out[column].astype("string")
+            risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+            if risky.any():
+                out[column] = text.mask(risky, "'" + text)
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with a header of ids; blank for missing values."""
+    buffer = io.StringIO()
+    safe_text(frame).to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_csv_stdout(frame: pd.DataFrame) -> None:
+    try:
+        sys.stdout.buffer.write(csv_bytes(frame))
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        # The reader (head, less) stopped early: that is fine, and not worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def write_table(
+    path: Path,
+    fmt: str,
+    sheets: dict[str, pd.DataFrame],
+    headers: dict[str, str],
+    metadata: dict[str, str],
+    protected: set[Path],
+    force: bool,
+) -> None:
+    """Write one logical output. xlsx holds every sheet; the other formats hold the first sheet
+    (metadata goes into Parquet's schema and JSON's "metadata")."""
+    first = next(iter(sheets.values()))
+    with atomic_file(path, protected, force) as handle:
+        if fmt == "xlsx":
+            _write_xlsx(handle, sheets, headers, metadata)
+        elif fmt == "csv":
+            handle.write(csv_bytes(first))
+        elif fmt == "json":
+            records = json.loads(first.to_json(orient="records", force_ascii=False, date_format="iso"))
+            handle.write(json.dumps({"metadata": metadata, "rows": records}, ensure_ascii=False, indent=1).encode())
+        elif fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(first, preserve_index=False)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"ngheo": json.dumps(metadata).encode()})
+            pq.write_table(table, handle)
+        else:  # pragma: no cover - the CLI only passes FORMATS
+            raise OutputError(f"unknown format '{fmt}'")
+
+
+def _write_xlsx(handle: IO[bytes], sheets: dict[str, pd.DataFrame], headers: dict[str, str], metadata: dict[str, str]) -> None:
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "nan_inf_to_errors": True})
+    bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
+    for sheet_name, frame in sheets.items():
+        sheet = workbook.add_worksheet(sheet_name[:31])
+        for col, column in enumerate(frame.columns):
+            sheet.write_string(0, col, headers.get(column, column), bold)
+            sheet.set_column(col, col, _width(headers.get(column, column)))
+        columns = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame.columns]
+        for row_index, row in enumerate(zip(*columns), start=1):
+            for col, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(row_index, col, value)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(row_index, col, value)
+                else:
+                    sheet.write_number(row_index, col, value)
+        sheet.freeze_panes(1, 0)
+        if len(frame.columns):
+            sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+    info = workbook.add_worksheet("Thông tin")
+    info.set_column(0, 0, 24)
+    info.set_column(1, 1, 60)
+    for row_index, (key, value) in enumerate(metadata.items()):
+        info.write_string(row_index, 0, key, bold)
+        info.write_string(row_index, 1, str(value))
+    workbook.close()
+
+
+def _width(header: str) -> int:
+    return max(8, min(40, len(header) // 2 + 4))

@@ -1,0 +1,63 @@
+"""Human headers for output columns (xlsx and the terminal), by language. CSV/JSON keep ids."""
+
+from __future__ import annotations
+
+from ngheo_cli.schema import HOUSEHOLD_COLUMNS
+from ngheo_cli.standards.model import CLASS_NAMES, Standard
+
+_ROSTER = {
+    "income_per_capita_month": ("Thu nhập bình quân đầu người/tháng dùng để xét (đồng)", "Income per person per month used (VND)"),
+    "income_source": ("Nguồn thu nhập", "Income source"),
+    "deprivation_count": ("Số chỉ số thiếu hụt", "Deprivations"),
+    "indicators_missing": ("Chỉ số thiếu dữ liệu", "Indicators without data"),
+    "indicators_blank_as_no": ("Chỉ số để trống (đọc là không)", "Blank answers read as no"),
+    "classification": ("Phân loại", "Classification"),
+    "reason": ("Lý do", "Reason"),
+    "source_row": ("Dòng trong tệp gốc", "Row in input"),
+}
+_SUMMARY = {
+    "ward": ("Phường/Xã", "Ward/commune"),
+    "households": ("Số hộ", "Households"),
+    "persons": ("Số nhân khẩu", "Persons"),
+    "poor": ("Hộ nghèo", "Poor"),
+    "poor_rate": ("Tỷ lệ hộ nghèo (%)", "Poor rate (%)"),
+    "near_poor": ("Hộ cận nghèo", "Near-poor"),
+    "near_poor_rate": ("Tỷ lệ hộ cận nghèo (%)", "Near-poor rate (%)"),
+    "middle_income": ("Hộ có mức sống trung bình", "Middle income"),
+    "middle_income_rate": ("Tỷ lệ hộ có mức sống trung bình (%)", "Middle income rate (%)"),
+    "not_poor": ("Hộ không nghèo", "Not poor"),
+    "undetermined": ("Chưa xác định được", "Undetermined"),
+    "rejected": ("Dòng bị loại (lỗi)", "Rows rejected"),
+}
+_PROBLEMS = {
+    "sheet": ("Sheet", "Sheet"),
+    "row": ("Dòng", "Row"),
+    "column": ("Cột", "Column"),
+    "value": ("Giá trị", "Value"),
+    "code": ("Mã lỗi", "Code"),
+    "severity": ("Mức độ", "Severity"),
+    "message": ("Nội dung", "Message"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "vi" else pair[1]
+
+
+def output_headers(standard: Standard, lang: str = "vi") -> dict[str, str]:
+    headers = {c.id: (c.header.vi if lang == "vi" else c.header.en) for c in HOUSEHOLD_COLUMNS}
+    headers |= {k: _pick(v, lang) for table in (_ROSTER, _SUMMARY, _PROBLEMS) for k, v in table.items()}
+    for indicator in standard.indicators:
+        name = getattr(indicator.name, lang)
+        headers[f"d_{indicator.id}"] = f"Thiếu hụt: {indicator.name.vi}" if lang == "vi" else f"Deprived: {name}"
+        headers[f"poor_near_poor_deprived_{indicator.id}"] = (
+            f"Hộ nghèo và cận nghèo thiếu hụt: {indicator.name.vi}" if lang == "vi"
+            else f"Poor and near-poor deprived: {name}"
+        )
+    return headers
+
+
+def class_label(code: str, lang: str = "vi") -> str:
+    if code == "undetermined":
+        return "Chưa xác định được" if lang == "vi" else "Undetermined"
+    return CLASS_NAMES[code][lang]

@@ -1,0 +1,124 @@
+"""One classification run, from grids of raw cells to roster, summary and problems. No IO:
+the CLI reads the grids and writes the result.
+
+read (grids) -> find the survey -> normalise + validate -> derive + classify -> summarise
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ngheo_cli import __version__
+from ngheo_cli.engine import classify
+from ngheo_cli.io.layout import find_survey
+from ngheo_cli.io.workbook import Grid
+from ngheo_cli.issues import Problem, ProblemLog
+from ngheo_cli.standards.load import CompiledStandard
+from ngheo_cli.summary import summarise_by_ward
+from ngheo_cli.validate import ROW, validate_survey
+
+
+@dataclass
+class Counts:
+    households_read: int
+    classified: int
+    undetermined: int
+    rejected: int
+    members_read: int
+    blank_read_as_no: int  # households with at least one blank answer cell read as "no"
+
+    def balanced(self) -> bool:
+        return self.households_read == self.classified + self.undetermined + self.rejected
+
+
+@dataclass
+class RunResult:
+    roster: pd.DataFrame
+    summary: pd.DataFrame
+    problems: ProblemLog
+    counts: Counts
+    standard: CompiledStandard
+    review_year: int
+    review_year_source: str  # "option", "title row" or "today"
+    metadata: dict[str, str]
+
+
+def run_classification(
+    grids: list[Grid],
+    standard: CompiledStandard,
+    source_name: str,
+    members_grids: list[Grid] | None = None,
+    year: int | None = None,
+    strict: bool = False,
+    lang: str = "vi",
+    today: dt.date | None = None,
+) -> RunResult:
+    model = standard.model
+    direct_headers = {
+        f"d_{i.id}": (f"Thiếu hụt: {i.name.vi}", f"Deprived: {i.name.en}") for i in model.indicators
+    }
+    survey = find_survey(grids, direct_headers, source_name, members_grids)
+    if year is not None:
+        review_year, year_source = year, "option"
+    elif survey.review_year is not None:
+        review_year, year_source = survey.review_year, "title row"
+    else:
+        review_year, year_source = (today or dt.date.today()).year, "today"
+
+    valid = validate_survey(survey, model.indicator_ids(), review_year)
+    roster = classify(valid.households, valid.members, standard, valid.direct_answers, strict=strict, lang=lang)
+    roster["source_row"] = valid.households[ROW].to_numpy()
+    for extra in valid.extra_columns:
+        roster[extra] = valid.households[extra].to_numpy()
+    _report_classification_warnings(roster, valid.problems, survey.households.sheet, valid.headers, valid.direct_answers)
+
+    summary = summarise_by_ward(roster, valid.rejected, model.indicator_ids(), lang)
+    counts = Counts(
+        households_read=valid.rows_read,
+        classified=int((~roster["classification"].isin(["undetermined"])).sum()),
+        undetermined=int((roster["classification"] == "undetermined").sum()),
+        rejected=len(valid.rejected),
+        members_read=valid.members_read,
+        blank_read_as_no=int((roster["indicators_blank_as_no"] != "").sum()),
+    )
+    metadata = {
+        "tool": f"ngheo-cli {__version__}",
+        "input": source_name,
+        "households_sheet": survey.households.sheet,
+        "members_sheet": survey.members.sheet if survey.members is not None else "",
+        "standard": model.id,
+        "standard_name": getattr(model.name, lang),
+        "standard_file": str(standard.path.name),
+        "standard_provisional": "yes" if model.provisional else "no",
+        "review_year": str(review_year),
+        "review_year_from": year_source,
+        "strict": "yes" if strict else "no",
+        "households_read": str(counts.households_read),
+        "classified": str(counts.classified),
+        "undetermined": str(counts.undetermined),
+        "rejected": str(counts.rejected),
+    }
+    return RunResult(roster, summary, valid.problems, counts, standard, review_year, year_source, metadata)
+
+
+def _report_classification_warnings(
+    roster: pd.DataFrame, problems: ProblemLog, sheet: str, headers: dict[str, str], direct_answers: list[str]
+) -> None:
+    """Missing indicators, undetermined households and all-blank answer rows become warnings."""
+    id_header = headers.get("household_id", "Mã hộ")
+    undetermined = roster["classification"] == "undetermined"
+    for _, row in roster[undetermined].iterrows():
+        problems.add(Problem(sheet, int(row["source_row"]), id_header, row["household_id"], "undetermined",
+                             row["indicators_missing"] or "B1 (chỉ có điểm B1 / B1 score only)"))
+    missing_only = (roster["indicators_missing"] != "") & ~undetermined
+    for _, row in roster[missing_only].iterrows():
+        problems.add(Problem(sheet, int(row["source_row"]), id_header, row["household_id"], "indicator_missing",
+                             row["indicators_missing"]))
+    if direct_answers:
+        all_blank = roster["indicators_blank_as_no"].str.count(",") + 1 == len(direct_answers)
+        all_blank &= roster["indicators_blank_as_no"] != ""
+        for _, row in roster[all_blank].iterrows():
+            problems.add(Problem(sheet, int(row["source_row"]), id_header, row["household_id"], "blank_read_as_no"))

@@ -1,0 +1,338 @@
+"""The survey contract: pydantic models of a household and a member, and the column specs
+derived from them.
+
+The models are the single source of truth for column ids, headers, types, constraints and
+category values. The bulk validator (validate.py) reads its checks off these models, and a
+property test proves it accepts exactly the rows that `Model.model_validate` accepts.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from typing import Annotated, Literal, Union
+
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ngheo_cli.text import fold
+
+
+@dataclass(frozen=True)
+class Header:
+    """How officers head a column: the Vietnamese header of the template and an English label."""
+
+    vi: str
+    en: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Categories:
+    """Allowed values of a category column: canonical value -> accepted spellings."""
+
+    values: dict[str, tuple[str, ...]]
+
+    def lookup(self) -> dict[str, str]:
+        """Folded spelling -> canonical value."""
+        table: dict[str, str] = {}
+        for canonical, spellings in self.values.items():
+            for spelling in (canonical, *spellings):
+                table[fold(spelling)] = canonical
+        return table
+
+
+AREA = Categories({"urban": ("thành thị", "đô thị"), "rural": ("nông thôn",)})
+STATUS = Categories(
+    {
+        "poor": ("hộ nghèo", "nghèo"),
+        "near_poor": ("hộ cận nghèo", "cận nghèo"),
+        "middle_income": ("hộ có mức sống trung bình", "mức sống trung bình", "trung bình"),
+        "not_poor": ("hộ không nghèo", "không nghèo"),
+    }
+)
+HOUSE_TYPE = Categories(
+    {"kiên cố": (), "bán kiên cố": (), "thiếu kiên cố": (), "đơn sơ": ()}
+)
+WATER_SOURCE = Categories(
+    {
+        "nước máy": (),
+        "giếng khoan": (),
+        "giếng đào được bảo vệ": (),
+        "khe/mó được bảo vệ": (),
+        "nước mưa": (),
+        "nước đóng bình": ("nước đóng chai",),
+        "giếng đào không được bảo vệ": (),
+        "khe/mó không được bảo vệ": (),
+        "sông/suối/ao/hồ": (),
+        "khác": (),
+    }
+)
+TOILET_TYPE = Categories(
+    {
+        "tự hoại": (),
+        "bán tự hoại": (),
+        "thấm dội nước": (),
+        "hai ngăn": (),
+        "chìm có ống thông hơi": (),
+        "khác": (),
+        "không có": (),
+    }
+)
+SEX = Categories({"nam": ("male",), "nữ": ("female",)})
+EDUCATION = Categories(
+    {
+        "chưa có": ("không có", "không", "chưa tốt nghiệp tiểu học"),
+        "tiểu học": (),
+        "THCS": ("trung học cơ sở",),
+        "THPT": ("trung học phổ thông",),
+        "sơ cấp nghề": ("sơ cấp",),
+        "trung cấp": ("trung cấp nghề",),
+        "cao đẳng": ("cao đẳng nghề",),
+        "đại học trở lên": ("đại học", "thạc sĩ", "tiến sĩ", "sau đại học"),
+    }
+)
+EMPLOYMENT = Categories(
+    {
+        "có HĐLĐ": ("có hợp đồng lao động", "có hợp đồng"),
+        "làm công không HĐLĐ": ("làm công không hợp đồng lao động", "không HĐLĐ"),
+        "tự làm": (),
+        "thất nghiệp": (),
+        "không tham gia lao động": ("không tham gia",),
+    }
+)
+
+# Annotated aliases that keep the models below readable.
+Text = str
+YesNo = bool
+NonNegative = annotated_types.Ge(0)
+
+
+class Household(BaseModel):
+    """One row of the households sheet, after cell values are parsed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    household_id: Annotated[str, Header("Mã hộ", "Household ID"), Field(min_length=1)]
+    head_name: Annotated[Text | None, Header("Họ tên chủ hộ", "Head of household")] = None
+    ward: Annotated[str, Header("Phường/Xã", "Ward/commune", ("phường", "xã")), Field(min_length=1)]
+    hamlet: Annotated[
+        Text | None, Header("Tổ dân phố/Thôn", "Hamlet", ("tổ dân phố", "thôn", "tổ"))
+    ] = None
+    area: Annotated[
+        str | None, Header("Khu vực", "Area"), AREA
+    ] = None
+    members_count: Annotated[
+        int | None, Header("Số nhân khẩu", "Members", ("số người",)), Field(ge=1)
+    ] = None
+    income_per_capita: Annotated[
+        float | None,
+        Header(
+            "Thu nhập bình quân đầu người/tháng (đồng)",
+            "Income per capita per month",
+            ("thu nhập bình quân đầu người/tháng", "thu nhập bình quân"),
+        ),
+        Field(ge=0),
+    ] = None
+    income_year: Annotated[
+        float | None,
+        Header(
+            "Tổng thu nhập của hộ 12 tháng (đồng)",
+            "Household income, 12 months",
+            ("tổng thu nhập của hộ 12 tháng", "tổng thu nhập"),
+        ),
+        Field(ge=0),
+    ] = None
+    b1_score: Annotated[float | None, Header("Điểm B1", "B1 score"), Field(ge=0)] = None
+    house_type: Annotated[
+        str | None,
+        Header("Loại nhà", "House type"),
+        HOUSE_TYPE,
+    ] = None
+    floor_area_m2: Annotated[
+        float | None,
+        Header("Diện tích nhà ở (m²)", "Floor area (m2)", ("diện tích nhà ở", "diện tích nhà ở (m2)")),
+        Field(ge=0),
+    ] = None
+    water_source: Annotated[
+        str | None, Header("Nguồn nước sinh hoạt", "Water source"), WATER_SOURCE
+    ] = None
+    toilet_type: Annotated[str | None, Header("Loại nhà tiêu", "Toilet type"), TOILET_TYPE] = None
+    internet_use: Annotated[
+        YesNo | None, Header("Có thành viên sử dụng internet", "A member uses the internet")
+    ] = None
+    info_devices: Annotated[
+        YesNo | None,
+        Header("Có phương tiện tiếp cận thông tin", "Has information devices"),
+    ] = None
+    merit_family: Annotated[
+        YesNo, Header("Hộ người có công", "Meritorious service family")
+    ] = False
+    social_protection: Annotated[
+        YesNo, Header("Hộ bảo trợ xã hội", "Social protection household")
+    ] = False
+    ethnic_minority: Annotated[
+        YesNo, Header("Hộ dân tộc thiểu số", "Ethnic minority household")
+    ] = False
+    no_labour_capacity: Annotated[
+        YesNo, Header("Hộ không có khả năng lao động", "No labour capacity")
+    ] = False
+    previous_status: Annotated[
+        str | None,
+        Header("Phân loại đầu kỳ", "Previous status"),
+        STATUS,
+    ] = None
+    weight: Annotated[float | None, Header("Quyền số", "Weight"), Field(gt=0)] = None
+
+    @model_validator(mode="after")
+    def _categories_known(self):
+        return _check_categories(self)
+
+    @model_validator(mode="after")
+    def _area_known(self) -> "Household":
+        if self.area is None and area_from_ward_name(self.ward) is None:
+            raise ValueError("area_required")
+        return self
+
+    @model_validator(mode="after")
+    def _has_income(self) -> "Household":
+        if self.income_per_capita is None and self.income_year is None and self.b1_score is None:
+            raise ValueError("income_missing")
+        return self
+
+
+class Member(BaseModel):
+    """One row of the members sheet, after cell values are parsed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    household_id: Annotated[str, Header("Mã hộ", "Household ID"), Field(min_length=1)]
+    member_name: Annotated[Text | None, Header("Họ và tên", "Name", ("họ tên",))] = None
+    birth_year: Annotated[
+        int | None, Header("Năm sinh", "Birth year"), Field(ge=1880, le=2100)
+    ] = None
+    age: Annotated[int | None, Header("Tuổi", "Age"), Field(ge=0, le=130)] = None
+    sex: Annotated[str | None, Header("Giới tính", "Sex"), SEX] = None
+    health_insurance: Annotated[
+        YesNo | None, Header("Có thẻ BHYT", "Health insurance", ("bhyt", "thẻ bhyt"))
+    ] = None
+    education: Annotated[
+        str | None, Header("Bằng cấp cao nhất", "Highest qualification", ("trình độ",)), EDUCATION
+    ] = None
+    studying: Annotated[
+        YesNo | None, Header("Đang đi học/đào tạo", "Studying", ("đang đi học",))
+    ] = None
+    school_level_ok: Annotated[
+        YesNo | None, Header("Đi học đúng cấp", "At the right school level")
+    ] = None
+    employment: Annotated[
+        str | None, Header("Tình trạng việc làm", "Employment"), EMPLOYMENT
+    ] = None
+    monthly_allowance: Annotated[
+        YesNo | None,
+        Header("Hưởng trợ cấp xã hội hằng tháng", "Monthly social allowance", ("trợ cấp xã hội",)),
+    ] = None
+    malnourished: Annotated[YesNo | None, Header("Suy dinh dưỡng", "Malnourished")] = None
+
+    @model_validator(mode="after")
+    def _categories_known(self):
+        return _check_categories(self)
+
+    @model_validator(mode="after")
+    def _age_known(self) -> "Member":
+        if self.age is None and self.birth_year is None:
+            raise ValueError("age_missing")
+        return self
+
+
+def _check_categories(row: BaseModel) -> BaseModel:
+    for name, field in type(row).model_fields.items():
+        categories = next((m for m in field.metadata if isinstance(m, Categories)), None)
+        value = getattr(row, name)
+        if categories is not None and value is not None and value not in categories.values:
+            raise ValueError("bad_category")
+    return row
+
+
+def area_from_ward_name(ward: str | None) -> str | None:
+    """The area a ward's own name implies: "Phường"/"Thị trấn" urban, "Xã" rural."""
+    if not ward:
+        return None
+    key = fold(ward)
+    if key.startswith(("phuong", "thitran")):
+        return "urban"
+    if key.startswith("xa"):
+        return "rural"
+    return None
+
+
+# --- column specs read off the models -------------------------------------------------
+
+Kind = Literal["text", "int", "number", "yesno", "category"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    id: str
+    header: Header
+    kind: Kind
+    required: bool
+    default: object
+    categories: Categories | None = None
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+
+    def spellings(self) -> tuple[str, ...]:
+        """Every header this column is recognised by (matched after folding)."""
+        return (self.id, self.header.vi, self.header.en, *self.header.aliases)
+
+
+def _kind_of(annotation: object, categories: Categories | None) -> Kind:
+    base = _strip_optional(annotation)
+    if categories is not None:
+        return "category"
+    if base is bool:
+        return "yesno"
+    if base is int:
+        return "int"
+    if base is float:
+        return "number"
+    return "text"
+
+
+def _strip_optional(annotation: object) -> object:
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else annotation
+    return annotation
+
+
+def columns_of(model: type[BaseModel]) -> tuple[ColumnSpec, ...]:
+    specs = []
+    for name, field in model.model_fields.items():
+        header = next(m for m in field.metadata if isinstance(m, Header))
+        categories = next((m for m in field.metadata if isinstance(m, Categories)), None)
+        bounds = {}
+        for m in field.metadata:
+            for attr in ("ge", "gt", "le"):
+                if isinstance(m, getattr(annotated_types, attr.capitalize())):
+                    bounds[attr] = getattr(m, attr)
+        specs.append(
+            ColumnSpec(
+                id=name,
+                header=header,
+                kind=_kind_of(field.annotation, categories),
+                required=field.is_required(),
+                default=None if field.is_required() else field.default,
+                categories=categories,
+                **bounds,
+            )
+        )
+    return tuple(specs)
+
+
+HOUSEHOLD_COLUMNS = columns_of(Household)
+MEMBER_COLUMNS = columns_of(Member)
+INCOME_SOURCES = ("income_per_capita", "income_year", "b1_score")

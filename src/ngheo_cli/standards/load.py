@@ -1,0 +1,206 @@
+"""Finding, loading and checking criteria files.
+
+`load_standard` returns a CompiledStandard: the validated model plus every expression compiled.
+All problems in a file are collected and raised together, each with its key path and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from ngheo_cli.errors import CriteriaError
+from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
+
+from ngheo_cli.standards.expr import Expression, Scope, compile_expression
+from ngheo_cli.standards.model import Standard
+
+DEFAULT_STANDARD = "ha-noi-2022-2025"
+# Names the engine provides to class rules.
+RANGES = frozenset({"income", "deprivation_count"})
+MEMBER_NAMES = frozenset(c.id for c in MEMBER_COLUMNS)
+
+
+@dataclass
+class CompiledStandard:
+    model: Standard
+    path: Path
+    derivations: dict[str, Expression]  # indicator id -> derivation (absent: direct answer only)
+    rules: list[Expression]  # same order as model.classes
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+
+def builtin_dir() -> Path:
+    """criteria/ inside the installed package, or at the top of a source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "criteria", package.parent.parent / "criteria"):
+        if candidate.is_dir():
+            return candidate
+    raise CriteriaError("the built-in criteria folder is missing from this installation", "reinstall ngheo-cli")
+
+
+def builtin_ids() -> list[str]:
+    return sorted(p.stem for p in builtin_dir().glob("*.yaml"))
+
+
+def resolve(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise CriteriaError(f"{name_or_path}: no such criteria file")
+        return path
+    candidate = builtin_dir() / f"{name_or_path}.yaml"
+    if not candidate.is_file():
+        raise CriteriaError(
+            f"unknown standard '{name_or_path}'",
+            f"built-in standards: {', '.join(builtin_ids())}; or give a path to a .yaml file",
+        )
+    return candidate
+
+
+def load_standard(name_or_path: str = DEFAULT_STANDARD) -> CompiledStandard:
+    path = resolve(name_or_path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+        lines = _line_numbers(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise CriteriaError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(data, dict):
+        raise CriteriaError(f"{path}: a criteria file is a YAML mapping (key: value lines)")
+    data = _with_base(data, path, seen=(path.resolve(),))
+    try:
+        model = Standard.model_validate(data)
+    except ValidationError as exc:
+        raise CriteriaError(_format_validation(path, exc, lines)) from exc
+
+    problems: list[str] = []
+    derivations, rules = _compile(model, problems, lines)
+    problems.extend(_check_references(model, lines))
+    if problems:
+        raise CriteriaError(f"{path}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))
+    return CompiledStandard(model, path, derivations, rules)
+
+
+def _with_base(data: dict, path: Path, seen: tuple[Path, ...]) -> dict:
+    """`extends: ID-or-path`: every top-level key this file does not write comes from the base."""
+    base_name = data.pop("extends", None)
+    if base_name is None:
+        return data
+    base_path = resolve(str(base_name)) if not str(base_name).endswith((".yaml", ".yml")) else path.parent / str(base_name)
+    if base_path.resolve() in seen:
+        raise CriteriaError(f"{path}: 'extends' makes a loop through {base_path}")
+    try:
+        base = yaml.safe_load(base_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CriteriaError(f"{path}: cannot read the standard it extends, {base_path}: {exc}") from exc
+    base = _with_base(base, base_path, seen + (base_path.resolve(),))
+    return base | data
+
+
+def _compile(model: Standard, problems: list[str], lines: dict[tuple, int]) -> tuple[dict[str, Expression], list[Expression]]:
+    household_columns = frozenset(c.id for c in HOUSEHOLD_COLUMNS)
+    numbers = frozenset(model.parameters)
+    value_sets = frozenset(model.value_sets)
+    indicator_scope = Scope(household_columns, MEMBER_NAMES, numbers, value_sets)
+    rule_scope = Scope(
+        household_columns, frozenset(), numbers, value_sets,
+        series=frozenset(model.income_lines) | frozenset(model.indicator_ids()), ranges=RANGES,
+    )
+    derivations: dict[str, Expression] = {}
+    for i, indicator in enumerate(model.indicators):
+        if indicator.derive is None:
+            continue
+        key = ("indicators", i, "derive")
+        try:
+            derivations[indicator.id] = compile_expression(indicator.derive, indicator_scope)
+        except CriteriaError as exc:
+            problems.append(f"{_where(key, lines)} (indicator {indicator.id}): {exc.message}")
+    rules = []
+    for i, rule in enumerate(model.classes):
+        key = ("classes", i, "when")
+        try:
+            rules.append(compile_expression(rule.when, rule_scope))
+        except CriteriaError as exc:
+            problems.append(f"{_where(key, lines)} (class {rule.class_}): {exc.message}")
+    return derivations, rules
+
+
+def _check_references(model: Standard, lines: dict[tuple, int]) -> list[str]:
+    problems = []
+    dimensions = {d.id for d in model.dimensions}
+    seen: set[str] = set()
+    for i, indicator in enumerate(model.indicators):
+        if indicator.dimension not in dimensions:
+            problems.append(f"{_where(('indicators', i, 'dimension'), lines)}: unknown dimension "
+                            f"'{indicator.dimension}' (dimensions: {', '.join(sorted(dimensions))})")
+        if indicator.id in seen:
+            problems.append(f"{_where(('indicators', i, 'id'), lines)}: indicator '{indicator.id}' defined twice")
+        seen.add(indicator.id)
+    for name in model.score_lines:
+        if name not in model.income_lines:
+            problems.append(f"{_where(('score_lines', name), lines)}: score line '{name}' has no income line of that name")
+    columns = {c.id: c for c in HOUSEHOLD_COLUMNS + MEMBER_COLUMNS}
+    for name, value_set in model.value_sets.items():
+        spec = columns.get(value_set.column)
+        if spec is None or spec.categories is None:
+            problems.append(f"{_where(('value_sets', name, 'column'), lines)}: '{value_set.column}' is not a category column")
+            continue
+        for j, value in enumerate(value_set.values):
+            if value not in spec.categories.values:
+                problems.append(f"{_where(('value_sets', name, 'values', j), lines)}: '{value}' is not a value of "
+                                f"{value_set.column} ({', '.join(spec.categories.values)})")
+    if model.classes and model.classes[-1].when.strip().lower() != "true":
+        problems.append(f"{_where(('classes', len(model.classes) - 1, 'when'), lines)}: the last class rule must be "
+                        "`when: \"true\"`, so that every household gets a class")
+    return problems
+
+
+# --- line numbers for key paths -------------------------------------------------------------
+
+
+def _line_numbers(text: str) -> dict[tuple, int]:
+    """Key path (as pydantic reports it) -> 1-based line number in the YAML file."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = path + (key.value,)
+                walk(value, child)
+                lines[child] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+
+    root = yaml.compose(text)
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _where(path: tuple, lines: dict[tuple, int]) -> str:
+    probe = path
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    line = lines.get(probe)
+    dotted = ".".join(str(p) for p in path) or "(top)"
+    return f"{dotted} (line {line})" if line else dotted
+
+
+def _format_validation(path: Path, exc: ValidationError, lines: dict[tuple, int]) -> str:
+    rows = []
+    for error in exc.errors():
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        rows.append(f"  {_where(loc, lines)}: {message}")
+    return f"{path}: {len(rows)} problem(s)\n" + "\n".join(rows)

@@ -1,0 +1,274 @@
+"""Normalise and validate: raw tables in, typed frames of valid rows plus every problem out.
+
+The checks are read off the pydantic models in schema.py and run column by column over the
+whole frame (one model_validate per row costs about 13 s per million rows; these checks cost
+a fraction of reading the file). tests/test_validate_matches_pydantic.py proves that a row
+passes here exactly when `Household.model_validate` / `Member.model_validate` accepts it.
+No IO here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ngheo_cli.io import cells as parse
+from ngheo_cli.io.layout import Survey, Table
+from ngheo_cli.issues import Problem, ProblemLog
+from ngheo_cli.schema import (
+    HOUSEHOLD_COLUMNS,
+    INCOME_SOURCES,
+    MEMBER_COLUMNS,
+    ColumnSpec,
+    area_from_ward_name,
+)
+
+ROW = "row"  # spreadsheet row number of each record
+
+
+@dataclass
+class ValidSurvey:
+    households: pd.DataFrame  # valid households, typed; ROW column; extra columns kept
+    members: pd.DataFrame  # members of valid households, with resolved age
+    rejected: pd.DataFrame  # households not classified: ROW, household_id, ward, codes
+    problems: ProblemLog
+    rows_read: int
+    members_read: int
+    direct_answers: list[str]  # indicator ids whose d_<id> column the sheet has
+    extra_columns: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # id -> header as written
+
+
+def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: int) -> ValidSurvey:
+    problems = ProblemLog()
+    for table in (survey.households, survey.members):
+        if table is not None:
+            problems.problems.extend(table.skipped)
+
+    direct_specs = tuple(
+        ColumnSpec(id=f"d_{i}", header=_direct_header(i), kind="yesno", required=False, default=None)
+        for i in direct_answer_ids
+    )
+    households, household_bad = parse_rows(
+        survey.households, HOUSEHOLD_COLUMNS + direct_specs, problems
+    )
+    _fill_area(households, household_bad, survey.households, problems)
+    _check_income(households, household_bad, survey.households, problems)
+    _reject_duplicates(households, household_bad, survey.households, problems)
+
+    members_read = 0
+    if survey.members is not None:
+        members, member_bad = parse_rows(survey.members, MEMBER_COLUMNS, problems, blank_is_no=True)
+        members_read = len(members)
+        _resolve_age(members, member_bad, survey.members, review_year, problems)
+        _link_members(households, household_bad, members, member_bad, survey, problems)
+        members = members[~member_bad]
+    else:
+        members = pd.DataFrame({c.id: pd.Series(dtype="object") for c in MEMBER_COLUMNS} | {ROW: []})
+    _resolve_members_count(households, household_bad, members, survey.households, problems)
+
+    valid_ids = set(households.loc[~household_bad, "household_id"])
+    members = members[members["household_id"].isin(valid_ids)].reset_index(drop=True)
+    rejected = households.loc[household_bad, [ROW, "household_id", "ward"]].reset_index(drop=True)
+    present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]
+    return ValidSurvey(
+        households=households[~household_bad].reset_index(drop=True),
+        members=members,
+        rejected=rejected,
+        problems=problems,
+        rows_read=len(households),
+        members_read=members_read,
+        direct_answers=present_direct,
+        extra_columns=survey.households.extra_columns,
+        headers=survey.households.headers,
+    )
+
+
+def _direct_header(indicator_id: str):
+    from ngheo_cli.schema import Header
+
+    return Header(f"d_{indicator_id}", f"d_{indicator_id}")
+
+
+def parse_rows(
+    table: Table, columns: tuple[ColumnSpec, ...], problems: ProblemLog, blank_is_no: bool = False
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Parse every column of a table by its spec; return the typed frame and a rejected-row mask.
+
+    Columns the sheet does not have get their default. Extra columns are kept as text.
+    """
+    raw = table.cells
+    frame = pd.DataFrame(index=raw.index)
+    bad = pd.Series(False, index=raw.index)
+    rows = pd.Series(raw.index, index=raw.index)
+    for spec in columns:
+        header = table.headers.get(spec.id, spec.header.vi)
+        if spec.id not in raw:
+            frame[spec.id] = _default_column(spec, raw.index)
+            if spec.required:
+                problems.add(Problem(table.sheet, table.header_row, spec.header.vi, None, "required"))
+                bad[:] = True
+            continue
+        values, errors = _parse(spec, raw[spec.id])
+        if spec.default is not None:
+            values = values.fillna(spec.default)
+        elif spec.kind == "yesno" and blank_is_no:
+            # In the members sheet a person's row is filled as a checkbox form: a blank yes/no
+            # cell is "no" (the contract lists blank among the spellings of no). In the
+            # households sheet a blank raw field stays unknown, since checkbox-only households
+            # leave raw fields blank. A column the sheet lacks stays unknown in both.
+            values = values.fillna(False)
+        has_error = errors.notna()
+        for code in errors[has_error].unique():
+            mask = errors == code
+            problems.add_many(table.sheet, rows[mask], header, raw[spec.id][mask], code, _expected(spec))
+        bound_error = _out_of_bounds(spec, values) & ~has_error
+        problems.add_many(
+            table.sheet, rows[bound_error], header, raw[spec.id][bound_error], "out_of_range", _expected(spec)
+        )
+        missing = values.isna() & ~has_error if spec.required else pd.Series(False, index=raw.index)
+        problems.add_many(table.sheet, rows[missing], header, raw[spec.id][missing], "required")
+        bad |= has_error | bound_error | missing
+        frame[spec.id] = values.mask(has_error | bound_error)
+    for extra in table.extra_columns:
+        frame[extra] = parse.parse_text(raw[extra])[0]
+    frame[ROW] = raw.index
+    return frame.reset_index(drop=True), bad.reset_index(drop=True)
+
+
+def _parse(spec: ColumnSpec, raw: pd.Series) -> parse.Parsed:
+    if spec.kind == "number":
+        return parse.parse_number(raw)
+    if spec.kind == "int":
+        return parse.parse_int(raw)
+    if spec.kind == "yesno":
+        return parse.parse_yes_no(raw)
+    if spec.kind == "category":
+        assert spec.categories is not None
+        return parse.parse_category(raw, spec.categories)
+    return parse.parse_text(raw)
+
+
+def _default_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
+    dtype = {"number": "Float64", "int": "Int64", "yesno": "boolean"}.get(spec.kind, "string")
+    return pd.Series(spec.default if spec.default is not None else pd.NA, index=index, dtype=dtype)
+
+
+def _out_of_bounds(spec: ColumnSpec, values: pd.Series) -> pd.Series:
+    out = pd.Series(False, index=values.index)
+    if spec.ge is not None:
+        out |= (values < spec.ge).fillna(False).astype(bool)
+    if spec.gt is not None:
+        out |= (values <= spec.gt).fillna(False).astype(bool)
+    if spec.le is not None:
+        out |= (values > spec.le).fillna(False).astype(bool)
+    return out
+
+
+def _expected(spec: ColumnSpec) -> str:
+    if spec.categories is not None:
+        return ", ".join(spec.categories.values)
+    parts = []
+    if spec.ge is not None:
+        parts.append(f">= {spec.ge:g}")
+    if spec.gt is not None:
+        parts.append(f"> {spec.gt:g}")
+    if spec.le is not None:
+        parts.append(f"<= {spec.le:g}")
+    kind = {"int": "số nguyên / whole number", "number": "số / number"}.get(spec.kind, "")
+    return " ".join(p for p in [kind, *parts] if p)
+
+
+def _header(table: Table, column_id: str) -> str:
+    spec = next((c for c in HOUSEHOLD_COLUMNS + MEMBER_COLUMNS if c.id == column_id), None)
+    return table.headers.get(column_id, spec.header.vi if spec else column_id)
+
+
+def _fill_area(households: pd.DataFrame, bad: pd.Series, table: Table, problems: ProblemLog) -> None:
+    implied = households["ward"].map(area_from_ward_name, na_action="ignore").astype("string")
+    households["area"] = households["area"].fillna(implied)
+    unknown = households["area"].isna() & households["ward"].notna() & ~bad
+    problems.add_many(
+        table.sheet, households.loc[unknown, ROW], _header(table, "area"), households.loc[unknown, "ward"],
+        "area_required",
+    )
+    bad |= unknown
+
+
+def _check_income(households: pd.DataFrame, bad: pd.Series, table: Table, problems: ProblemLog) -> None:
+    none_given = households[list(INCOME_SOURCES)].isna().all(axis=1) & ~bad
+    problems.add_many(
+        table.sheet, households.loc[none_given, ROW], _header(table, "income_per_capita"),
+        pd.Series([None] * int(none_given.sum())), "income_missing",
+    )
+    bad |= none_given
+
+
+def _reject_duplicates(households: pd.DataFrame, bad: pd.Series, table: Table, problems: ProblemLog) -> None:
+    ids = households["household_id"]
+    duplicated = ids.notna() & ids.duplicated(keep=False)
+    for household_id, group in households[duplicated].groupby("household_id", sort=False):
+        rows = group[ROW].tolist()
+        for row in rows:
+            others = ", ".join(str(r) for r in rows if r != row)
+            problems.add(Problem(table.sheet, int(row), _header(table, "household_id"), household_id,
+                                 "duplicate_household", others))
+    bad |= duplicated
+
+
+def _resolve_age(members: pd.DataFrame, bad: pd.Series, table: Table, year: int, problems: ProblemLog) -> None:
+    age = members["age"].fillna(year - members["birth_year"])
+    unknown = age.isna() & ~bad
+    problems.add_many(table.sheet, members.loc[unknown, ROW], _header(table, "age"),
+                      pd.Series([None] * int(unknown.sum())), "age_missing")
+    negative = (age < 0).fillna(False).astype(bool) & ~bad & ~unknown
+    problems.add_many(table.sheet, members.loc[negative, ROW], _header(table, "birth_year"),
+                      members.loc[negative, "birth_year"], "out_of_range", f"<= {year}")
+    bad |= unknown | negative
+    members["age"] = age.astype("Int64")
+
+
+def _link_members(
+    households: pd.DataFrame, household_bad: pd.Series, members: pd.DataFrame, member_bad: pd.Series,
+    survey: Survey, problems: ProblemLog,
+) -> None:
+    """Members must belong to a listed household; a household with a rejected member is rejected
+    too, since classifying it on part of its members would be a silent guess."""
+    assert survey.members is not None
+    sheet, header = survey.members.sheet, _header(survey.members, "household_id")
+    known = members["household_id"].isin(set(households["household_id"].dropna()))
+    orphan = ~known & members["household_id"].notna() & ~member_bad
+    problems.add_many(sheet, members.loc[orphan, ROW], header, members.loc[orphan, "household_id"],
+                      "member_without_household")
+    member_bad |= orphan
+
+    bad_member_households = set(members.loc[member_bad, "household_id"].dropna())
+    hit = households["household_id"].isin(bad_member_households) & ~household_bad
+    for _, household in households[hit].iterrows():
+        member_rows = members.loc[member_bad & (members["household_id"] == household["household_id"]), ROW]
+        problems.add(Problem(survey.households.sheet, int(household[ROW]), _header(survey.households, "household_id"),
+                             household["household_id"], "member_rejected",
+                             ", ".join(str(r) for r in member_rows)))
+    household_bad |= hit
+
+    rejected_households = set(households.loc[household_bad, "household_id"].dropna())
+    dropped = members["household_id"].isin(rejected_households) & ~member_bad
+    problems.add_many(sheet, members.loc[dropped, ROW], header, members.loc[dropped, "household_id"],
+                      "household_rejected")
+
+
+def _resolve_members_count(
+    households: pd.DataFrame, bad: pd.Series, members: pd.DataFrame, table: Table, problems: ProblemLog
+) -> None:
+    listed = members.groupby("household_id").size()
+    listed_count = households["household_id"].map(listed).astype("Int64")
+    differs = (households["members_count"] != listed_count).fillna(False).astype(bool) & ~bad
+    for _, h in households[differs].iterrows():
+        problems.add(Problem(table.sheet, int(h[ROW]), _header(table, "members_count"), h["members_count"],
+                             "members_count_differs", f"{h['members_count']} ≠ {listed_count[_]}"))
+    households["members_count"] = households["members_count"].fillna(listed_count)
+    unknown = households["members_count"].isna() & ~bad
+    problems.add_many(table.sheet, households.loc[unknown, ROW], _header(table, "members_count"),
+                      pd.Series([None] * int(unknown.sum())), "members_unknown")
+    bad |= unknown
