@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS
 from ngheo_cli.standards.model import CLASS_NAMES, Standard
 
@@ -61,3 +63,24 @@ def class_label(code: str, lang: str = "vi") -> str:
     if code == "undetermined":
         return "Chưa xác định được" if lang == "vi" else "Undetermined"
     return CLASS_NAMES[code][lang]
+
+
+_AREA = {"urban": ("thành thị", "urban"), "rural": ("nông thôn", "rural")}
+_SOURCES = {
+    "income_per_capita": ("thu nhập bình quân", "income per capita"),
+    "income_year": ("tổng thu nhập 12 tháng", "12-month income"),
+    "b1_score": ("điểm B1", "B1 score"),
+}
+_FLAGS = ("merit_family", "social_protection", "ethnic_minority", "no_labour_capacity")
+
+
+def roster_for_people(roster: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """The roster as a spreadsheet reader wants it: words instead of codes, "x" for yes."""
+    out = roster.copy()
+    out["classification"] = roster["classification"].map(lambda c: class_label(c, lang))
+    out["previous_status"] = roster["previous_status"].map(lambda c: class_label(c, lang), na_action="ignore")
+    out["area"] = roster["area"].map(lambda a: _pick(_AREA[a], lang), na_action="ignore")
+    out["income_source"] = roster["income_source"].map(lambda s: _pick(_SOURCES[s], lang), na_action="ignore")
+    for flag in _FLAGS:
+        out[flag] = roster[flag].map({True: "x", False: ""})
+    return out

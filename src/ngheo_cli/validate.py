@@ -65,7 +65,9 @@ def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: i
         _link_members(households, household_bad, members, member_bad, survey, problems)
         members = members[~member_bad]
     else:
-        members = pd.DataFrame({c.id: pd.Series(dtype="object") for c in MEMBER_COLUMNS} | {ROW: []})
+        no_rows = pd.RangeIndex(0)
+        members = pd.DataFrame({c.id: _default_column(c, no_rows) for c in MEMBER_COLUMNS})
+        members[ROW] = pd.Series(dtype="int64")
     _resolve_members_count(households, household_bad, members, survey.households, problems)
 
     valid_ids = set(households.loc[~household_bad, "household_id"])

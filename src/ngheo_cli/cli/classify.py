@@ -11,7 +11,7 @@ import typer
 from ngheo_cli.errors import OutputError
 from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import FORMATS, write_csv_stdout, write_table
-from ngheo_cli.labels import class_label, output_headers
+from ngheo_cli.labels import output_headers, roster_for_people
 from ngheo_cli.pipeline import RunResult, run_classification
 from ngheo_cli.report import provisional_notice, run_report, stderr_console
 from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
@@ -124,9 +124,7 @@ def _write(result: RunResult, targets: dict[str, Path | None], fmt: str, lang: s
     else:
         sheets = {"Phân loại" if lang == "vi" else "Roster": roster}
         if fmt == "xlsx":
-            labelled = roster.copy()
-            labelled["classification"] = roster["classification"].map(lambda c: class_label(c, lang))
-            sheets = {next(iter(sheets)): labelled, ("Lỗi" if lang == "vi" else "Problems"): problems}
+            sheets = {next(iter(sheets)): roster_for_people(roster, lang), ("Lỗi" if lang == "vi" else "Problems"): problems}
         write_table(targets["roster"], fmt, sheets, headers, result.metadata, protected, force)
     if targets["summary"] is not None:
         summary_fmt = _format_from(str(targets["summary"])) or fmt

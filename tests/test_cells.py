@@ -1,0 +1,119 @@
+"""Cell values as officers type them: Vietnamese numbers, yes/no marks, categories, text."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ngheo_cli.io.cells import parse_category, parse_int, parse_number, parse_text, parse_yes_no
+from ngheo_cli.schema import AREA, WATER_SOURCE
+
+
+def one_number(cell):
+    values, errors = parse_number(pd.Series([cell], dtype=object))
+    return (None if pd.isna(values[0]) else float(values[0])), (None if pd.isna(errors[0]) else errors[0])
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("2.000.000", 2_000_000),
+        ("1.500.000 đ", 1_500_000),
+        ("1.500.000đ", 1_500_000),
+        ("2.000.000 đồng", 2_000_000),
+        ("2000000 VND", 2_000_000),
+        ("8,5", 8.5),
+        ("8.5", 8.5),
+        ("2,000,000", 2_000_000),
+        ("1.234.567,5", 1_234_567.5),
+        ("12 000", 12_000),
+        ("2,5 triệu", 2_500_000),
+        ("3 tr", 3_000_000),
+        ("500 nghìn", 500_000),
+        ("\u00a02.000.000\u00a0", 2_000_000),
+        (2_000_000.0, 2_000_000),
+        (7, 7),
+        ("24 m2", 24),
+    ],
+)
+def test_vietnamese_numbers_are_read(cell, expected):
+    assert one_number(cell) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    "cell, code",
+    [
+        ("1,500", "ambiguous_number"),  # 1.5 or 1500? refused, never guessed
+        ("khoảng 2 triệu", "not_a_number"),
+        ("#N/A", "not_a_number"),
+        ("#VALUE!", "not_a_number"),
+        (True, "not_a_number"),
+        ("2.000.000.", "not_a_number"),
+    ],
+)
+def test_unreadable_numbers_are_reported_not_guessed(cell, code):
+    assert one_number(cell) == (None, code)
+
+
+@pytest.mark.parametrize("cell", ["", "   ", None, float("nan")])
+def test_blank_number_is_missing_without_error(cell):
+    assert one_number(cell) == (None, None)
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_any_integer_written_the_vietnamese_way_reads_back(n):
+    text = f"{n:,}".replace(",", ".")
+    assert one_number(text) == (n, None)
+    assert one_number(text + " đ") == (n, None)
+
+
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1, max_value=99))
+def test_decimal_comma_reads_back(whole, cents):
+    text = f"{whole:,}".replace(",", ".") + f",{cents:02d}"
+    value, error = one_number(text)
+    assert error is None
+    assert value == pytest.approx(whole + cents / 100)
+
+
+def test_whole_numbers_refuse_fractions():
+    values, errors = parse_int(pd.Series(["3", 2.5, "4,0", ""], dtype=object))
+    assert values.tolist()[0] == 3 and values.tolist()[2] == 4
+    assert errors.tolist()[1] == "not_an_integer"
+    assert pd.isna(values[3]) and pd.isna(errors[3])
+
+
+def test_every_yes_no_spelling_of_the_contract():
+    cells = ["x", "X", "có", "Có", "1", 1, True, "không", "Không", "0", 0, False, "", None, "co", "khong"]
+    values, errors = parse_yes_no(pd.Series(cells, dtype=object))
+    assert values.tolist() == [True] * 7 + [False] * 5 + [pd.NA, pd.NA] + [True, False]
+    assert errors.isna().all()
+
+
+def test_unknown_yes_no_is_an_error():
+    values, errors = parse_yes_no(pd.Series(["có thể", "?"], dtype=object))
+    assert values.isna().all()
+    assert errors.tolist() == ["not_yes_no", "not_yes_no"]
+
+
+def test_categories_match_without_case_diacritics_or_stray_spaces():
+    values, errors = parse_category(pd.Series(["Thành thị", " nong thon ", "ĐÔ THỊ", "urban", "city"], dtype=object), AREA)
+    assert values.tolist()[:4] == ["urban", "rural", "urban", "urban"]
+    assert errors.tolist()[4] == "bad_category"
+
+
+def test_nfd_text_and_categories_are_the_same_as_nfc():
+    nfd = "Nước máy".encode().decode()  # written below in NFD
+    import unicodedata
+
+    nfd = unicodedata.normalize("NFD", "Nước máy")
+    values, errors = parse_category(pd.Series([nfd], dtype=object), WATER_SOURCE)
+    assert values.tolist() == ["nước máy"] and errors.isna().all()
+    text, _ = parse_text(pd.Series([unicodedata.normalize("NFD", "Phường Cầu Giấy")], dtype=object))
+    assert text[0] == "Phường Cầu Giấy"
+
+
+def test_ids_typed_as_numbers_keep_their_digits():
+    text, _ = parse_text(pd.Series([101.0, "  CG-01 ", 7], dtype=object))
+    assert text.tolist() == ["101", "CG-01", "7"]

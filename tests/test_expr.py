@@ -1,0 +1,133 @@
+"""The criteria expression language: what it computes, and what it refuses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ngheo_cli.errors import CriteriaError
+from ngheo_cli.standards.expr import Context, Range, Scope, compile_expression
+
+SCOPE = Scope(
+    household_columns=frozenset({"house_type", "floor_area_m2", "members_count", "internet_use"}),
+    member_columns=frozenset({"age", "health_insurance", "employment"}),
+    numbers=frozenset({"limit"}),
+    value_sets=frozenset({"bad_houses"}),
+    series=frozenset({"line"}),
+    ranges=frozenset({"income", "deprivation_count"}),
+)
+
+
+def context() -> Context:
+    households = pd.DataFrame(
+        {
+            "house_type": pd.Series(["đơn sơ", "kiên cố", pd.NA], dtype="string"),
+            "floor_area_m2": pd.Series([20.0, 40.0, pd.NA], dtype="Float64"),
+            "members_count": pd.Series([3, 4, 2], dtype="Int64"),
+            "internet_use": pd.Series([True, False, pd.NA], dtype="boolean"),
+        }
+    )
+    members = pd.DataFrame(
+        {
+            "age": pd.Series([40, 5, 70, 30, 8], dtype="Int64"),
+            "health_insurance": pd.Series([True, False, True, pd.NA, True], dtype="boolean"),
+            "employment": pd.Series(["thất nghiệp", pd.NA, pd.NA, "tự làm", pd.NA], dtype="string"),
+            "_household": [0, 0, 1, 1, 1],  # household 2 has no members
+        }
+    )
+    values = {
+        "limit": 8.0,
+        "bad_houses": frozenset({"đơn sơ", "thiếu kiên cố"}),
+        "line": pd.Series([2e6, 2e6, 1.5e6]),
+        "income": Range(pd.Series([2e6, 2e6 + 1, 0.0]), pd.Series([2e6, 2e6 + 1, np.inf])),
+        "deprivation_count": Range(pd.Series([3.0, 2.0, 2.0]), pd.Series([3.0, 3.0, 2.0])),
+    }
+    return Context(households, members, values)
+
+
+def evaluate(text: str) -> list:
+    return compile_expression(text, SCOPE).evaluate(context()).tolist()
+
+
+def test_value_sets_and_missing_values():
+    assert evaluate("house_type in bad_houses") == [True, False, pd.NA]
+    assert evaluate("house_type not in {'kiên cố'}") == [True, False, pd.NA]
+
+
+def test_arithmetic_and_comparison():
+    assert evaluate("floor_area_m2 / members_count < limit") == [True, False, pd.NA]
+
+
+def test_kleene_logic_decides_when_the_missing_value_cannot_matter():
+    assert evaluate("internet_use or house_type == 'kiên cố'") == [True, True, pd.NA]
+    assert evaluate("not internet_use and floor_area_m2 > 30") == [False, True, pd.NA]
+
+
+def test_member_aggregates():
+    # household 0: aged 40 insured, aged 5 uninsured; household 1: 70 insured, 30 unknown, 8 insured
+    assert evaluate("any_member(age >= 6 and not health_insurance)") == [False, pd.NA, pd.NA]
+    assert evaluate("any_member(employment == 'thất nghiệp')") == [True, pd.NA, pd.NA]
+    assert evaluate("all_members(age < 80)") == [True, True, pd.NA]
+    counts = compile_expression("count_members(age < 16)", SCOPE).evaluate(context())
+    assert counts[0] == 1 and counts[1] == 1 and pd.isna(counts[2])
+    shares = compile_expression("share_of_members(age < 16)", SCOPE).evaluate(context())
+    assert shares[0] == pytest.approx(0.5) and shares[1] == pytest.approx(1 / 3) and pd.isna(shares[2])
+
+
+def test_ranges_compare_over_the_whole_bracket():
+    assert evaluate("income <= line") == [True, False, pd.NA]
+    assert evaluate("income > line") == [False, True, pd.NA]
+    assert evaluate("deprivation_count >= 3") == [True, pd.NA, False]
+    assert evaluate("deprivation_count < 3") == [False, pd.NA, True]
+    assert evaluate("3 <= deprivation_count") == [True, pd.NA, False]
+    assert evaluate("deprivation_count == 2") == [False, pd.NA, True]
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("house_type.__class__", "not allowed"),
+        ("__import__('os')", "unknown function"),
+        ("open('/etc/passwd')", "unknown function"),
+        ("eval('1')", "unknown function"),
+        ("(lambda: 1)()", "unknown function"),
+        ("lambda x: x", "not allowed"),
+        ("[x for x in house_type]", "not allowed"),
+        ("{x for x in bad_houses}", "not allowed"),
+        ("house_type[0]", "not allowed"),
+        ("9 ** 9 ** 9", "operator 'Pow'"),
+        ("members_count // 2", "operator 'FloorDiv'"),
+        ("_secret", "not allowed"),
+        ("f'{house_type}'", "not allowed"),
+        ("house_type if internet_use else 1", "not allowed"),
+        ("(x := 1)", "not allowed"),
+        ("unknown_column > 1", "unknown name 'unknown_column'"),
+        ("age > 5", "member column"),
+        ("any_member(house_type == 'x')", "household column"),
+        ("any_member(any_member(age > 1))", "cannot be nested"),
+        ("any_member(age > 1, age < 2)", "takes one condition"),
+        ("house_type in house_type", "value set"),
+        ("income <=", "syntax error"),
+        ("", "empty"),
+    ],
+)
+def test_unsafe_or_wrong_expressions_are_refused(text, fragment):
+    with pytest.raises(CriteriaError) as error:
+        compile_expression(text, SCOPE)
+    assert fragment in error.value.message
+
+
+def test_deeply_nested_and_huge_expressions_are_refused():
+    with pytest.raises(CriteriaError):
+        compile_expression("-" * 100 + "1", SCOPE)
+    with pytest.raises(CriteriaError):
+        compile_expression(" + ".join(["1"] * 100), SCOPE)
+    with pytest.raises(CriteriaError):
+        compile_expression("not " * 5000 + "internet_use", SCOPE)
+
+
+def test_refusal_points_at_the_position():
+    with pytest.raises(CriteriaError) as error:
+        compile_expression("house_type in bad_houses and foo > 1", SCOPE)
+    assert "column 30" in error.value.message
