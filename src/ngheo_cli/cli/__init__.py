@@ -9,12 +9,7 @@ import typer
 
 from ngheo_cli import __version__
 from ngheo_cli.cli.classify import classify_command
-from ngheo_cli.errors import NgheoError
-
-EXIT_CODES_HELP = (
-    "Exit codes: 0 every household classified; 1 some rows rejected or undetermined "
-    "(outputs still written, with the problems listed); 2 usage, file or criteria error (nothing written)."
-)
+from ngheo_cli.cli.common import EXIT_CODES_HELP, fail, reports_errors
 
 app = typer.Typer(
     name="ngheo",
@@ -41,32 +36,12 @@ def _root(
     pass
 
 
-app.command("classify", epilog=EXIT_CODES_HELP)(classify_command)
+app.command("classify", epilog=EXIT_CODES_HELP)(reports_errors(classify_command))
 
 
 def main() -> None:
     try:
-        code = app(standalone_mode=False)
-    except NgheoError as exc:
-        _fail(exc.message, exc.hint)
-    except typer.Abort:
-        _fail("aborted")
-    except KeyboardInterrupt:
-        _fail("interrupted")
-    except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        _fail(f"unexpected {type(exc).__name__}: {exc}", "please report this with the command you ran")
-    sys.exit(code if isinstance(code, int) else 0)
-
-
-def _fail(message: str, hint: str = "") -> None:
-    sys.stderr.write(f"Error: {message}\n")
-    if hint:
-        sys.stderr.write(f"Hint: {hint}\n")
-    sys.exit(2)
+        app()
+    except Exception as exc:  # a bug, not a user error: still one line, exit 2
+        fail(f"unexpected {type(exc).__name__}: {exc}", "please report this with the command you ran")
+        sys.exit(2)

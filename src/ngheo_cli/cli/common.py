@@ -1,0 +1,36 @@
+"""What every command shares: domain errors become one `Error:` line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Callable, TypeVar
+
+import typer
+
+from ngheo_cli.errors import NgheoError
+
+Command = TypeVar("Command", bound=Callable)
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 every household classified; 1 some rows rejected or undetermined "
+    "(outputs still written, with the problems listed); 2 usage, file or criteria error (nothing written)."
+)
+
+
+def fail(message: str, hint: str = "") -> None:
+    sys.stderr.write(f"Error: {message}\n")
+    if hint:
+        sys.stderr.write(f"Hint: {hint}\n")
+
+
+def reports_errors(command: Command) -> Command:
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except NgheoError as exc:
+            fail(exc.message, exc.hint)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,163 @@
+"""`ngheo classify` as users run it: through Typer's runner, and as the installed command."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SAMPLE, run_ngheo, write_workbook
+from ngheo_cli.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def small_survey(tmp_path: Path, rows=None) -> Path:
+    rows = rows or [["H1", "Phường A", 2, "1.000.000", "x", "x", "x"], ["H2", "Phường A", 3, "9.000.000", "", "", ""]]
+    header = ["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)",
+              "Thiếu hụt: Việc làm", "Thiếu hụt: Bảo hiểm y tế", "Thiếu hụt: Nguồn nước sinh hoạt"]
+    return write_workbook(tmp_path / "survey.xlsx", {"Hộ": [header, *rows]}, title="DANH SÁCH NĂM 2025")
+
+
+def test_help_works_with_h_and_shows_an_example_and_the_exit_codes():
+    for args in (["-h"], ["classify", "--help"]):
+        result = invoke(*args)
+        assert result.exit_code == 0
+    assert "Example: ngheo classify samples/cau-giay-2025.xlsx" in result.output
+    assert "Exit codes: 0" in result.output
+
+
+def test_classify_writes_roster_and_summary_beside_the_survey(tmp_path):
+    survey = small_survey(tmp_path)
+    result = invoke("classify", str(survey), "--standard", "vn-2022-2025")
+    assert result.exit_code == 0, result.output
+    roster = pd.read_excel(tmp_path / "survey.classified.xlsx", sheet_name=None, engine="calamine")
+    assert list(roster) == ["Phân loại", "Lỗi", "Thông tin"]
+    assert roster["Phân loại"]["Phân loại"].tolist() == ["Hộ nghèo", "Hộ không nghèo"]
+    assert "Mã hộ" in roster["Phân loại"].columns and "Lý do" in roster["Phân loại"].columns
+    summary = pd.read_excel(tmp_path / "survey.summary.xlsx", engine="calamine")
+    assert summary["Phường/Xã"].tolist() == ["Phường A", "Tổng cộng"]
+    assert summary["Hộ nghèo"].tolist() == [1, 1]
+
+
+def test_roster_to_stdout_is_csv_with_ids_and_nothing_else(tmp_path):
+    survey = small_survey(tmp_path)
+    result = run_ngheo("classify", str(survey), "-o", "-", "-s", "vn-2022-2025")
+    assert result.returncode == 0, result.stderr.decode()
+    roster = pd.read_csv(io.BytesIO(result.stdout))
+    assert roster["classification"].tolist() == ["poor", "not_poor"]
+    assert roster["income_per_capita_month"].tolist() == [1_000_000, 9_000_000]
+    assert "Households read: 2" in result.stderr.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["survey.xlsx"]  # nothing else written
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
+def test_other_formats_carry_ids_and_the_standard_used(tmp_path, fmt):
+    survey = small_survey(tmp_path)
+    result = invoke("classify", str(survey), "-f", fmt, "-s", "vn-2022-2025")
+    assert result.exit_code == 0, result.output
+    path = tmp_path / f"survey.classified.{fmt}"
+    if fmt == "csv":
+        assert pd.read_csv(path)["classification"].tolist() == ["poor", "not_poor"]
+        assert (tmp_path / "survey.problems.csv").exists()
+    elif fmt == "json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data["metadata"]["standard"] == "vn-2022-2025"
+        assert [r["classification"] for r in data["rows"]] == ["poor", "not_poor"]
+    else:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        assert json.loads(table.schema.metadata[b"ngheo"])["standard"] == "vn-2022-2025"
+        assert table.column("classification").to_pylist() == ["poor", "not_poor"]
+
+
+def test_rejected_rows_give_exit_1_and_are_listed_with_outputs_still_written(tmp_path):
+    survey = small_survey(tmp_path, [["H1", "Phường A", 2, "1.000.000", "x", "x", "x"], ["H2", "Phường A", 3, "nhiều", "", "", ""]])
+    result = invoke("classify", str(survey), "-s", "vn-2022-2025", "--lang", "en")
+    assert result.exit_code == 1
+    assert "Households read: 2 = classified 1 + undetermined 0 + rejected 1" in result.output
+    assert "not_a_number sheet 'Hộ', row 5, column 'Thu nhập bình quân đầu người/tháng (đồng)' 'nhiều'" in result.output
+    problems = pd.read_excel(tmp_path / "survey.classified.xlsx", sheet_name="Problems", engine="calamine")
+    assert problems.loc[problems["Severity"] == "error", "Code"].tolist() == ["not_a_number"]
+    assert problems.loc[problems["Severity"] == "warning", "Code"].tolist() == ["indicator_missing"]
+
+
+def test_provisional_standard_is_announced(tmp_path):
+    result = invoke("classify", str(small_survey(tmp_path)))
+    assert "standard ha-noi-2022-2025 is provisional" in result.output
+
+
+def test_never_overwrites_an_input_or_an_existing_output_without_force(tmp_path):
+    survey = small_survey(tmp_path)
+    before = survey.read_bytes()
+    result = invoke("classify", str(survey), "-o", str(survey))
+    assert result.exit_code == 2 and "refusing to write over an input file" in result.output
+    assert invoke("classify", str(survey)).exit_code == 0
+    again = invoke("classify", str(survey))
+    assert again.exit_code == 2 and "already exists" in again.output and "--force" in again.output
+    assert invoke("classify", str(survey), "--force").exit_code == 0
+    assert survey.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_user_errors_are_one_line_and_exit_2_never_a_traceback(tmp_path):
+    cases = [
+        (["classify", str(tmp_path / "missing.xlsx")], "no such file"),
+        (["classify", str(small_survey(tmp_path)), "-s", "vn-2099"], "unknown standard 'vn-2099'"),
+        (["classify", str(tmp_path)], "is a folder"),
+    ]
+    (tmp_path / "notes.txt").write_text("hello")
+    cases.append((["classify", str(tmp_path / "notes.txt")], "unsupported file type"))
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    cases.append((["classify", str(broken)], "cannot be read as a spreadsheet"))
+    for args, fragment in cases:
+        result = run_ngheo(*args)
+        stderr = result.stderr.decode()
+        assert result.returncode == 2, (args, stderr)
+        assert fragment in stderr and "Traceback" not in stderr
+        assert result.stdout == b""
+
+
+def test_usage_errors_exit_2():
+    result = run_ngheo("classify")
+    assert result.returncode == 2 and b"Traceback" not in result.stderr
+
+
+def test_the_installed_command_classifies_the_bundled_sample(tmp_path):
+    result = run_ngheo("classify", str(SAMPLE), "--out-dir", str(tmp_path))
+    stderr = result.stderr.decode()
+    assert result.returncode == 1, stderr  # the sample has deliberately bad rows
+    assert "Households read: 310 = classified 303 + undetermined 1 + rejected 6" in stderr
+    assert (tmp_path / "cau-giay-2025.classified.xlsx").exists()
+    assert (tmp_path / "cau-giay-2025.summary.xlsx").exists()
+
+
+def test_csv_survey_with_a_members_file(tmp_path):
+    households = tmp_path / "hh.csv"
+    households.write_text("Mã hộ,Phường/Xã,Thu nhập bình quân đầu người/tháng (đồng)\nH1,Xã B,\"1.000.000\"\n", encoding="utf-8-sig")
+    members = tmp_path / "tv.csv"
+    members.write_text("Mã hộ,Tuổi,Có thẻ BHYT\nH1,40,x\nH1,10,\n", encoding="utf-8")
+    result = invoke("classify", str(households), "--members", str(members), "-o", str(tmp_path / "out.csv"), "-s", "vn-2022-2025")
+    roster = pd.read_csv(tmp_path / "out.csv")
+    assert roster.loc[0, "members_count"] == 2 and roster.loc[0, "d_bhyt"] == 1
+    assert result.exit_code == 1  # indicators with no data leave it undetermined, and it says so
+    assert roster.loc[0, "classification"] == "undetermined"
+
+
+def test_formula_like_text_is_escaped_in_csv(tmp_path):
+    survey = tmp_path / "s.csv"
+    survey.write_text('Mã hộ,Họ tên chủ hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng (đồng)\n'
+                      'H1,"=HYPERLINK(""http://x"")",Phường A,2,9000000\n', encoding="utf-8")
+    result = run_ngheo("classify", str(survey), "-o", "-", "-s", "vn-2022-2025")
+    roster = pd.read_csv(io.BytesIO(result.stdout))
+    assert roster.loc[0, "head_name"] == "'=HYPERLINK(\"http://x\")"

@@ -1,0 +1,71 @@
+"""The bundled sample against its golden roster, summary and problem list.
+
+After a deliberate change of behaviour, rebuild them with
+    NGHEO_UPDATE_GOLDEN=1 pytest tests/test_golden.py
+and read the diff of tests/golden/ before committing it: every changed line is a household
+whose result changed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import GOLDEN, REPO, SAMPLE, run_ngheo
+
+STANDARDS = ["ha-noi-2022-2025", "vn-2022-2025"]
+
+
+@pytest.mark.parametrize("standard", STANDARDS)
+def test_sample_matches_golden_files(tmp_path, standard):
+    result = run_ngheo(
+        "classify", str(SAMPLE), "-s", standard, "-f", "csv", "--out-dir", str(tmp_path),
+        "--errors", str(tmp_path / "problems.csv"),
+    )
+    assert result.returncode == 1, result.stderr.decode()  # the sample has deliberately bad rows
+    outputs = {
+        "roster": tmp_path / "cau-giay-2025.classified.csv",
+        "summary": tmp_path / "cau-giay-2025.summary.csv",
+        "problems": tmp_path / "problems.csv",
+    }
+    for kind, produced in outputs.items():
+        golden = GOLDEN / f"cau-giay-2025.{standard}.{kind}.csv"
+        if os.environ.get("NGHEO_UPDATE_GOLDEN"):
+            GOLDEN.mkdir(exist_ok=True)
+            golden.write_bytes(produced.read_bytes())
+        assert produced.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8"), f"{kind} differs from {golden}"
+
+
+def test_sample_is_what_its_generator_makes(tmp_path):
+    sys.path.insert(0, str(REPO / "samples"))
+    try:
+        import make_sample
+    finally:
+        sys.path.pop(0)
+    rebuilt = tmp_path / "rebuilt.xlsx"
+    make_sample.build(rebuilt)
+
+    def cells(path):
+        workbook = load_workbook(path)
+        return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in workbook.worksheets}
+
+    assert cells(rebuilt) == cells(SAMPLE)
+
+
+def test_sample_totals_reconcile():
+    """Every household row of the sample shows up once: in the roster or among the rejected."""
+    import pandas as pd
+
+    roster = pd.read_csv(GOLDEN / "cau-giay-2025.ha-noi-2022-2025.roster.csv")
+    summary = pd.read_csv(GOLDEN / "cau-giay-2025.ha-noi-2022-2025.summary.csv")
+    total = summary.iloc[-1]
+    assert total["ward"] == "Tổng cộng"
+    assert total["households"] == len(roster)
+    assert total["households"] + total["rejected"] == 310  # 300 households + 5 boundary + 5 bad rows
+    assert total[["poor", "near_poor", "middle_income", "not_poor", "undetermined"]].sum() == total["households"]
+    by_class = roster["classification"].value_counts()
+    for name in ("poor", "near_poor", "middle_income", "not_poor"):
+        assert total[name] == by_class.get(name, 0)

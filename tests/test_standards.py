@@ -1,0 +1,132 @@
+"""Criteria files: the shipped ones load and cite their sources; a broken one is answered with
+every problem, its key path and its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ngheo_cli.errors import CriteriaError
+from ngheo_cli.standards.load import DEFAULT_STANDARD, builtin_dir, builtin_ids, load_standard
+
+SHIPPED = ["ha-noi-2022-2025", "vn-2022-2025"]
+
+
+def test_shipped_standards_are_found_and_ha_noi_is_the_default():
+    assert set(SHIPPED) <= set(builtin_ids())
+    assert DEFAULT_STANDARD == "ha-noi-2022-2025"
+
+
+@pytest.mark.parametrize("standard_id", SHIPPED)
+def test_every_line_parameter_value_set_and_indicator_cites_a_source(standard_id):
+    model = load_standard(standard_id).model
+    sourced = [*model.income_lines.values(), *model.score_lines.values(), *model.parameters.values(),
+               *model.value_sets.values(), *model.indicators]
+    assert sourced and all(item.source.document and item.source.confidence for item in sourced)
+    assert all(rule.source is not None for rule in model.classes[:-1])
+    assert [i.id for i in model.indicators] == [
+        "viec_lam", "nguoi_phu_thuoc", "dinh_duong", "bhyt", "gd_nguoi_lon", "di_hoc_tre_em",
+        "chat_luong_nha", "dien_tich_nha", "nguon_nuoc", "nha_tieu", "vien_thong", "phuong_tien_thong_tin",
+    ]
+
+
+def test_national_lines_and_validity_follow_the_decrees():
+    model = load_standard("vn-2022-2025").model
+    assert (model.income_lines["poverty_line"].rural, model.income_lines["poverty_line"].urban) == (1_500_000, 2_000_000)
+    assert (model.income_lines["middle_income_line"].rural, model.income_lines["middle_income_line"].urban) == (2_250_000, 3_000_000)
+    assert (model.score_lines["poverty_line"].rural, model.score_lines["poverty_line"].urban) == (140, 175)
+    assert (str(model.valid_from), str(model.valid_to)) == ("2022-01-01", "2026-12-31")
+    assert model.provisional is False
+
+
+def test_ha_noi_is_provisional_and_says_why():
+    model = load_standard("ha-noi-2022-2025").model
+    assert model.provisional and "not found" in model.provisional_note
+    assert model.income_lines["poverty_line"].source.confidence == "unconfirmed"
+    assert model.score_lines == {}
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "custom.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def national_text() -> str:
+    return (builtin_dir() / "vn-2022-2025.yaml").read_text(encoding="utf-8")
+
+
+def test_a_custom_standard_by_path_extending_a_shipped_one(tmp_path):
+    path = write(tmp_path, """format_version: 1
+extends: vn-2022-2025
+id: dong-nai-2022-2025
+name: {vi: Đồng Nai, en: Dong Nai}
+legal_basis: [{document: Đồng Nai 2022–2025, confidence: confirmed}]
+income_lines:
+  poverty_line: {rural: 2000000, urban: 2500000, source: {document: x, confidence: confirmed}}
+  middle_income_line: {rural: 3000000, urban: 3750000, source: {document: x, confidence: confirmed}}
+score_lines: {}
+""")
+    standard = load_standard(str(path))
+    assert standard.id == "dong-nai-2022-2025"
+    assert len(standard.derivations) == 12
+
+
+def test_unknown_keys_are_errors_with_their_line(tmp_path):
+    text = national_text().replace("provisional: false", "provisional: false\nprovisonal_note: typo")
+    with pytest.raises(CriteriaError) as error:
+        load_standard(str(write(tmp_path, text)))
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if l.startswith("provisonal_note"))
+    assert f"provisonal_note (line {line}): unknown key" in error.value.message
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = (national_text()
+            .replace("derive: house_type in non_durable_house", "derive: house_typo in non_durable_house")
+            .replace("when: income <= poverty_line and deprivation_count >= 3", "when: income <= povrty_line and deprivation_count >= 3")
+            .replace("dimension: nha_o\n    name: {vi: Diện tích", "dimension: nha\n    name: {vi: Diện tích"))
+    with pytest.raises(CriteriaError) as error:
+        load_standard(str(write(tmp_path, text)))
+    message = error.value.message
+    assert "3 problem(s)" in message
+    assert "indicators.6.derive" in message and "unknown name 'house_typo'" in message
+    assert "classes.0.when" in message and "unknown name 'povrty_line'" in message
+    assert "indicators.7.dimension" in message and "unknown dimension 'nha'" in message
+
+
+def test_a_line_that_is_not_a_positive_number(tmp_path):
+    text = national_text().replace("    rural: 1500000\n", "    rural: -1500000\n", 1)
+    with pytest.raises(CriteriaError) as error:
+        load_standard(str(write(tmp_path, text)))
+    assert "income_lines.poverty_line.rural" in error.value.message and "greater than 0" in error.value.message
+
+
+def test_value_sets_must_use_the_survey_categories(tmp_path):
+    text = national_text().replace("values: [thiếu kiên cố, đơn sơ]", "values: [thiếu kiên cố, nhà tạm]")
+    with pytest.raises(CriteriaError) as error:
+        load_standard(str(write(tmp_path, text)))
+    assert "'nhà tạm' is not a value of house_type" in error.value.message
+
+
+def test_yaml_syntax_error_gives_the_line(tmp_path):
+    with pytest.raises(CriteriaError) as error:
+        load_standard(str(write(tmp_path, "id: [unclosed\nname: x\n")))
+    assert "not valid YAML (line" in error.value.message
+
+
+def test_the_last_rule_must_catch_every_household(tmp_path):
+    data = yaml.safe_load(national_text())
+    data["classes"] = data["classes"][:-1]
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CriteriaError) as error:
+        load_standard(str(path))
+    assert "last class rule must be" in error.value.message
+
+
+def test_unknown_standard_lists_the_built_in_ones():
+    with pytest.raises(CriteriaError) as error:
+        load_standard("vn-2099")
+    assert "vn-2022-2025" in error.value.hint
