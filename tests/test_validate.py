@@ -99,7 +99,7 @@ def pydantic_verdict(model, columns, row):
         return False
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows_strategy(HOUSEHOLD_COLUMNS))
 def test_household_checks_match_the_pydantic_model(rows):
     def checks(frame, bad, table):
@@ -109,7 +109,7 @@ def test_household_checks_match_the_pydantic_model(rows):
     assert bulk_verdict(HOUSEHOLD_COLUMNS, rows, checks) == [pydantic_verdict(Household, HOUSEHOLD_COLUMNS, r) for r in rows]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows_strategy(MEMBER_COLUMNS))
 def test_member_checks_match_the_pydantic_model(rows):
     def checks(frame, bad, table):

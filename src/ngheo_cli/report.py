@@ -13,7 +13,10 @@ SHOWN_PROBLEMS = 8
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 160  # a log file does not wrap: keep table rows on one line
+    return console
 
 
 def provisional_notice(console: Console, result: RunResult) -> None:
