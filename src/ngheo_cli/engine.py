@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ngheo_cli.frames import map_distinct
 from ngheo_cli.standards.expr import Context, Range
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.standards.model import CLASS_NAMES
@@ -127,9 +128,9 @@ def _income_range(
 
 
 def _with_household_position(members: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
-    position = pd.Series(np.arange(len(households)), index=households["household_id"].to_numpy())
-    members = members[members["household_id"].isin(position.index)].copy()
-    members["_household"] = members["household_id"].map(position).astype("int64")
+    position = pd.Index(households["household_id"]).get_indexer(members["household_id"])
+    members = members[position >= 0].copy()
+    members["_household"] = position[position >= 0]
     return members.reset_index(drop=True)
 
 
@@ -171,18 +172,21 @@ def _apply_rules(standard: CompiledStandard, context: Context) -> tuple[pd.Serie
 
 
 def _names_where(flags: pd.DataFrame) -> pd.Series:
-    """Comma-separated column names where the flag is true, per row."""
-    out = pd.Series("", index=flags.index, dtype="object")
-    for column in flags.columns:
-        hit = flags[column].fillna(False).astype(bool).to_numpy()
-        out = out.where(~hit, out + np.where(out == "", "", ", ") + column)
-    return out.astype("string")
+    """Comma-separated column names where the flag is true, per row.
+
+    Rows share few patterns, so each row's flags become one integer and each distinct
+    pattern is spelled out once."""
+    names = list(flags.columns)
+    bits = flags.fillna(False).astype(bool).to_numpy() @ (1 << np.arange(len(names), dtype=np.int64))
+    spelled = map_distinct(pd.Series(bits, index=flags.index),
+                           lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1))
+    return spelled.astype("string")
 
 
 def _vnd(values: pd.Series) -> pd.Series:
-    """2000000 -> "2.000.000 đ", vectorised."""
-    digits = values.round(0).astype("Int64").astype("string")
-    return digits.str.replace(r"(\d)(?=(\d{3})+$)", r"\1.", regex=True) + " đ"
+    """2000000 -> "2.000.000 đ" (formatted once per distinct amount)."""
+    whole = values.astype("Float64").round(0).astype("Int64")
+    return map_distinct(whole, lambda n: f"{n:,}".replace(",", ".") + " đ", "string")
 
 
 def _reasons(
@@ -213,7 +217,7 @@ def _reasons(
     undetermined = classification == "undetermined"
     if undetermined.any():
         reasons = reasons.mask(undetermined, _undetermined_reason(roster, lang))
-    head = classification.map(lambda c: CLASS_NAMES.get(c, {}).get(lang, c)).astype("string")
+    head = map_distinct(classification, lambda c: CLASS_NAMES.get(c, {}).get(lang, c), "string")
     return (head + ": " + reasons).where(~undetermined, reasons)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ngheo_cli.frames import map_distinct
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS
 from ngheo_cli.standards.model import CLASS_NAMES, Standard
 
@@ -77,10 +78,10 @@ _FLAGS = ("merit_family", "social_protection", "ethnic_minority", "no_labour_cap
 def roster_for_people(roster: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     """The roster as a spreadsheet reader wants it: words instead of codes, "x" for yes."""
     out = roster.copy()
-    out["classification"] = roster["classification"].map(lambda c: class_label(c, lang))
-    out["previous_status"] = roster["previous_status"].map(lambda c: class_label(c, lang), na_action="ignore")
-    out["area"] = roster["area"].map(lambda a: _pick(_AREA[a], lang), na_action="ignore")
-    out["income_source"] = roster["income_source"].map(lambda s: _pick(_SOURCES[s], lang), na_action="ignore")
+    out["classification"] = map_distinct(roster["classification"], lambda c: class_label(c, lang))
+    out["previous_status"] = map_distinct(roster["previous_status"], lambda c: class_label(c, lang))
+    out["area"] = map_distinct(roster["area"], lambda a: _pick(_AREA[a], lang))
+    out["income_source"] = map_distinct(roster["income_source"], lambda s: _pick(_SOURCES[s], lang))
     for flag in _FLAGS:
         out[flag] = roster[flag].map({True: "x", False: ""})
     return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ngheo_cli.frames import is_in, map_distinct
 from ngheo_cli.io import cells as parse
 from ngheo_cli.io.layout import Survey, Table
 from ngheo_cli.issues import Problem, ProblemLog
@@ -71,7 +72,7 @@ def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: i
     _resolve_members_count(households, household_bad, members, survey.households, problems)
 
     valid_ids = set(households.loc[~household_bad, "household_id"])
-    members = members[members["household_id"].isin(valid_ids)].reset_index(drop=True)
+    members = members[is_in(members["household_id"], valid_ids)].reset_index(drop=True)
     rejected = households.loc[household_bad, [ROW, "household_id", "ward"]].reset_index(drop=True)
     present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]
     return ValidSurvey(
@@ -188,7 +189,7 @@ def _header(table: Table, column_id: str) -> str:
 
 
 def _fill_area(households: pd.DataFrame, bad: pd.Series, table: Table, problems: ProblemLog) -> None:
-    implied = households["ward"].map(area_from_ward_name, na_action="ignore").astype("string")
+    implied = map_distinct(households["ward"], area_from_ward_name, "string")
     households["area"] = households["area"].fillna(implied)
     unknown = households["area"].isna() & households["ward"].notna() & ~bad
     problems.add_many(
@@ -239,14 +240,14 @@ def _link_members(
     too, since classifying it on part of its members would be a silent guess."""
     assert survey.members is not None
     sheet, header = survey.members.sheet, _header(survey.members, "household_id")
-    known = members["household_id"].isin(set(households["household_id"].dropna()))
+    known = is_in(members["household_id"], households["household_id"])
     orphan = ~known & members["household_id"].notna() & ~member_bad
     problems.add_many(sheet, members.loc[orphan, ROW], header, members.loc[orphan, "household_id"],
                       "member_without_household")
     member_bad |= orphan
 
     bad_member_households = set(members.loc[member_bad, "household_id"].dropna())
-    hit = households["household_id"].isin(bad_member_households) & ~household_bad
+    hit = is_in(households["household_id"], bad_member_households) & ~household_bad
     for _, household in households[hit].iterrows():
         member_rows = members.loc[member_bad & (members["household_id"] == household["household_id"]), ROW]
         problems.add(Problem(survey.households.sheet, int(household[ROW]), _header(survey.households, "household_id"),
@@ -255,7 +256,7 @@ def _link_members(
     household_bad |= hit
 
     rejected_households = set(households.loc[household_bad, "household_id"].dropna())
-    dropped = members["household_id"].isin(rejected_households) & ~member_bad
+    dropped = is_in(members["household_id"], rejected_households) & ~member_bad
     problems.add_many(sheet, members.loc[dropped, ROW], header, members.loc[dropped, "household_id"],
                       "household_rejected")
 

@@ -38,52 +38,94 @@ YES = frozenset(fold(s) for s in ("x", "có", "1", "yes", "y", "true", "đúng",
 NO = frozenset(fold(s) for s in ("không", "0", "no", "n", "false", "sai", "k", "ko"))
 
 
-def _is_blank(raw: pd.Series) -> pd.Series:
-    def blank(v: object) -> bool:
-        if v is None or v is pd.NA:
-            return True
-        if isinstance(v, float) and np.isnan(v):
-            return True
-        return isinstance(v, str) and not v.strip()
+def _blank(v: object) -> bool:
+    if v is None or v is pd.NA:
+        return True
+    if isinstance(v, float) and np.isnan(v):
+        return True
+    return isinstance(v, str) and not v.strip()
 
-    return raw.map(blank).astype(bool)
+
+def _is_bool(v: object) -> bool:
+    return isinstance(v, (bool, np.bool_))
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not _is_bool(v)
+
+
+def _per_value(raw: pd.Series, parse_uniques) -> Parsed:
+    """Parse each distinct cell value once and spread the results back over the column.
+
+    A survey column holds few distinct values ("x", "có", a ward name) or many repeats, so this
+    turns millions of Python calls into thousands. `parse_uniques(values)` gets a list of
+    distinct non-blank cells and returns (values, error codes) lists. pandas' factorize treats
+    True, 1 and 1.0 as one value; cells of such a group are parsed one by one instead.
+    """
+    cells = raw.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    uniques = list(uniques)
+    blank = [_blank(u) for u in uniques]
+    todo = [u for u, b in zip(uniques, blank) if not b]
+    parsed, errors = parse_uniques(todo) if todo else ([], [])
+    value_of = np.empty(len(uniques) + 1, dtype=object)
+    error_of = np.empty(len(uniques) + 1, dtype=object)
+    it = iter(zip(parsed, errors))
+    for i, b in enumerate(blank):
+        value_of[i], error_of[i] = (None, None) if b else next(it)
+    value_of[-1] = error_of[-1] = None  # code -1: NaN/None
+    values, codes_out = value_of[codes], error_of[codes]
+    ambiguous = [i for i, u in enumerate(uniques) if _is_bool(u) or (_is_number(u) and u in (0, 1))]
+    if ambiguous:
+        for row in np.flatnonzero(np.isin(codes, ambiguous)):
+            (values[row],), (codes_out[row],) = parse_uniques([cells[row]])
+    return pd.Series(values, index=raw.index, dtype=object), pd.Series(codes_out, index=raw.index, dtype=object)
+
+
+def _scalar(fn):
+    """Lift a one-cell parser returning (value, error) to the list form _per_value wants."""
+
+    def parse_uniques(values: list) -> tuple[list, list]:
+        pairs = [fn(v) for v in values]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+
+    return parse_uniques
+
+
+def _text_cell(v: object) -> tuple[object, None]:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v)), None
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v.isoformat(), None
+    return nfc(str(v)), None
 
 
 def parse_text(raw: pd.Series) -> Parsed:
     """Text in NFC; whole numbers typed into a text column lose Excel's ".0" (101.0 -> "101")."""
-
-    def one(v: object) -> object:
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        if isinstance(v, (dt.datetime, dt.date)):
-            return v.isoformat()
-        return nfc(str(v))
-
-    blank = _is_blank(raw)
-    out = pd.Series(pd.NA, index=raw.index, dtype="string")
-    if (~blank).any():
-        out[~blank] = raw[~blank].map(one).astype("string")
-    return out, pd.Series(pd.NA, index=raw.index, dtype="string")
+    values, errors = _per_value(raw, _scalar(_text_cell))
+    return values.astype("string"), errors.astype("string")
 
 
 def parse_number(raw: pd.Series) -> Parsed:
-    blank = _is_blank(raw)
-    values = pd.Series(np.nan, index=raw.index, dtype="float64")
-    errors = pd.Series(pd.NA, index=raw.index, dtype="string")
+    def parse_uniques(cells: list) -> tuple[list, list]:
+        values: list = [None] * len(cells)
+        errors: list = ["not_a_number"] * len(cells)
+        text_at = []
+        for i, cell in enumerate(cells):
+            if _is_number(cell) and np.isfinite(float(cell)):
+                values[i], errors[i] = float(cell), None
+            elif isinstance(cell, str):
+                text_at.append(i)
+        if text_at:
+            text = pd.Series([nfc(cells[i]) for i in text_at], dtype=object)
+            text_values, text_errors = _parse_number_text(text)
+            for i, value, error in zip(text_at, text_values.tolist(), text_errors.tolist()):
+                values[i] = None if pd.isna(value) else value
+                errors[i] = None if pd.isna(error) else error
+        return values, errors
 
-    is_bool = raw.map(lambda v: isinstance(v, (bool, np.bool_))).astype(bool)
-    is_num = raw.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))).astype(bool)
-    numeric = is_num & ~is_bool & ~blank
-    values[numeric] = raw[numeric].astype("float64")
-
-    text_mask = ~blank & ~numeric & ~is_bool & raw.map(lambda v: isinstance(v, str)).astype(bool)
-    if text_mask.any():
-        text_values, text_errors = _parse_number_text(raw[text_mask].map(nfc))
-        values[text_mask] = text_values
-        errors[text_mask] = text_errors
-    other = ~blank & ~numeric & ~text_mask
-    errors[other] = "not_a_number"
-    return values.astype("Float64").mask(values.isna()), errors
+    values, errors = _per_value(raw, parse_uniques)
+    return pd.to_numeric(values, errors="coerce").astype("Float64"), errors.astype("string")
 
 
 def _parse_number_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -118,42 +160,35 @@ def _parse_number_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_int(raw: pd.Series) -> Parsed:
     values, errors = parse_number(raw)
-    fractional = values.notna() & (values != values.round())
-    errors = errors.mask(fractional.astype(bool) & errors.isna(), "not_an_integer")
-    return values.mask(fractional.astype(bool)).round().astype("Int64"), errors
+    fractional = (values.notna() & (values != values.round())).astype(bool)
+    errors = errors.mask(fractional & errors.isna(), "not_an_integer")
+    return values.mask(fractional).round().astype("Int64"), errors
+
+
+def _yes_no_cell(v: object) -> tuple[object, object]:
+    if _is_bool(v):
+        return bool(v), None
+    if _is_number(v) and v in (0, 1):
+        return bool(v), None
+    key = fold(str(v))
+    if key in YES:
+        return True, None
+    if key in NO:
+        return False, None
+    return None, "not_yes_no"
 
 
 def parse_yes_no(raw: pd.Series) -> Parsed:
-    def one(v: object) -> object:
-        if isinstance(v, (bool, np.bool_)):
-            return bool(v)
-        if isinstance(v, (int, float)) and v in (0, 1):
-            return bool(v)
-        key = fold(str(v))
-        if key in YES:
-            return True
-        if key in NO:
-            return False
-        return None
-
-    blank = _is_blank(raw)
-    values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-    errors = pd.Series(pd.NA, index=raw.index, dtype="string")
-    if (~blank).any():
-        parsed = raw[~blank].map(one)
-        values[~blank] = parsed.astype("boolean")
-        errors[parsed[parsed.isna()].index] = "not_yes_no"
-    return values, errors
+    values, errors = _per_value(raw, _scalar(_yes_no_cell))
+    return values.astype("boolean"), errors.astype("string")
 
 
 def parse_category(raw: pd.Series, categories: Categories) -> Parsed:
     lookup = categories.lookup()
-    blank = _is_blank(raw)
-    values = pd.Series(pd.NA, index=raw.index, dtype="string")
-    errors = pd.Series(pd.NA, index=raw.index, dtype="string")
-    if (~blank).any():
-        keys = raw[~blank].map(lambda v: fold(str(v)))
-        mapped = keys.map(lookup)
-        values[~blank] = mapped.astype("string")
-        errors[mapped[mapped.isna()].index] = "bad_category"
-    return values, errors
+
+    def category_cell(v: object) -> tuple[object, object]:
+        canonical = lookup.get(fold(str(v)))
+        return (canonical, None) if canonical is not None else (None, "bad_category")
+
+    values, errors = _per_value(raw, _scalar(category_cell))
+    return values.astype("string"), errors.astype("string")

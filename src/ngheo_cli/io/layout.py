@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ngheo_cli.errors import InputError
+from ngheo_cli.frames import filled
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
@@ -132,18 +133,19 @@ def _table_from(grid: Grid, header_row: int, matched: dict[int, str]) -> Table:
         seen[column_id] = position
 
     body = grid.cells.loc[header_row + 1 :]
+    body_filled = filled(body)
     extra = {}
     for position, cell in header_cells.items():
         if int(position) in matched:
             continue
         text = _cell_text(cell)
-        if text and body[position].map(_has_value).any():
+        if text and body_filled[position].any():
             extra[int(position)] = text
     columns = dict(sorted({**matched, **extra}.items()))  # sheet order, for totals-row detection
     cells = body[list(columns)].copy()
     cells.columns = [columns[p] for p in columns]
 
-    non_blank = cells.map(_has_value).any(axis=1)
+    non_blank = body_filled[list(columns)].any(axis=1)
     cells = cells[non_blank]
     cells, skipped = _drop_totals_rows(grid.name, cells, {matched[p]: _cell_text(header_cells[p]) for p in matched})
 
@@ -167,13 +169,15 @@ def _drop_totals_rows(sheet: str, cells: pd.DataFrame, headers: dict[str, str]) 
     (officers often write "Tổng cộng" in the STT column and "310 hộ" under Mã hộ)."""
     if "household_id" not in cells:
         return cells, []
-    no_id = ~cells["ward"].map(_has_value) if "ward" in cells else ~cells["household_id"].map(_has_value)
+    no_id = ~filled(cells[["ward" if "ward" in cells else "household_id"]]).iloc[:, 0]
 
     def says_total(row: pd.Series) -> bool:
         first = next((c for c in row if isinstance(c, str) and c.strip()), "")
         return fold(first).startswith(_TOTALS)
 
-    totals = no_id & cells.apply(says_total, axis=1).astype(bool) if no_id.any() else no_id
+    totals = pd.Series(False, index=cells.index)
+    if no_id.any():
+        totals[no_id] = cells[no_id].apply(says_total, axis=1).astype(bool)
     skipped = [
         Problem(sheet, int(r), headers["household_id"], None, "totals_row") for r in cells.index[totals]
     ]

@@ -266,9 +266,12 @@ def _compare(op: type, left: Any, right: Any) -> Any:
 
 
 def _isin(values: Any, allowed: frozenset) -> pd.Series:
+    """Membership tested once per distinct value (pandas' isin on text is slow per row)."""
     if not isinstance(values, pd.Series):
         raise CriteriaError("'in' needs a column on its left")
-    return values.isin(list(allowed)).astype("boolean").mask(values.isna())
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    inside = np.append(np.asarray([u in allowed for u in uniques], dtype=bool), False)[codes]
+    return pd.Series(inside, index=values.index, dtype="boolean").mask(codes < 0)
 
 
 def _compare_range(op: type, value: Range, other: Any) -> pd.Series:
