@@ -63,8 +63,9 @@ def test_sample_totals_reconcile():
     summary = pd.read_csv(GOLDEN / "cau-giay-2025.ha-noi-2022-2025.summary.csv")
     total = summary.iloc[-1]
     assert total["ward"] == "Tổng cộng"
-    assert total["households"] == len(roster)
-    assert total["households"] + total["rejected"] == 310  # 300 households + 5 boundary + 5 bad rows
+    assert len(roster) == 310  # 300 households + 5 boundary + 5 bad rows, each once
+    assert total["households"] + total["rejected"] == len(roster)
+    assert total["rejected"] == (roster["classification"] == "rejected").sum() == 6
     assert total[["poor", "near_poor", "middle_income", "not_poor", "undetermined"]].sum() == total["households"]
     by_class = roster["classification"].value_counts()
     for name in ("poor", "near_poor", "middle_income", "not_poor"):

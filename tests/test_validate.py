@@ -157,7 +157,10 @@ def test_duplicate_ids_are_all_reported_and_none_classified(tmp_path):
         ["H1", "Phường A", 2, 1000000], ["H2", "Phường A", 2, 1000000], ["H1", "Phường A", 3, 5000000],
     ]})
     result = classify_file(path)
-    assert result.roster["household_id"].tolist() == ["H2"]
+    roster = result.roster
+    assert roster.loc[roster["classification"] != "rejected", "household_id"].tolist() == ["H2"]
+    rejected = roster[roster["classification"] == "rejected"]
+    assert rejected["source_row"].tolist() == [2, 4] and rejected["reason"].str.contains("trùng").all()
     duplicates = problems_of(result).query("code == 'duplicate_household'")
     assert duplicates["row"].tolist() == [2, 4]
     assert result.counts.rejected == 2 and result.counts.balanced()
@@ -178,7 +181,8 @@ def test_members_link_to_households(tmp_path):
     assert problems.query("code == 'members_count_differs'")["row"].tolist() == [3]
     assert problems.query("code == 'member_without_household'")["value"].tolist() == ["H9"]
     # a member with a bad answer rejects its household: classifying on part of it would be a guess
-    assert "H3" not in roster.index
+    assert roster.loc["H3", "classification"] == "rejected"
+    assert "dòng 6" in roster.loc["H3", "reason"]
     assert problems.query("code == 'member_rejected'")["value"].tolist() == ["H3"]
     assert result.counts.balanced()
 
@@ -199,7 +203,8 @@ def test_area_needed_when_the_ward_name_does_not_tell(tmp_path):
     ]})
     result = classify_file(path)
     assert problems_of(result).query("severity == 'error'")["code"].tolist() == ["area_required"]
-    assert result.roster["area"].tolist() == ["urban"]
+    assert pd.isna(result.roster["area"][0]) and result.roster["area"][1] == "urban"
+    assert result.roster["classification"].tolist()[0] == "rejected"
 
 
 def test_totals_and_blank_rows_are_not_households(tmp_path):
@@ -248,4 +253,4 @@ def test_every_household_row_is_classified_or_rejected(rows):
     skipped = len(problems_of(result).query("code == 'totals_row'"))
     non_blank = sum(any(v not in (None, "") and not (isinstance(v, float) and v != v) for v in r) for r in rows)
     assert c.households_read + skipped == non_blank
-    assert len(result.roster) == c.classified + c.undetermined
+    assert len(result.roster) == c.households_read  # rejected rows stay in the roster, with their errors

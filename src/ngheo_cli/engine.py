@@ -19,6 +19,7 @@ from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.standards.model import CLASS_NAMES
 
 UNDETERMINED = "undetermined"
+REJECTED = "rejected"  # set by the pipeline for rows that failed validation
 INCOME_SOURCE_NAMES = {
     "income_per_capita": {"vi": "thu nhập bình quân", "en": "income per capita"},
     "income_year": {"vi": "tổng thu nhập 12 tháng", "en": "12-month income"},

@@ -63,6 +63,8 @@ def output_headers(standard: Standard, lang: str = "vi") -> dict[str, str]:
 def class_label(code: str, lang: str = "vi") -> str:
     if code == "undetermined":
         return "Chưa xác định được" if lang == "vi" else "Undetermined"
+    if code == "rejected":
+        return "Bị loại (lỗi)" if lang == "vi" else "Rejected (errors)"
     return CLASS_NAMES[code][lang]
 
 

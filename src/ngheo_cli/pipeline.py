@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ngheo_cli import __version__
-from ngheo_cli.engine import classify
+from ngheo_cli.engine import REJECTED, UNDETERMINED, classify
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem, ProblemLog
@@ -74,15 +74,17 @@ def run_classification(
     for extra in valid.extra_columns:
         roster[extra] = valid.households[extra].to_numpy()
     _report_classification_warnings(roster, valid.problems, survey.households.sheet, valid.headers, valid.direct_answers)
+    roster = _with_rejected_rows(roster, valid.rejected, valid.problems, survey.households.sheet, lang)
 
-    summary = summarise_by_ward(roster, valid.rejected, model.indicator_ids(), lang)
+    summary = summarise_by_ward(roster, model.indicator_ids(), lang)
+    classes = roster["classification"]
     counts = Counts(
         households_read=valid.rows_read,
-        classified=int((~roster["classification"].isin(["undetermined"])).sum()),
-        undetermined=int((roster["classification"] == "undetermined").sum()),
-        rejected=len(valid.rejected),
+        classified=int((~classes.isin([UNDETERMINED, REJECTED])).sum()),
+        undetermined=int((classes == UNDETERMINED).sum()),
+        rejected=int((classes == REJECTED).sum()),
         members_read=valid.members_read,
-        blank_read_as_no=int((roster["indicators_blank_as_no"] != "").sum()),
+        blank_read_as_no=int((roster["indicators_blank_as_no"].fillna("") != "").sum()),
     )
     metadata = {
         "tool": f"ngheo-cli {__version__}",
@@ -102,6 +104,28 @@ def run_classification(
         "rejected": str(counts.rejected),
     }
     return RunResult(roster, summary, valid.problems, counts, standard, review_year, year_source, metadata)
+
+
+def _with_rejected_rows(
+    roster: pd.DataFrame, rejected: pd.DataFrame, problems: ProblemLog, sheet: str, lang: str
+) -> pd.DataFrame:
+    """Rejected households stay in the roster, in input order, with the errors as the reason:
+    an officer finds every row of the survey in it, classified or not."""
+    if rejected.empty:
+        return roster
+    errors: dict[int, list[str]] = {}
+    for p in problems.problems:
+        if p.sheet == sheet and p.severity == "error" and p.row is not None:
+            value = "" if p.value in (None, "") else f" ('{p.value}')"
+            errors.setdefault(p.row, []).append(f"{p.column}{value}: {p.message(lang)}")
+    rows = rejected.rename(columns={ROW: "source_row"})
+    rows["classification"] = REJECTED
+    head = "Bị loại" if lang == "vi" else "Rejected"
+    rows["reason"] = [f"{head}: " + "; ".join(errors.get(int(r), [])) for r in rows["source_row"]]
+    # Keep the roster's column types (a rejected row has no deprivation count, so int -> Int64).
+    nullable = {c: {"int64": "Int64", "bool": "boolean"}.get(str(t), t) for c, t in roster.dtypes.items()}
+    combined = pd.concat([roster.astype(nullable), rows.reindex(columns=roster.columns).astype(nullable)], ignore_index=True)
+    return combined.sort_values("source_row", kind="stable").reset_index(drop=True)
 
 
 def _report_classification_warnings(

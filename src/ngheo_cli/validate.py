@@ -73,7 +73,8 @@ def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: i
 
     valid_ids = set(households.loc[~household_bad, "household_id"])
     members = members[is_in(members["household_id"], valid_ids)].reset_index(drop=True)
-    rejected = households.loc[household_bad, [ROW, "household_id", "ward"]].reset_index(drop=True)
+    shown = [ROW, "household_id", "head_name", "ward", "hamlet", "area", "members_count", *survey.households.extra_columns]
+    rejected = households.loc[household_bad, shown].reset_index(drop=True)  # what could be read of them
     present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]
     return ValidSurvey(
         households=households[~household_bad].reset_index(drop=True),
