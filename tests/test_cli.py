@@ -161,3 +161,41 @@ def test_formula_like_text_is_escaped_in_csv(tmp_path):
     result = run_ngheo("classify", str(survey), "-o", "-", "-s", "vn-2022-2025")
     roster = pd.read_csv(io.BytesIO(result.stdout))
     assert roster.loc[0, "head_name"] == "'=HYPERLINK(\"http://x\")"
+
+
+def test_parquet_survey_and_csv_with_bom_read_like_xlsx(tmp_path):
+    frame = pd.DataFrame({"Mã hộ": ["H1", "H2"], "Phường/Xã": ["Xã B", "Phường A"], "Số nhân khẩu": [2, 3],
+                          "Thu nhập bình quân đầu người/tháng (đồng)": ["1.000.000", "9.000.000"],
+                          "Thiếu hụt: Việc làm": ["x", ""], "Thiếu hụt: Bảo hiểm y tế": ["x", ""],
+                          "Thiếu hụt: Nguồn nước sinh hoạt": ["x", ""]})
+    frame.to_parquet(tmp_path / "s.parquet", index=False)
+    (tmp_path / "s.csv").write_text(frame.to_csv(index=False), encoding="utf-8-sig")
+    for name in ("s.parquet", "s.csv"):
+        result = run_ngheo("classify", str(tmp_path / name), "-o", "-", "-s", "vn-2022-2025")
+        roster = pd.read_csv(io.BytesIO(result.stdout))
+        assert roster["classification"].tolist() == ["poor", "not_poor"], name
+        assert roster["area"].tolist() == ["rural", "urban"], name
+
+
+def test_built_in_standards_are_found_from_any_folder(tmp_path):
+    survey = small_survey(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run_ngheo("classify", str(survey), "-o", "-", "-s", "vn-2022-2025", cwd=elsewhere)
+    assert result.returncode == 0, result.stderr.decode()
+
+
+def test_review_year_from_the_title_row_or_the_option(tmp_path):
+    header = ["Mã hộ", "Phường/Xã", "Thu nhập bình quân đầu người/tháng (đồng)"]
+    path = write_workbook(tmp_path / "y.xlsx", {
+        "Hộ": [["DANH SÁCH HỘ NĂM 2024"], header, ["H1", "Phường A", 9000000]],
+        "TV": [["Mã hộ", "Năm sinh", "Có thẻ BHYT"], ["H1", 1990, "x"], ["H1", 2018, ""]],
+    })
+    from_title = invoke("classify", str(path), "-o", "-", "-s", "vn-2022-2025")
+    assert "review year 2024 (from title row)" in from_title.output
+    # born 2018: 6 in 2024 -> counted for health insurance; 5 in 2023 -> not
+    rows = {}
+    for year in ("2024", "2023"):
+        out = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025", "--year", year)
+        rows[year] = pd.read_csv(io.BytesIO(out.stdout)).loc[0, "d_bhyt"]
+    assert rows == {"2024": 1, "2023": 0}

@@ -133,16 +133,17 @@ def _report_classification_warnings(
 ) -> None:
     """Missing indicators, undetermined households and all-blank answer rows become warnings."""
     id_header = headers.get("household_id", "Mã hộ")
-    undetermined = roster["classification"] == "undetermined"
-    for _, row in roster[undetermined].iterrows():
-        problems.add(Problem(sheet, int(row["source_row"]), id_header, row["household_id"], "undetermined",
-                             row["indicators_missing"] or "B1 (chỉ có điểm B1 / B1 score only)"))
-    missing_only = (roster["indicators_missing"] != "") & ~undetermined
-    for _, row in roster[missing_only].iterrows():
-        problems.add(Problem(sheet, int(row["source_row"]), id_header, row["household_id"], "indicator_missing",
-                             row["indicators_missing"]))
+
+    def report(rows: pd.Series, code: str, detail: pd.Series | None = None) -> None:
+        details = detail[rows] if detail is not None else pd.Series("", index=roster.index)[rows]
+        for source_row, household_id, text in zip(roster.loc[rows, "source_row"], roster.loc[rows, "household_id"], details):
+            problems.add(Problem(sheet, int(source_row), id_header, household_id, code, text))
+
+    undetermined = (roster["classification"] == UNDETERMINED).to_numpy()
+    missing = roster["indicators_missing"]
+    report(undetermined, "undetermined", missing.where(missing != "", "B1 (chỉ có điểm B1 / B1 score only)"))
+    report((missing != "").to_numpy() & ~undetermined, "indicator_missing", missing)
     if direct_answers:
-        all_blank = roster["indicators_blank_as_no"].str.count(",") + 1 == len(direct_answers)
-        all_blank &= roster["indicators_blank_as_no"] != ""
-        for _, row in roster[all_blank].iterrows():
-            problems.add(Problem(sheet, int(row["source_row"]), id_header, row["household_id"], "blank_read_as_no"))
+        blank = roster["indicators_blank_as_no"]
+        all_blank = ((blank.str.count(",") + 1 == len(direct_answers)) & (blank != "")).to_numpy()
+        report(all_blank, "blank_read_as_no")

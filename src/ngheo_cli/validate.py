@@ -22,6 +22,7 @@ from ngheo_cli.schema import (
     INCOME_SOURCES,
     MEMBER_COLUMNS,
     ColumnSpec,
+    Header,
     area_from_ward_name,
 )
 
@@ -48,7 +49,7 @@ def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: i
             problems.problems.extend(table.skipped)
 
     direct_specs = tuple(
-        ColumnSpec(id=f"d_{i}", header=_direct_header(i), kind="yesno", required=False, default=None)
+        ColumnSpec(id=f"d_{i}", header=Header(f"d_{i}", f"d_{i}"), kind="yesno", required=False, default=None)
         for i in direct_answer_ids
     )
     households, household_bad = parse_rows(
@@ -87,12 +88,6 @@ def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: i
         extra_columns=survey.households.extra_columns,
         headers=survey.households.headers,
     )
-
-
-def _direct_header(indicator_id: str):
-    from ngheo_cli.schema import Header
-
-    return Header(f"d_{indicator_id}", f"d_{indicator_id}")
 
 
 def parse_rows(
@@ -268,9 +263,10 @@ def _resolve_members_count(
     listed = members.groupby("household_id").size()
     listed_count = households["household_id"].map(listed).astype("Int64")
     differs = (households["members_count"] != listed_count).fillna(False).astype(bool) & ~bad
-    for _, h in households[differs].iterrows():
-        problems.add(Problem(table.sheet, int(h[ROW]), _header(table, "members_count"), h["members_count"],
-                             "members_count_differs", f"{h['members_count']} ≠ {listed_count[_]}"))
+    for row, typed, listed_here in zip(households.loc[differs, ROW], households.loc[differs, "members_count"],
+                                       listed_count[differs]):
+        problems.add(Problem(table.sheet, int(row), _header(table, "members_count"), typed,
+                             "members_count_differs", f"{typed} ≠ {listed_here}"))
     households["members_count"] = households["members_count"].fillna(listed_count)
     unknown = households["members_count"].isna() & ~bad
     problems.add_many(table.sheet, households.loc[unknown, ROW], _header(table, "members_count"),

@@ -8,9 +8,8 @@ from typing import Optional
 
 import typer
 
-from ngheo_cli.errors import OutputError
 from ngheo_cli.io.workbook import read_grids
-from ngheo_cli.io.writers import FORMATS, write_csv_stdout, write_table
+from ngheo_cli.io.writers import FORMATS, check_target, write_csv_stdout, write_table
 from ngheo_cli.labels import output_headers, roster_for_people
 from ngheo_cli.pipeline import RunResult, run_classification
 from ngheo_cli.report import provisional_notice, run_report, stderr_console
@@ -105,14 +104,8 @@ def _targets(
 def _check_targets(targets: dict[str, Path | None], protected: set[Path], force: bool) -> None:
     """Refuse before writing anything, so a refused run leaves no partial set of outputs."""
     for path in targets.values():
-        if path is None:
-            continue
-        if path.resolve() in protected:
-            raise OutputError(f"{path}: refusing to write over an input file", "choose another --output or --out-dir")
-        if path.exists() and not force:
-            raise OutputError(f"{path}: already exists", "add --force to replace it, or choose --out-dir")
-        if not path.resolve().parent.is_dir():
-            raise OutputError(f"{path.parent}: no such folder")
+        if path is not None:
+            check_target(path, protected, force)
 
 
 def _write(result: RunResult, targets: dict[str, Path | None], fmt: str, lang: str, protected: set[Path], force: bool) -> None:

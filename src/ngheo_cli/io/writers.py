@@ -25,16 +25,22 @@ FORMATS = ("xlsx", "csv", "json", "parquet")
 _FORMULA_START = ("=", "+", "-", "@")
 
 
-@contextmanager
-def atomic_file(path: Path, protected: set[Path], force: bool) -> Iterator[IO[bytes]]:
-    """Open a temporary file next to `path`; on success rename it to `path`."""
+def check_target(path: Path, protected: set[Path], force: bool) -> None:
+    """Refuse an output over an input, over an existing file without --force, or in no folder."""
     target = path.resolve()
     if target in protected:
         raise OutputError(f"{path}: refusing to write over an input file", "choose another --output or --out-dir")
     if target.exists() and not force:
-        raise OutputError(f"{path}: already exists", "add --force to replace it")
+        raise OutputError(f"{path}: already exists", "add --force to replace it, or choose --out-dir")
     if not target.parent.is_dir():
         raise OutputError(f"{path.parent}: no such folder")
+
+
+@contextmanager
+def atomic_file(path: Path, protected: set[Path], force: bool) -> Iterator[IO[bytes]]:
+    """Open a temporary file next to `path`; on success rename it to `path`."""
+    check_target(path, protected, force)
+    target = path.resolve()
     handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
     try:
         with handle:
