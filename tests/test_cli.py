@@ -199,3 +199,12 @@ def test_review_year_from_the_title_row_or_the_option(tmp_path):
         out = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025", "--year", year)
         rows[year] = pd.read_csv(io.BytesIO(out.stdout)).loc[0, "d_bhyt"]
     assert rows == {"2024": 1, "2023": 0}
+
+
+def test_a_year_outside_the_standard_is_warned_about(tmp_path):
+    survey = small_survey(tmp_path)
+    inside = invoke("classify", str(survey), "-o", "-", "-s", "vn-2022-2025", "--year", "2026")
+    assert "outside" not in inside.output
+    outside = invoke("classify", str(survey), "-o", "-", "-s", "vn-2016-2020", "--year", "2025")
+    assert "review year 2025 is outside the years standard vn-2016-2020 applies to (2016–2021)" in outside.output
+    assert outside.exit_code == 1  # H1 has 2 of the 2016–2020 indicators answered: undetermined, not guessed

@@ -44,6 +44,7 @@ class RunResult:
     review_year: int
     review_year_source: str  # "option", "title row" or "today"
     metadata: dict[str, str]
+    validity_warning: str = ""  # set when the review year is outside the standard's validity
 
 
 def run_classification(
@@ -103,7 +104,20 @@ def run_classification(
         "undetermined": str(counts.undetermined),
         "rejected": str(counts.rejected),
     }
-    return RunResult(roster, summary, valid.problems, counts, standard, review_year, year_source, metadata)
+    warning = validity_warning(standard, review_year)
+    metadata["validity_warning"] = warning
+    return RunResult(roster, summary, valid.problems, counts, standard, review_year, year_source, metadata, warning)
+
+
+def validity_warning(standard: CompiledStandard, year: int) -> str:
+    """A review year outside the years the standard applies to is worth a warning, not a stop:
+    re-classifying an old list under a new standard is a legitimate analysis."""
+    model = standard.model
+    first, last = model.valid_from.year, (model.valid_to.year if model.valid_to else None)
+    if year < first or (last is not None and year > last):
+        span = f"{first}–{last}" if last else f"from {first}"
+        return f"review year {year} is outside the years standard {model.id} applies to ({span})"
+    return ""
 
 
 def _with_rejected_rows(

@@ -20,6 +20,8 @@ def stderr_console() -> Console:
 
 
 def provisional_notice(console: Console, result: RunResult) -> None:
+    if result.validity_warning:
+        console.print(f"[yellow]Warning:[/] {escape(result.validity_warning)}")
     model = result.standard.model
     if model.provisional:
         note = model.provisional_note or "some of its numbers are not confirmed"

@@ -226,6 +226,7 @@ def _resolve_age(members: pd.DataFrame, bad: pd.Series, table: Table, year: int,
                       members.loc[negative, "birth_year"], "out_of_range", f"<= {year}")
     bad |= unknown | negative
     members["age"] = age.astype("Int64")
+    members["birth_year"] = members["birth_year"].fillna(year - members["age"]).astype("Int64")
 
 
 def _link_members(
