@@ -10,6 +10,7 @@ import typer
 from ngheo_cli import __version__
 from ngheo_cli.cli.classify import classify_command
 from ngheo_cli.cli.common import EXIT_CODES_HELP, fail, reports_errors
+from ngheo_cli.cli.standards import standards_app
 
 app = typer.Typer(
     name="ngheo",
@@ -37,6 +38,7 @@ def _root(
 
 
 app.command("classify", epilog=EXIT_CODES_HELP)(reports_errors(classify_command))
+app.add_typer(standards_app, name="standards")
 
 
 def main() -> None:

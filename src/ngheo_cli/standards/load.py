@@ -16,6 +16,7 @@ from ngheo_cli.errors import CriteriaError
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
 
 from ngheo_cli.standards.expr import Expression, Scope, compile_expression
+from ngheo_cli.standards.lint import unreachable_rules, unused_indicators
 from ngheo_cli.standards.model import Standard
 
 DEFAULT_STANDARD = "ha-noi-2022-2025"
@@ -85,6 +86,14 @@ def load_standard(name_or_path: str = DEFAULT_STANDARD) -> CompiledStandard:
     problems: list[str] = []
     derivations, rules = _compile(model, problems, lines)
     problems.extend(_check_references(model, lines))
+    if not problems:  # the rules compiled: see whether each can ever apply
+        for index in unreachable_rules(model, rules):
+            problems.append(f"{_where(('classes', index, 'when'), lines)}: this rule can never apply: "
+                            "the rules before it already decide every household it covers")
+        for indicator_id in unused_indicators(model, rules):
+            i = model.indicator_ids().index(indicator_id)
+            problems.append(f"{_where(('indicators', i, 'id'), lines)}: indicator '{indicator_id}' is used by no "
+                            "class rule (no rule reads it or deprivation_count)")
     if problems:
         raise CriteriaError(f"{path}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))
     return CompiledStandard(model, path, derivations, rules)
