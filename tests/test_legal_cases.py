@@ -56,3 +56,5 @@ def test_legal_case(tmp_path, standard_id, year, case):
             assert pd.isna(actual), f"{column}: expected missing, got {actual!r}"
         else:
             assert not pd.isna(actual) and actual == expected, f"{column}: expected {expected!r}, got {actual!r}; reason: {row['reason']}"
+    if "reason_contains" in case:
+        assert case["reason_contains"] in row["reason"]

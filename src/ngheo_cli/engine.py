@@ -66,7 +66,7 @@ def classify(
         "income": income_range,
         "deprivation_count": Range(known_true, known_true + unknown),
     }
-    classification, undecided_at = _apply_rules(standard, context)
+    classification, matched_rule = _apply_rules(standard, context)
 
     roster = pd.DataFrame(
         {
@@ -87,7 +87,7 @@ def classify(
     roster["indicators_missing"] = _names_where(deprived.isna())
     roster["indicators_blank_as_no"] = _names_where(pd.DataFrame(blank_as_no))
     roster["classification"] = classification
-    roster["reason"] = _reasons(roster, classification, standard, lines, deprived, income_range, lang)
+    roster["reason"] = _reasons(roster, classification, matched_rule, standard, lines, deprived, lang)
     for column in (*GROUP_FLAGS, "previous_status", "weight"):
         roster[column] = households[column]
     return roster
@@ -154,22 +154,22 @@ def _indicator(
     return value.mask(blank, False), blank
 
 
-def _apply_rules(standard: CompiledStandard, context: Context) -> tuple[pd.Series, pd.Series]:
+def _apply_rules(standard: CompiledStandard, context: Context) -> tuple[pd.Series, np.ndarray]:
     """The first rule that holds gives the class; a rule that cannot be decided before it stops
-    the household as undetermined. Returns the class and, for undetermined ones, the rule index."""
+    the household as undetermined. Returns the class and the index of the rule that gave it
+    (-1 for undetermined): two rules may give the same class for different reasons."""
     n = len(context.households)
-    classification = np.full(n, None, dtype=object)
-    undecided_at = np.full(n, -1)
+    classification = np.full(n, UNDETERMINED, dtype=object)
+    matched = np.full(n, -1)
     open_rows = np.ones(n, dtype=bool)
     for index, (rule, expression) in enumerate(zip(standard.model.classes, standard.rules)):
         result = expression.evaluate_bool(context)
         holds = result.fillna(False).to_numpy(dtype=bool) & open_rows
         unknown = result.isna().to_numpy(dtype=bool) & open_rows
         classification[holds] = rule.class_
-        undecided_at[unknown] = index
+        matched[holds] = index
         open_rows &= ~(holds | unknown)
-    classification[classification == None] = UNDETERMINED  # noqa: E711 - numpy elementwise
-    return pd.Series(classification, dtype="string"), pd.Series(undecided_at)
+    return pd.Series(classification, dtype="string"), matched
 
 
 def _names_where(flags: pd.DataFrame) -> pd.Series:
@@ -193,10 +193,10 @@ def _vnd(values: pd.Series) -> pd.Series:
 def _reasons(
     roster: pd.DataFrame,
     classification: pd.Series,
+    matched_rule: np.ndarray,
     standard: CompiledStandard,
     lines: dict[str, pd.Series],
     deprived: pd.DataFrame,
-    income_range: Range,
     lang: str,
 ) -> pd.Series:
     """Fill each rule's reason template ({income}, {deprivation_count}, {deprived}, line names)."""
@@ -209,8 +209,8 @@ def _reasons(
         "deprived": _names_where(deprived.rename(columns=names)).replace("", "-"),
     } | {name: _vnd(line) for name, line in lines.items()}
     reasons = pd.Series("", index=roster.index, dtype="string")
-    for rule in standard.model.classes:
-        rows = classification == rule.class_
+    for index, rule in enumerate(standard.model.classes):
+        rows = pd.Series(matched_rule == index, index=roster.index)
         if not rows.any():
             continue
         template = getattr(rule.reason, lang)
