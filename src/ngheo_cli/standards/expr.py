@@ -95,7 +95,8 @@ def compile_expression(text: str, scope: Scope) -> Expression:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise CriteriaError(f"syntax error at column {exc.offset}: {exc.msg} in '{text}'") from exc
+        where = f"at column {exc.offset}" if exc.offset else "at the end"
+        raise CriteriaError(f"syntax error {where}: {exc.msg} in '{text}'") from exc
     except (RecursionError, MemoryError, ValueError) as exc:
         raise CriteriaError(f"expression too deeply nested: '{text[:60]}…'") from exc
     names: set[str] = set()

@@ -211,5 +211,6 @@ def _format_validation(path: Path, exc: ValidationError, lines: dict[tuple, int]
     for error in exc.errors():
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        rows.append(f"  {_where(loc, lines)}: {message}")
+        rows.append((lines.get(loc, 0), f"  {_where(loc, lines)}: {message}"))
+    rows = [text for _, text in sorted(rows, key=lambda r: r[0])]  # in file order
     return f"{path}: {len(rows)} problem(s)\n" + "\n".join(rows)
