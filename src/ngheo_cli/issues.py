@@ -88,7 +88,7 @@ CODES: dict[str, tuple[str, str, str]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class Problem:
     sheet: str
     row: int | None  # spreadsheet row number, 1-based, as Excel shows it
@@ -96,10 +96,11 @@ class Problem:
     value: object
     code: str
     expected: str = ""
+    promoted: bool = False  # a warning made an error by --strict
 
     @property
     def severity(self) -> str:
-        return CODES[self.code][0]
+        return "error" if self.promoted else CODES[self.code][0]
 
     def message(self, lang: str = "vi") -> str:
         _, vi, en = CODES[self.code]

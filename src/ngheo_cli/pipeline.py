@@ -13,12 +13,12 @@ import pandas as pd
 
 from ngheo_cli import __version__
 from ngheo_cli.engine import REJECTED, UNDETERMINED, classify
-from ngheo_cli.io.layout import find_survey
+from ngheo_cli.io.layout import Survey, find_survey
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem, ProblemLog
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.summary import summarise_by_ward
-from ngheo_cli.validate import ROW, validate_survey
+from ngheo_cli.validate import ROW, ValidSurvey, validate_survey
 
 
 @dataclass
@@ -47,6 +47,38 @@ class RunResult:
     validity_warning: str = ""  # set when the review year is outside the standard's validity
 
 
+@dataclass
+class Checked:
+    """A survey found, normalised and validated: what `ngheo validate` reports on."""
+
+    survey: Survey
+    valid: ValidSurvey
+    review_year: int
+    review_year_source: str
+
+
+def check_survey(
+    grids: list[Grid],
+    standard: CompiledStandard,
+    source_name: str,
+    members_grids: list[Grid] | None = None,
+    year: int | None = None,
+    today: dt.date | None = None,
+) -> Checked:
+    direct_headers = {
+        f"d_{i.id}": (f"Thiếu hụt: {i.name.vi}", f"Deprived: {i.name.en}") for i in standard.model.indicators
+    }
+    survey = find_survey(grids, direct_headers, source_name, members_grids)
+    if year is not None:
+        review_year, year_source = year, "option"
+    elif survey.review_year is not None:
+        review_year, year_source = survey.review_year, "title row"
+    else:
+        review_year, year_source = (today or dt.date.today()).year, "today"
+    valid = validate_survey(survey, standard.model.indicator_ids(), review_year)
+    return Checked(survey, valid, review_year, year_source)
+
+
 def run_classification(
     grids: list[Grid],
     standard: CompiledStandard,
@@ -57,24 +89,18 @@ def run_classification(
     lang: str = "vi",
     today: dt.date | None = None,
 ) -> RunResult:
+    """Classify a survey. `strict`: blank answer cells are missing, not "no", and a household
+    with any warning is rejected instead of classified."""
     model = standard.model
-    direct_headers = {
-        f"d_{i.id}": (f"Thiếu hụt: {i.name.vi}", f"Deprived: {i.name.en}") for i in model.indicators
-    }
-    survey = find_survey(grids, direct_headers, source_name, members_grids)
-    if year is not None:
-        review_year, year_source = year, "option"
-    elif survey.review_year is not None:
-        review_year, year_source = survey.review_year, "title row"
-    else:
-        review_year, year_source = (today or dt.date.today()).year, "today"
-
-    valid = validate_survey(survey, model.indicator_ids(), review_year)
+    checked = check_survey(grids, standard, source_name, members_grids, year, today)
+    survey, valid, review_year, year_source = checked.survey, checked.valid, checked.review_year, checked.review_year_source
     roster = classify(valid.households, valid.members, standard, valid.direct_answers, strict=strict, lang=lang)
     roster["source_row"] = valid.households[ROW].to_numpy()
     for extra in valid.extra_columns:
         roster[extra] = valid.households[extra].to_numpy()
     _report_classification_warnings(roster, valid.problems, survey.households.sheet, valid.headers, valid.direct_answers)
+    if strict:
+        roster = _reject_rows_with_warnings(roster, valid.problems, survey.households.sheet, lang)
     roster = _with_rejected_rows(roster, valid.rejected, valid.problems, survey.households.sheet, lang)
 
     summary = summarise_by_ward(roster, model.indicator_ids(), lang)
@@ -118,6 +144,23 @@ def validity_warning(standard: CompiledStandard, year: int) -> str:
         span = f"{first}–{last}" if last else f"from {first}"
         return f"review year {year} is outside the years standard {model.id} applies to ({span})"
     return ""
+
+
+def _reject_rows_with_warnings(roster: pd.DataFrame, problems: ProblemLog, sheet: str, lang: str) -> pd.DataFrame:
+    """--strict: a household with a warning is not classified; its warnings become errors.
+    (An undetermined household is already not classified and keeps that more telling label.)"""
+    flagged: dict[int, list[str]] = {}
+    for p in problems.problems:
+        if p.sheet == sheet and p.severity == "warning" and p.row is not None and p.code != "undetermined":
+            p.promoted = True
+            flagged.setdefault(p.row, []).append(f"{p.column}: {p.message(lang)}")
+    hit = roster["source_row"].isin(list(flagged)).to_numpy()
+    if hit.any():
+        roster = roster.astype({"classification": "string", "reason": "string"})
+        head = "Bị loại (--strict)" if lang == "vi" else "Rejected (--strict)"
+        roster.loc[hit, "classification"] = REJECTED
+        roster.loc[hit, "reason"] = [f"{head}: " + "; ".join(flagged[int(r)]) for r in roster.loc[hit, "source_row"]]
+    return roster
 
 
 def _with_rejected_rows(

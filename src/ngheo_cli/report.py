@@ -41,7 +41,7 @@ def run_report(console: Console, result: RunResult, lang: str, quiet: bool, prob
     )
     if c.blank_read_as_no:
         console.print(f"{c.blank_read_as_no} household(s) had blank answer cells read as 'not deprived' (--strict treats them as missing).")
-    _problems(console, result.problems, lang, problems_file)
+    problems_report(console, result.problems, lang, problems_file)
 
 
 _SHORT = {
@@ -60,7 +60,8 @@ def _summary_table(console: Console, result: RunResult, lang: str) -> None:
     console.print(table)
 
 
-def _problems(console: Console, problems: ProblemLog, lang: str, problems_file: str | None) -> None:
+def problems_report(console: Console, problems: ProblemLog, lang: str, problems_file: str | None) -> None:
+    """How many errors and warnings, the first few of them in full, and where the rest are."""
     errors = [p for p in problems.problems if p.severity == "error"]
     warnings = [p for p in problems.problems if p.severity == "warning"]
     if not errors and not warnings:

@@ -175,8 +175,7 @@ def _expected(spec: ColumnSpec) -> str:
         parts.append(f"> {spec.gt:g}")
     if spec.le is not None:
         parts.append(f"<= {spec.le:g}")
-    kind = {"int": "số nguyên / whole number", "number": "số / number"}.get(spec.kind, "")
-    return " ".join(p for p in [kind, *parts] if p)
+    return ", ".join(parts)
 
 
 def _header(table: Table, column_id: str) -> str:

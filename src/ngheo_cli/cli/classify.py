@@ -38,7 +38,7 @@ def classify_command(
     errors_path: Optional[Path] = typer.Option(None, "--errors", help="Problems file (CSV). Default: a sheet of the xlsx roster, or <survey>.problems.csv."),
     fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="Output format. Default: from the --output suffix, else xlsx."),
     year: Optional[int] = typer.Option(None, "--year", help="Review year (ages from birth years). Default: 'NĂM 2025' in a title row, else this year."),
-    strict: bool = typer.Option(False, "--strict", help="Treat blank answer cells as missing instead of 'not deprived'."),
+    strict: bool = typer.Option(False, "--strict", help="Treat blank answer cells as missing instead of 'not deprived', and reject every household that has a warning."),
     lang: Lang = typer.Option(Lang.vi, "--lang", help="Language of headers, reasons and messages."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Encoding of a .csv survey (default UTF-8, with or without BOM)."),
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist."),

@@ -1,0 +1,56 @@
+"""`ngheo validate`: check a survey without classifying it, and list every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ngheo_cli.cli.classify import Lang
+from ngheo_cli.io.workbook import read_grids
+from ngheo_cli.io.writers import check_target, write_table
+from ngheo_cli.labels import output_headers
+from ngheo_cli.pipeline import check_survey
+from ngheo_cli.report import problems_report, stderr_console
+from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
+
+
+def validate_command(
+    survey: Path = typer.Argument(..., help="Survey file: .xlsx, .xls, .ods, .csv or .parquet.", show_default=False),
+    standard: str = typer.Option(DEFAULT_STANDARD, "--standard", "-s", help="Standard whose 'Thiếu hụt: …' answer columns to expect."),
+    members: Optional[Path] = typer.Option(None, "--members", "-m", help="Members file, when the survey is a .csv/.parquet of households."),
+    errors_path: Optional[Path] = typer.Option(None, "--errors", help="Problems file (.csv or .xlsx). Default: <survey>.problems.csv."),
+    year: Optional[int] = typer.Option(None, "--year", help="Review year (ages from birth years)."),
+    lang: Lang = typer.Option(Lang.vi, "--lang", help="Language of the messages."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Encoding of a .csv survey."),
+    force: bool = typer.Option(False, "--force", help="Replace the problems file if it exists."),
+) -> None:
+    """Check every row of a survey against the contract without classifying it.
+
+    Example: ngheo validate samples/cau-giay-2025.xlsx --lang en
+
+    Exit codes: 0 no errors (warnings may be listed); 1 some rows would be rejected; 2 the file cannot be read.
+    """
+    console = stderr_console()
+    checked = check_survey(
+        read_grids(survey, encoding), load_standard(standard), survey.name,
+        members_grids=read_grids(members, encoding) if members else None, year=year,
+    )
+    valid = checked.valid
+    stem = survey.name[: -len(survey.suffix)] if survey.suffix else survey.name
+    target = errors_path or survey.parent / f"{stem}.problems.csv"
+    protected = {survey.resolve()} | ({members.resolve()} if members else set())
+    check_target(target, protected, force)
+    problems = valid.problems.to_frame(lang.value)
+    fmt = "xlsx" if target.suffix.lower() == ".xlsx" else "csv"
+    write_table(target, fmt, {"Lỗi" if lang.value == "vi" else "Problems": problems},
+                output_headers(load_standard(standard).model, lang.value),
+                {"input": survey.name, "review_year": str(checked.review_year)}, protected, force)
+    rejected = len(valid.rejected)
+    console.print(
+        f"Households read: {valid.rows_read} = valid {valid.rows_read - rejected} + rejected {rejected}. "
+        f"Members read: {valid.members_read}."
+    )
+    problems_report(console, valid.problems, lang.value, str(target))
+    raise typer.Exit(1 if rejected else 0)
