@@ -119,7 +119,7 @@ def test_user_errors_are_one_line_and_exit_2_never_a_traceback(tmp_path):
     cases.append((["classify", str(tmp_path / "notes.txt")], "unsupported file type"))
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
-    cases.append((["classify", str(broken)], "cannot be read as a spreadsheet"))
+    cases.append((["classify", str(broken)], "is damaged or not really a .xlsx file"))
     for args, fragment in cases:
         result = run_ngheo(*args)
         stderr = result.stderr.decode()

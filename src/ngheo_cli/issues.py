@@ -84,6 +84,16 @@ CODES: dict[str, tuple[str, str, str]] = {
         "Không đủ dữ liệu để phân loại: {expected}",
         "Not enough data to classify: {expected}",
     ),
+    "implausible_value": (
+        "warning",
+        "Giá trị khó tin ({expected}): kiểm tra lại ô này",
+        "Implausible value ({expected}): check this cell",
+    ),
+    "legacy_font": (
+        "warning",
+        "Chữ có vẻ gõ bằng phông cũ (TCVN3/VNI): chuyển mã sang Unicode rồi chạy lại",
+        "Text looks typed in a legacy font (TCVN3/VNI): convert it to Unicode and run again",
+    ),
     "totals_row": ("info", "Dòng tổng cộng, bỏ qua", "Totals row, skipped"),
 }
 

@@ -14,6 +14,7 @@ import pandas as pd
 from ngheo_cli import __version__
 from ngheo_cli.engine import REJECTED, UNDETERMINED, classify
 from ngheo_cli.io.layout import Survey, find_survey
+from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem, ProblemLog
 from ngheo_cli.standards.load import CompiledStandard
@@ -76,6 +77,9 @@ def check_survey(
     else:
         review_year, year_source = (today or dt.date.today()).year, "today"
     valid = validate_survey(survey, standard.model.indicator_ids(), review_year)
+    text_cells = pd.concat([valid.households[c] for c in ("head_name", "ward", "hamlet")]).dropna()
+    if looks_legacy(text_cells):
+        valid.problems.add(Problem(survey.households.sheet, None, "", None, "legacy_font"))
     return Checked(survey, valid, review_year, year_source)
 
 

@@ -55,6 +55,7 @@ def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: i
     households, household_bad = parse_rows(
         survey.households, HOUSEHOLD_COLUMNS + direct_specs, problems
     )
+    _flag_implausible(households, household_bad, survey.households, problems)
     _fill_area(households, household_bad, survey.households, problems)
     _check_income(households, household_bad, survey.households, problems)
     _reject_duplicates(households, household_bad, survey.households, problems)
@@ -181,6 +182,23 @@ def _expected(spec: ColumnSpec) -> str:
 def _header(table: Table, column_id: str) -> str:
     spec = next((c for c in HOUSEHOLD_COLUMNS + MEMBER_COLUMNS if c.id == column_id), None)
     return table.headers.get(column_id, spec.header.vi if spec else column_id)
+
+
+# Values the contract allows but no real household has: kept, with a warning to check the cell
+# (a typo such as an extra zero would otherwise change a class silently).
+IMPLAUSIBLE_ABOVE = {
+    "members_count": 30,
+    "income_per_capita": 1_000_000_000,  # đồng per person per month
+    "income_year": 100_000_000_000,  # đồng per household per year
+    "floor_area_m2": 5_000,
+}
+
+
+def _flag_implausible(households: pd.DataFrame, bad: pd.Series, table: Table, problems: ProblemLog) -> None:
+    for column, limit in IMPLAUSIBLE_ABOVE.items():
+        high = (households[column] > limit).fillna(False).astype(bool) & ~bad
+        problems.add_many(table.sheet, households.loc[high, ROW], _header(table, column),
+                          households.loc[high, column], "implausible_value", f"> {limit:,}")
 
 
 def _fill_area(households: pd.DataFrame, bad: pd.Series, table: Table, problems: ProblemLog) -> None:

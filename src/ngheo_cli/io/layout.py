@@ -13,6 +13,8 @@ import pandas as pd
 
 from ngheo_cli.errors import InputError
 from ngheo_cli.frames import filled
+from ngheo_cli.io.legacy import HINT as LEGACY_HINT
+from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
@@ -72,10 +74,11 @@ def find_survey(
     )
     if households is None:
         found = _headers_seen(grids)
+        legacy = looks_legacy(c for g in grids for c in g.cells.head(HEADER_SEARCH_ROWS).to_numpy().ravel())
         raise InputError(
             f"{source}: no households sheet found. Expected a header row with at least "
             f"'Mã hộ' and 'Phường/Xã'; found: {', '.join(found) if found else 'no text at all'}",
-            "put the survey's header row within the first 30 rows of a sheet",
+            LEGACY_HINT if legacy else "put the survey's header row within the first 30 rows of a sheet",
         )
     if members_grids and members is None:
         raise InputError(
@@ -100,8 +103,10 @@ def _best_table(
             ids = set(matched.values())
             if not required <= ids or (any_of and not any_of & ids) or (forbidden and forbidden & ids):
                 continue
-            if best is None or len(ids) > best[0] or (len(ids) == best[0] and best[1].hidden and not grid.hidden):
-                best = (len(ids), grid, int(row_number), matched)
+            # A visible sheet wins over a hidden one (officers hide old versions), then more matches.
+            rank = (not grid.hidden, len(ids))
+            if best is None or rank > best[0]:
+                best = (rank, grid, int(row_number), matched)
     if best is None:
         return None
     _, grid, header_row, matched = best

@@ -16,7 +16,13 @@ import pandas as pd
 from ngheo_cli.errors import InputError
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".parquet"}
+# An .xlsx is a zip; one that unpacks to more than this is refused before it is opened (a
+# "zip bomb", or a sheet far beyond a workbook's size: use CSV or Parquet for such data).
+MAX_UNPACKED_BYTES = 4 * 1024**3
+_OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+_BOMS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
 
 
 @dataclass
@@ -33,6 +39,10 @@ def read_grids(path: Path, encoding: str | None = None) -> list[Grid]:
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a survey file")
     suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty")
+    if suffix in ZIP_SUFFIXES:
+        _check_zip(path)
     if suffix in SPREADSHEET_SUFFIXES:
         return _read_spreadsheet(path)
     if suffix == ".csv":
@@ -46,7 +56,7 @@ def read_grids(path: Path, encoding: str | None = None) -> list[Grid]:
 
 
 def _read_spreadsheet(path: Path) -> list[Grid]:
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
@@ -55,7 +65,7 @@ def _read_spreadsheet(path: Path) -> list[Grid]:
             rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
             cells = pd.DataFrame(rows, dtype=object)
             cells.index = pd.RangeIndex(1, len(cells) + 1)
-            hidden = "visible" not in str(meta.visible).lower()
+            hidden = meta.visible != SheetVisibleEnum.Visible
             grids.append(Grid(meta.name, cells, hidden=hidden))
     except Exception as exc:  # calamine raises its own types for corrupt or encrypted files
         raise InputError(
@@ -65,7 +75,33 @@ def _read_spreadsheet(path: Path) -> list[Grid]:
     return grids
 
 
+def _check_zip(path: Path) -> None:
+    import zipfile
+
+    with path.open("rb") as handle:
+        if handle.read(8) == _OLE_SIGNATURE:
+            raise InputError(
+                f"{path}: is password-protected (encrypted), or an old .xls file renamed to {path.suffix}",
+                "open it in Excel, remove the password (File > Info > Protect Workbook) and save as .xlsx",
+            )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"{path}: is damaged or not really a {path.suffix} file ({exc})",
+                         "open it in Excel and save it again as .xlsx") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError(
+            f"{path}: unpacks to {unpacked / 1024**3:.1f} GB, over the {MAX_UNPACKED_BYTES / 1024**3:.0f} GB limit "
+            "for a workbook (a damaged or malicious file, or data too big for Excel)",
+            "export the data as CSV or Parquet",
+        )
+
+
 def _read_csv(path: Path, encoding: str | None) -> Grid:
+    if encoding is None:
+        with path.open("rb") as handle:
+            encoding = _BOMS.get(handle.read(2))  # UTF-16 files from Excel's "Unicode text"
     try:
         cells = pd.read_csv(
             path,
@@ -78,12 +114,14 @@ def _read_csv(path: Path, encoding: str | None) -> Grid:
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start})",
-            "save it as 'CSV UTF-8' from Excel, or give its encoding with --encoding",
+            "save it as 'CSV UTF-8' from Excel, or give its encoding, e.g. --encoding cp1258 (Windows-1258)",
         ) from exc
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path}: the file is empty") from exc
     except pd.errors.ParserError as exc:
         raise InputError(f"{path}: not a well-formed CSV file ({exc})") from exc
+    except LookupError as exc:
+        raise InputError(f"unknown encoding '{encoding}'", "for example --encoding cp1258 or --encoding utf-16") from exc
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     cells.columns = pd.RangeIndex(len(cells.columns))
     return Grid(path.stem, cells)

@@ -1,0 +1,196 @@
+"""Officers' files as they really come: each case is a real file written by the test."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from conftest import run_ngheo, write_workbook
+from ngheo_cli.errors import InputError
+from ngheo_cli.io import workbook
+from ngheo_cli.io.workbook import Grid, read_grids
+from ngheo_cli.pipeline import run_classification
+from ngheo_cli.standards.load import load_standard
+
+HEADER = ["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"]
+STANDARD = load_standard("vn-2022-2025")
+
+
+def stderr_of(*args):
+    result = run_ngheo(*args)
+    return result.returncode, result.stderr.decode()
+
+
+def test_password_protected_workbook_is_named_as_such(tmp_path):
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600)
+    code, stderr = stderr_of("classify", str(path))
+    assert code == 2 and "password-protected" in stderr and "Traceback" not in stderr
+
+
+def test_damaged_and_empty_files(tmp_path):
+    (tmp_path / "cut.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    assert "is damaged" in stderr_of("classify", str(tmp_path / "cut.xlsx"))[1]
+    for name in ("empty.csv", "empty.xlsx"):
+        code, stderr = stderr_of("classify", str(tmp_path / name))
+        assert code == 2 and "the file is empty" in stderr
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 20_000_000)
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr(workbook, "MAX_UNPACKED_BYTES", 10_000_000)
+    with pytest.raises(InputError) as error:
+        read_grids(path)
+    assert "unpacks to" in error.value.message and "CSV or Parquet" in error.value.hint
+
+
+def windows_1258(text: str) -> bytes:
+    """Windows-1258 writes a toned vowel as a base letter (â, ơ, ư … included) plus a tone mark."""
+    import unicodedata
+
+    out = b""
+    for char in text:
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            base, *marks = unicodedata.normalize("NFD", char)
+            for mark in list(marks):  # fold in the marks that have a precomposed cp1258 letter (ô, ư …)
+                composed = unicodedata.normalize("NFC", base + mark)
+                if len(composed) == 1 and composed.encode("cp1258", errors="ignore"):
+                    base = composed
+                    marks.remove(mark)
+            out += base.encode("cp1258") + "".join(marks).encode("cp1258")
+    return out
+
+
+def test_csv_encodings(tmp_path):
+    text = "Mã hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng (đồng)\nH1,Phường Cầu Giấy,2,9000000\n"
+    (tmp_path / "u16.csv").write_bytes(text.encode("utf-16"))
+    (tmp_path / "w1258.csv").write_bytes(windows_1258(text))
+    ok = run_ngheo("classify", str(tmp_path / "u16.csv"), "-o", "-", "-s", "vn-2022-2025")
+    assert ok.returncode == 0 and b"H1," in ok.stdout and b"not_poor" in ok.stdout
+    code, stderr = stderr_of("classify", str(tmp_path / "w1258.csv"), "-o", "-")
+    assert code == 2 and "not UTF-8" in stderr and "--encoding cp1258" in stderr
+    with_option = run_ngheo("classify", str(tmp_path / "w1258.csv"), "-o", "-", "--encoding", "cp1258")
+    assert with_option.returncode == 0, with_option.stderr.decode()
+    assert b"Ph\xc6\xb0\xe1\xbb\x9dng C\xe1\xba\xa7u Gi\xe1\xba\xa5y" in with_option.stdout  # NFC UTF-8 again
+    assert "unknown encoding" in stderr_of("classify", str(tmp_path / "w1258.csv"), "--encoding", "klingon")[1]
+
+
+def test_legacy_font_headers_get_a_conversion_hint(tmp_path):
+    # "Mã hộ", "Phường/Xã" … typed in TCVN3 (ABC) and read without the font
+    path = write_workbook(tmp_path / "tcvn3.xlsx", {"DS": [
+        ["M· hé", "Ph­êng/X·", "Sè nh©n khÈu", "Thu nhËp b×nh qu©n"],
+        ["H1", "Ph­êng CÇu GiÊy", 2, 900000], ["H2", "Ph­êng NghÜa §«", 3, 900000], ["H3", "Ph­êng Yªn Hßa", 3, 900000],
+    ]})
+    code, stderr = stderr_of("classify", str(path))
+    assert code == 2 and "legacy Vietnamese font encoding" in stderr
+
+
+def test_legacy_font_data_under_unicode_headers_is_warned_about(tmp_path):
+    path = write_workbook(tmp_path / "mixed.xlsx", {"DS": [
+        HEADER + ["Họ tên chủ hộ"],
+        *[[f"H{i}", "Phường A", 2, 9000000, "NguyÔn V¨n An"] for i in range(5)],
+    ]})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert "legacy_font" in set(result.problems.to_frame()["code"])
+
+
+def test_the_visible_survey_sheet_wins_over_a_hidden_copy_and_other_sheets(tmp_path):
+    book = Workbook()
+    notes = book.active
+    notes.title = "Hướng dẫn"
+    notes.append(["Hướng dẫn điền phiếu"])
+    old = book.create_sheet("Bản cũ")
+    for row in (HEADER, ["OLD", "Phường A", 2, 100]):
+        old.append(row)
+    old.sheet_state = "hidden"
+    current = book.create_sheet("Bản mới")
+    for row in (HEADER, ["NEW", "Phường A", 2, 9000000]):
+        current.append(row)
+    book.save(tmp_path / "sheets.xlsx")
+    result = run_classification(read_grids(tmp_path / "sheets.xlsx"), STANDARD, "sheets.xlsx", year=2025)
+    assert result.roster["household_id"].tolist() == ["NEW"]
+
+
+def test_columns_in_any_order_with_blank_columns_between(tmp_path):
+    path = write_workbook(tmp_path / "order.xlsx", {"S": [
+        ["Thu nhập bình quân đầu người/tháng (đồng)", None, "Số nhân khẩu", "Phường/Xã", None, "Mã hộ"],
+        [9000000, None, 2, "Phường A", None, "H1"],
+    ]})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.roster.loc[0, ["household_id", "income_per_capita_month"]].tolist() == ["H1", 9_000_000]
+
+
+def test_implausible_values_are_kept_with_a_warning(tmp_path):
+    path = write_workbook(tmp_path / "big.xlsx", {"S": [HEADER, ["H1", "Phường A", 40, "2.000.000.000"]]})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    problems = result.problems.to_frame("en")
+    assert problems.query("code == 'implausible_value'")["column"].tolist() == [
+        "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"]
+    assert result.counts.rejected == 0
+
+
+def test_strict_rejects_households_with_warnings(tmp_path):
+    path = write_workbook(tmp_path / "s.xlsx", {
+        "Hộ": [HEADER + ["Thiếu hụt: Việc làm"], ["H1", "Phường A", 5, 9000000, "x"]],
+        "TV": [["Mã hộ", "Tuổi"], ["H1", 30], ["H1", 31]],
+    })
+    relaxed = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    strict = run_classification(read_grids(path), STANDARD, path.name, year=2025, strict=True)
+    assert relaxed.roster.loc[0, "classification"] == "not_poor"
+    assert strict.roster.loc[0, "classification"] == "rejected"
+    assert "Số nhân khẩu" in strict.roster.loc[0, "reason"]
+    assert strict.counts.rejected == 1 and strict.counts.balanced()
+
+
+def test_validate_command_checks_without_classifying(tmp_path):
+    path = write_workbook(tmp_path / "v.xlsx", {"S": [HEADER, ["H1", "Phường A", 2, "abc"], ["H2", "Phường A", 2, 1]]})
+    result = run_ngheo("validate", str(path), "--lang", "en")
+    stderr = result.stderr.decode()
+    assert result.returncode == 1
+    assert "Households read: 2 = valid 1 + rejected 1" in stderr
+    problems = pd.read_csv(tmp_path / "v.problems.csv")
+    assert problems["code"].tolist() == ["not_a_number"]
+    assert not (tmp_path / "v.classified.xlsx").exists()
+
+
+# --- a fuzz test: whatever an officer's file holds, a clear answer and never a traceback --------------
+
+cell = st.one_of(
+    st.none(), st.text(max_size=12), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(), st.sampled_from(["x", "có", "Tổng cộng", "#N/A", "=1+1", "2.000.000 đ", "Phường A", "Xã B", "\u00a0"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 5),
+    st.lists(st.sampled_from(HEADER + ["Khu vực", "Năm sinh", "Tuổi", "Loại nhà", "Thiếu hụt: Việc làm", "Ghi chú", "", None]),
+             min_size=1, max_size=8),
+    st.lists(st.lists(cell, min_size=0, max_size=8), max_size=12),
+)
+def test_no_traceback_whatever_the_cells(title_rows, header, rows):
+    table = [["DANH SÁCH"]] * title_rows + [header] + rows
+    width = max(len(r) for r in table)
+    cells = pd.DataFrame([r + [None] * (width - len(r)) for r in table], dtype=object)
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
+    cells.columns = pd.RangeIndex(len(cells.columns))
+    try:
+        result = run_classification([Grid("S", cells)], STANDARD, "fuzz", year=2025)
+    except InputError as error:
+        assert error.message  # a clear refusal is a fine answer
+        return
+    assert result.counts.balanced()
+    assert len(result.roster) == result.counts.households_read
