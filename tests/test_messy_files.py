@@ -194,3 +194,23 @@ def test_no_traceback_whatever_the_cells(title_rows, header, rows):
         return
     assert result.counts.balanced()
     assert len(result.roster) == result.counts.households_read
+
+
+def test_a_header_split_over_two_rows_under_merged_group_titles(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["DANH SÁCH HỘ NĂM 2025"])
+    sheet.append(["Mã hộ", "Phường/Xã", "Thu nhập", None, "Thiếu hụt", None, None, "Ghi chú"])
+    sheet.append([None, None, "Thu nhập bình quân đầu người/tháng (đồng)", "Số nhân khẩu",
+                  "Việc làm", "Bảo hiểm y tế", "Nguồn nước sinh hoạt", None])
+    sheet.merge_cells("A2:A3")
+    sheet.merge_cells("C2:D2")
+    sheet.merge_cells("E2:G2")
+    sheet.append(["H1", "Phường A", "1.000.000", 2, "x", "x", "x", "kiểm tra"])
+    path = tmp_path / "two-rows.xlsx"
+    book.save(path)
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    row = result.roster.iloc[0]
+    assert row["classification"] == "poor" and row["deprivation_count"] == 3
+    assert row["Ghi chú"] == "kiểm tra"  # extra columns kept, by their header as written
+    assert row["source_row"] == 4

@@ -95,41 +95,77 @@ def _best_table(
     any_of: set[str] | None = None,
     forbidden: set[str] | None = None,
 ) -> Table | None:
-    best: tuple[int, Grid, int, dict[int, str]] | None = None
+    best = None
     for grid in grids:
         top = grid.cells.head(1 if grid.has_header_row else HEADER_SEARCH_ROWS)
-        for row_number, row in top.iterrows():
-            matched = _match_row(row, spellings)
-            ids = set(matched.values())
-            if not required <= ids or (any_of and not any_of & ids) or (forbidden and forbidden & ids):
-                continue
-            # A visible sheet wins over a hidden one (officers hide old versions), then more matches.
-            rank = (not grid.hidden, len(ids))
-            if best is None or rank > best[0]:
-                best = (rank, grid, int(row_number), matched)
+        rows = list(top.iterrows())
+        for index, (row_number, row) in enumerate(rows):
+            candidates = [(int(row_number), _texts(row))]
+            if index + 1 < len(rows):  # a header split over two rows (a merged group title above)
+                candidates.append((int(row_number) + 1, _two_row_texts(row, rows[index + 1][1])))
+            for header_row, texts in candidates:
+                matched = _match_texts(texts, spellings)
+                ids = set(matched.values())
+                if not required <= ids or (any_of and not any_of & ids) or (forbidden and forbidden & ids):
+                    continue
+                # A visible sheet wins over a hidden one (officers hide old versions), then more matches.
+                rank = (not grid.hidden, len(ids))
+                if best is None or rank > best[0]:
+                    best = (rank, grid, header_row, matched, texts)
     if best is None:
         return None
-    _, grid, header_row, matched = best
-    return _table_from(grid, header_row, matched)
+    _, grid, header_row, matched, texts = best
+    return _table_from(grid, header_row, matched, texts, spellings)
 
 
-def _match_row(row: pd.Series, spellings: dict[str, str]) -> dict[int, str]:
-    """Position -> column id for the cells of a candidate header row that name a column."""
+def _texts(row: pd.Series) -> dict[int, list[str]]:
+    """Position -> the header text of one row (as a one-item list of spellings to try)."""
+    return {int(p): [_cell_text(c)] for p, c in row.items() if isinstance(c, str) and c.strip()}
+
+
+def _two_row_texts(top: pd.Series, bottom: pd.Series) -> dict[int, list[str]]:
+    """Spellings to try for each column of a two-row header: the group title above joined to the
+    lower cell ("Thiếu hụt" over "Nguồn nước sinh hoạt" is the answer column "Thiếu hụt: Nguồn
+    nước sinh hoạt", not the raw water-source column), then the lower cell alone, then the upper
+    cell alone (a title merged down over both rows). A merged title is read only in its first
+    cell, so it is carried right over the blank cells that follow it."""
+    texts: dict[int, list[str]] = {}
+    group = ""
+    for position in top.index:
+        upper, lower = _cell_text(top[position]), _cell_text(bottom.get(position))
+        group = upper or (group if lower else "")
+        tries = [t for t in (f"{group}: {lower}" if group and lower else "", lower, upper) if t]
+        if tries:
+            texts[int(position)] = tries
+    return texts
+
+
+def _match_texts(texts: dict[int, list[str]], spellings: dict[str, str]) -> dict[int, str]:
+    """Position -> column id, from the first spelling of each header cell that names a column."""
     matched = {}
-    for position, cell in row.items():
-        if isinstance(cell, str) and cell.strip():
-            column_id = spellings.get(fold(cell))
+    for position, tries in texts.items():
+        for text in tries:
+            column_id = spellings.get(fold(text))
             if column_id is not None:
-                matched[int(position)] = column_id
+                matched[position] = column_id
+                break
     return matched
 
 
-def _table_from(grid: Grid, header_row: int, matched: dict[int, str]) -> Table:
+def _table_from(
+    grid: Grid, header_row: int, matched: dict[int, str], texts: dict[int, list[str]], spellings: dict[str, str]
+) -> Table:
+    def written(position: int) -> str:
+        """The header as the user wrote it: the spelling that matched, else the first one."""
+        tries = texts.get(position, [""])
+        column_id = matched.get(position)
+        return next((t for t in tries if column_id and spellings.get(fold(t)) == column_id), tries[0])
+
     header_cells = grid.cells.loc[header_row]
     seen: dict[str, int] = {}
     for position, column_id in matched.items():
         if column_id in seen:
-            first, second = _cell_text(header_cells[seen[column_id]]), _cell_text(header_cells[position])
+            first, second = written(seen[column_id]), written(position)
             raise InputError(
                 f"sheet '{grid.name}', row {header_row}: the column '{column_id}' appears twice "
                 f"('{first}' in column {_letter(seen[column_id])} and '{second}' in column {_letter(position)})",
@@ -140,10 +176,10 @@ def _table_from(grid: Grid, header_row: int, matched: dict[int, str]) -> Table:
     body = grid.cells.loc[header_row + 1 :]
     body_filled = filled(body)
     extra = {}
-    for position, cell in header_cells.items():
+    for position in header_cells.index:
         if int(position) in matched:
             continue
-        text = _cell_text(cell)
+        text = written(int(position))
         if text and body_filled[position].any():
             extra[int(position)] = text
     columns = dict(sorted({**matched, **extra}.items()))  # sheet order, for totals-row detection
@@ -152,7 +188,7 @@ def _table_from(grid: Grid, header_row: int, matched: dict[int, str]) -> Table:
 
     non_blank = body_filled[list(columns)].any(axis=1)
     cells = cells[non_blank]
-    cells, skipped = _drop_totals_rows(grid.name, cells, {matched[p]: _cell_text(header_cells[p]) for p in matched})
+    cells, skipped = _drop_totals_rows(grid.name, cells, {matched[p]: written(p) for p in matched})
 
     title = [
         " ".join(_cell_text(c) for c in grid.cells.loc[r] if _cell_text(c))
@@ -161,7 +197,7 @@ def _table_from(grid: Grid, header_row: int, matched: dict[int, str]) -> Table:
     return Table(
         sheet=grid.name,
         header_row=header_row,
-        headers={column_id: _cell_text(header_cells[p]) for p, column_id in matched.items()},
+        headers={column_id: written(p) for p, column_id in matched.items()},
         cells=cells,
         extra_columns=list(extra.values()),
         title=[t for t in title if t],
