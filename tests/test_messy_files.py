@@ -214,3 +214,14 @@ def test_a_header_split_over_two_rows_under_merged_group_titles(tmp_path):
     assert row["classification"] == "poor" and row["deprivation_count"] == 3
     assert row["Ghi chú"] == "kiểm tra"  # extra columns kept, by their header as written
     assert row["source_row"] == 4
+
+
+def test_validate_strict_counts_rows_with_warnings_as_rejected(tmp_path):
+    path = write_workbook(tmp_path / "w.xlsx", {
+        "Hộ": [HEADER, ["H1", "Phường A", 5, 9000000], ["H2", "Phường A", 2, 9000000]],
+        "TV": [["Mã hộ", "Tuổi"], ["H1", 30], ["H1", 31], ["H2", 40], ["H2", 41]],
+    })
+    relaxed = run_ngheo("validate", str(path))
+    strict = run_ngheo("validate", str(path), "--strict", "--force")
+    assert relaxed.returncode == 0 and b"valid 2 + rejected 0" in relaxed.stderr
+    assert strict.returncode == 1 and b"valid 1 + rejected 1" in strict.stderr

@@ -150,14 +150,22 @@ def validity_warning(standard: CompiledStandard, year: int) -> str:
     return ""
 
 
-def _reject_rows_with_warnings(roster: pd.DataFrame, problems: ProblemLog, sheet: str, lang: str) -> pd.DataFrame:
-    """--strict: a household with a warning is not classified; its warnings become errors.
-    (An undetermined household is already not classified and keeps that more telling label.)"""
-    flagged: dict[int, list[str]] = {}
+def promote_household_warnings(problems: ProblemLog, sheet: str) -> list:
+    """--strict: every warning on a household row becomes an error. (An undetermined household
+    is already not classified and keeps that more telling label.) Returns the promoted ones."""
+    promoted = []
     for p in problems.problems:
         if p.sheet == sheet and p.severity == "warning" and p.row is not None and p.code != "undetermined":
             p.promoted = True
-            flagged.setdefault(p.row, []).append(f"{p.column}: {p.message(lang)}")
+            promoted.append(p)
+    return promoted
+
+
+def _reject_rows_with_warnings(roster: pd.DataFrame, problems: ProblemLog, sheet: str, lang: str) -> pd.DataFrame:
+    """--strict: a household with a warning is not classified; its warnings become errors."""
+    flagged: dict[int, list[str]] = {}
+    for p in promote_household_warnings(problems, sheet):
+        flagged.setdefault(p.row, []).append(f"{p.column}: {p.message(lang)}")
     hit = roster["source_row"].isin(list(flagged)).to_numpy()
     if hit.any():
         roster = roster.astype({"classification": "string", "reason": "string"})

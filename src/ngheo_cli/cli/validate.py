@@ -11,7 +11,7 @@ from ngheo_cli.cli.classify import Lang
 from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import check_target, write_table
 from ngheo_cli.labels import output_headers
-from ngheo_cli.pipeline import check_survey
+from ngheo_cli.pipeline import check_survey, promote_household_warnings
 from ngheo_cli.report import problems_report, stderr_console
 from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
 
@@ -24,6 +24,7 @@ def validate_command(
     year: Optional[int] = typer.Option(None, "--year", help="Review year (ages from birth years)."),
     lang: Lang = typer.Option(Lang.vi, "--lang", help="Language of the messages."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Encoding of a .csv survey."),
+    strict: bool = typer.Option(False, "--strict", help="Count a household with a warning as rejected, as classify --strict does."),
     force: bool = typer.Option(False, "--force", help="Replace the problems file if it exists."),
 ) -> None:
     """Check every row of a survey against the contract without classifying it.
@@ -38,6 +39,8 @@ def validate_command(
         members_grids=read_grids(members, encoding) if members else None, year=year,
     )
     valid = checked.valid
+    if strict:
+        promote_household_warnings(valid.problems, checked.survey.households.sheet)
     stem = survey.name[: -len(survey.suffix)] if survey.suffix else survey.name
     target = errors_path or survey.parent / f"{stem}.problems.csv"
     protected = {survey.resolve()} | ({members.resolve()} if members else set())
@@ -47,7 +50,8 @@ def validate_command(
     write_table(target, fmt, {"Lỗi" if lang.value == "vi" else "Problems": problems},
                 output_headers(load_standard(standard).model, lang.value),
                 {"input": survey.name, "review_year": str(checked.review_year)}, protected, force)
-    rejected = len(valid.rejected)
+    sheet = checked.survey.households.sheet
+    rejected = len({p.row for p in valid.problems.problems if p.sheet == sheet and p.severity == "error" and p.row})
     console.print(
         f"Households read: {valid.rows_read} = valid {valid.rows_read - rejected} + rejected {rejected}. "
         f"Members read: {valid.members_read}."
