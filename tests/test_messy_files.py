@@ -225,3 +225,35 @@ def test_validate_strict_counts_rows_with_warnings_as_rejected(tmp_path):
     strict = run_ngheo("validate", str(path), "--strict", "--force")
     assert relaxed.returncode == 0 and b"valid 2 + rejected 0" in relaxed.stderr
     assert strict.returncode == 1 and b"valid 1 + rejected 1" in strict.stderr
+
+
+def test_a_file_too_big_for_memory_is_refused_up_front(tmp_path, monkeypatch):
+    path = tmp_path / "big.csv"
+    path.write_text(",".join(HEADER) + "\nH1,Phường A,2,9000000\n", encoding="utf-8")
+    monkeypatch.setattr(workbook, "available_memory", lambda: 1000)
+    with pytest.raises(InputError) as error:
+        read_grids(path)
+    assert "needs about" in error.value.message and "split the file" in error.value.hint
+
+
+def test_formulas_are_read_by_their_cached_value_and_text_is_never_written_as_a_formula(tmp_path):
+    import xlsxwriter
+    from openpyxl import load_workbook
+
+    path = tmp_path / "f.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER + ["Họ tên chủ hộ"])
+    sheet.write_row(1, 0, ["H1", "Phường A", 2])
+    sheet.write_formula(1, 3, "=1000000*2", None, 2000000)
+    sheet.write_string(1, 4, "=HYPERLINK(\"http://x\")")
+    book.close()
+    out = tmp_path / "out.xlsx"
+    code, stderr = stderr_of("classify", str(path), "-o", str(out), "-s", "vn-2022-2025")
+    assert "Households read: 1" in stderr
+    roster = load_workbook(out)["Phân loại"]
+    headers = [c.value for c in roster[1]]
+    income = roster.cell(2, headers.index("Thu nhập bình quân đầu người/tháng dùng để xét (đồng)") + 1)
+    name = roster.cell(2, headers.index("Họ tên chủ hộ") + 1)
+    assert income.value == 2_000_000
+    assert name.data_type == "s" and name.value == "=HYPERLINK(\"http://x\")"  # text, not a formula
