@@ -197,7 +197,7 @@ def build(path: Path, seed: int = 2025) -> None:
             row, people = make_household(rng, ward, code, number, hamlets)
             households.append(row)
             members.extend(people)
-    for row, people in boundary_households("CG", "Phường Cầu Giấy"):
+    for row, _no_members in boundary_households("CG", "Phường Cầu Giấy"):
         households.append(row)
     extra_households, extra_members = bad_rows()
     households.extend(extra_households)

@@ -14,18 +14,13 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.frames import map_distinct
+from ngheo_cli.schema import GROUP_FLAGS
 from ngheo_cli.standards.expr import Context, Range
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.standards.model import CLASS_NAMES
 
 UNDETERMINED = "undetermined"
 REJECTED = "rejected"  # set by the pipeline for rows that failed validation
-INCOME_SOURCE_NAMES = {
-    "income_per_capita": {"vi": "thu nhập bình quân", "en": "income per capita"},
-    "income_year": {"vi": "tổng thu nhập 12 tháng", "en": "12-month income"},
-    "b1_score": {"vi": "điểm B1", "en": "B1 score"},
-}
-GROUP_FLAGS = ("merit_family", "social_protection", "ethnic_minority", "no_labour_capacity")
 
 
 def classify(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ngheo_cli.frames import map_distinct
-from ngheo_cli.schema import HOUSEHOLD_COLUMNS
+from ngheo_cli.schema import GROUP_FLAGS, HOUSEHOLD_COLUMNS
 from ngheo_cli.standards.model import CLASS_NAMES, Standard
 
 _ROSTER = {
@@ -74,7 +74,6 @@ _SOURCES = {
     "income_year": ("tổng thu nhập 12 tháng", "12-month income"),
     "b1_score": ("điểm B1", "B1 score"),
 }
-_FLAGS = ("merit_family", "social_protection", "ethnic_minority", "no_labour_capacity")
 
 
 def roster_for_people(roster: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
@@ -84,6 +83,6 @@ def roster_for_people(roster: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
     out["previous_status"] = map_distinct(roster["previous_status"], lambda c: class_label(c, lang))
     out["area"] = map_distinct(roster["area"], lambda a: _pick(_AREA[a], lang))
     out["income_source"] = map_distinct(roster["income_source"], lambda s: _pick(_SOURCES[s], lang))
-    for flag in _FLAGS:
+    for flag in GROUP_FLAGS:
         out[flag] = roster[flag].map({True: "x", False: ""})
     return out

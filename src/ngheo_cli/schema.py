@@ -336,3 +336,4 @@ def columns_of(model: type[BaseModel]) -> tuple[ColumnSpec, ...]:
 HOUSEHOLD_COLUMNS = columns_of(Household)
 MEMBER_COLUMNS = columns_of(Member)
 INCOME_SOURCES = ("income_per_capita", "income_year", "b1_score")
+GROUP_FLAGS = ("merit_family", "social_protection", "ethnic_minority", "no_labour_capacity")

@@ -17,7 +17,6 @@ from ngheo_cli.errors import InputError
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
-SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".parquet"}
 # An .xlsx is a zip; one that unpacks to more than this is refused before it is opened (a
 # "zip bomb", or a sheet far beyond a workbook's size: use CSV or Parquet for such data).
 MAX_UNPACKED_BYTES = 4 * 1024**3
