@@ -208,3 +208,16 @@ def test_a_year_outside_the_standard_is_warned_about(tmp_path):
     outside = invoke("classify", str(survey), "-o", "-", "-s", "vn-2016-2020", "--year", "2025")
     assert "review year 2025 is outside the years standard vn-2016-2020 applies to (2016–2021)" in outside.output
     assert outside.exit_code == 1  # H1 has 2 of the 2016–2020 indicators answered: undetermined, not guessed
+
+
+@pytest.mark.parametrize("command", [["classify"], ["validate"], ["standards", "list"], ["standards", "show"], ["standards", "check"]])
+def test_every_command_has_help_with_an_example(command):
+    result = invoke(*command, "-h")
+    assert result.exit_code == 0
+    assert "Example: ngheo " + " ".join(command) in result.output
+
+
+def test_version():
+    from ngheo_cli import __version__
+
+    assert invoke("--version").output.strip() == f"ngheo-cli {__version__}"
