@@ -18,6 +18,15 @@ def map_distinct(series: pd.Series, fn: Callable[[object], object], dtype: str |
     return out.astype(dtype) if dtype else out
 
 
+def is_blank(cell: object) -> bool:
+    """A cell that holds nothing: None, NA, NaN, or only spaces (one cell; `filled` is per frame)."""
+    if cell is None or cell is pd.NA:
+        return True
+    if isinstance(cell, float) and cell != cell:
+        return True
+    return isinstance(cell, str) and not cell.strip()
+
+
 def filled(frame: pd.DataFrame) -> pd.DataFrame:
     """True where a cell holds something: not None/NaN and not only spaces."""
     mask = frame.notna()

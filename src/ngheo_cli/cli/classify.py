@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from ngheo_cli.cli.common import inputs_of, output_stem
 from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import FORMATS, check_target, write_csv_stdout, write_table
 from ngheo_cli.labels import output_headers, roster_for_people
@@ -65,7 +66,7 @@ def classify_command(
 
     chosen = (fmt.value if fmt else None) or _format_from(output) or "xlsx"
     targets = _targets(survey, output, out_dir, summary_path, errors_path, chosen)
-    protected = {survey.resolve()} | ({members.resolve()} if members else set())
+    protected = inputs_of(survey, members)
     _check_targets(targets, protected, force)
     _write(result, targets, chosen, lang.value, protected, force)
 
@@ -91,7 +92,7 @@ def _targets(
 ) -> dict[str, Path | None]:
     """roster None means stdout. Default files go beside the survey or into --out-dir."""
     folder = out_dir or survey.parent
-    stem = survey.name[: -len(survey.suffix)] if survey.suffix else survey.name
+    stem = output_stem(survey)
     to_stdout = output == "-"
     roster = None if to_stdout else (Path(output) if output else folder / f"{stem}.classified.{fmt}")
     if summary is None and not to_stdout:

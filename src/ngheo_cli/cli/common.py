@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 from typing import Callable, TypeVar
 
 import typer
@@ -16,6 +17,16 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 every household classified; 1 some rows rejected or undetermined "
     "(outputs still written, with the problems listed); 2 usage, file or criteria error (nothing written)."
 )
+
+
+def output_stem(survey: Path) -> str:
+    """survey.xlsx -> "survey": the start of every default output name."""
+    return survey.name[: -len(survey.suffix)] if survey.suffix else survey.name
+
+
+def inputs_of(survey: Path, members: Path | None) -> set[Path]:
+    """The files no output may overwrite."""
+    return {survey.resolve()} | ({members.resolve()} if members else set())
 
 
 def fail(message: str, hint: str = "") -> None:

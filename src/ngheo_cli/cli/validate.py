@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from ngheo_cli.cli.classify import Lang
+from ngheo_cli.cli.common import inputs_of, output_stem
 from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import check_target, write_table
 from ngheo_cli.labels import output_headers
@@ -34,21 +35,21 @@ def validate_command(
     Exit codes: 0 no errors (warnings may be listed); 1 some rows would be rejected; 2 the file cannot be read.
     """
     console = stderr_console()
+    compiled = load_standard(standard)
     checked = check_survey(
-        read_grids(survey, encoding), load_standard(standard), survey.name,
+        read_grids(survey, encoding), compiled, survey.name,
         members_grids=read_grids(members, encoding) if members else None, year=year,
     )
     valid = checked.valid
     if strict:
         promote_household_warnings(valid.problems, checked.survey.households.sheet)
-    stem = survey.name[: -len(survey.suffix)] if survey.suffix else survey.name
-    target = errors_path or survey.parent / f"{stem}.problems.csv"
-    protected = {survey.resolve()} | ({members.resolve()} if members else set())
+    target = errors_path or survey.parent / f"{output_stem(survey)}.problems.csv"
+    protected = inputs_of(survey, members)
     check_target(target, protected, force)
     problems = valid.problems.to_frame(lang.value)
     fmt = "xlsx" if target.suffix.lower() == ".xlsx" else "csv"
     write_table(target, fmt, {"Lỗi" if lang.value == "vi" else "Problems": problems},
-                output_headers(load_standard(standard).model, lang.value),
+                output_headers(compiled.model, lang.value),
                 {"input": survey.name, "review_year": str(checked.review_year)}, protected, force)
     sheet = checked.survey.households.sheet
     rejected = len({p.row for p in valid.problems.problems if p.sheet == sheet and p.severity == "error" and p.row})

@@ -20,6 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ngheo_cli.frames import is_blank
 from ngheo_cli.schema import Categories
 from ngheo_cli.text import fold, nfc
 
@@ -36,14 +37,6 @@ _AMBIGUOUS = re.compile(r"-?\d{1,3},\d{3}")
 
 YES = frozenset(fold(s) for s in ("x", "có", "1", "yes", "y", "true", "đúng", "c"))
 NO = frozenset(fold(s) for s in ("không", "0", "no", "n", "false", "sai", "k", "ko"))
-
-
-def _blank(v: object) -> bool:
-    if v is None or v is pd.NA:
-        return True
-    if isinstance(v, float) and np.isnan(v):
-        return True
-    return isinstance(v, str) and not v.strip()
 
 
 def _is_bool(v: object) -> bool:
@@ -65,7 +58,7 @@ def _per_value(raw: pd.Series, parse_uniques) -> Parsed:
     cells = raw.to_numpy(dtype=object)
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     uniques = list(uniques)
-    blank = [_blank(u) for u in uniques]
+    blank = [is_blank(u) for u in uniques]
     todo = [u for u, b in zip(uniques, blank) if not b]
     parsed, errors = parse_uniques(todo) if todo else ([], [])
     value_of = np.empty(len(uniques) + 1, dtype=object)

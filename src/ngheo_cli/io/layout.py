@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.frames import filled
+from ngheo_cli.frames import filled, is_blank
 from ngheo_cli.io.legacy import HINT as LEGACY_HINT
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
@@ -244,16 +244,8 @@ def _headers_seen(grids: list[Grid]) -> list[str]:
     return seen[:24]
 
 
-def _has_value(cell: object) -> bool:
-    if cell is None or cell is pd.NA:
-        return False
-    if isinstance(cell, float) and cell != cell:
-        return False
-    return not (isinstance(cell, str) and not cell.strip())
-
-
 def _cell_text(cell: object) -> str:
-    return nfc(str(cell)) if _has_value(cell) else ""
+    return "" if is_blank(cell) else nfc(str(cell))
 
 
 def _letter(position: int) -> str:
