@@ -15,6 +15,7 @@ in content. No real person is in it. It has, on purpose:
 
 from __future__ import annotations
 
+import csv
 import random
 from pathlib import Path
 
@@ -27,7 +28,7 @@ HOUSEHOLD_HEADERS = [
     "Loại nhà", "Diện tích nhà ở (m²)", "Nguồn nước sinh hoạt", "Loại nhà tiêu",
     "Có thành viên sử dụng internet", "Có phương tiện tiếp cận thông tin",
     "Hộ người có công", "Hộ bảo trợ xã hội", "Hộ dân tộc thiểu số", "Hộ không có khả năng lao động",
-    "Phân loại đầu kỳ",
+    "Phân loại đầu kỳ", "Tách từ hộ",
 ]
 INDICATORS = [
     ("viec_lam", "Việc làm"), ("nguoi_phu_thuoc", "Người phụ thuộc trong hộ gia đình"),
@@ -146,7 +147,7 @@ def make_household(rng: random.Random, ward: str, code: str, number: int, hamlet
             direct[k] = "x"
     row = [
         None, household_id, name(rng), ward, f"Tổ dân phố {rng.randint(1, hamlets)}", size, *income_cells,
-        house, area_m2, water, toilet, internet, devices, *flags, previous, *direct, "",
+        house, area_m2, water, toilet, internet, devices, *flags, previous, "", *direct, "",
     ]
     return row, members
 
@@ -156,7 +157,7 @@ def boundary_households(code: str, ward: str) -> list[tuple[list, list]]:
     def household(suffix: str, per_capita: int, deprived: int, note: str) -> tuple[list, list]:
         direct = ["x" if k < deprived else "0" for k in range(len(INDICATORS))]
         row = [None, f"{code}-{suffix}", "Hộ kiểm tra ranh giới", ward, "Tổ dân phố 1", 3, vn_number(per_capita),
-               "", "", "", "", "", "", "", "", "", "", "", "", "", *direct, note]
+               "", "", "", "", "", "", "", "", "", "", "", "", "", "", *direct, note]
         return row, []
     return [
         household("B001", 2_000_000, 3, "đúng chuẩn nghèo, thiếu hụt 3 → hộ nghèo"),
@@ -167,12 +168,20 @@ def boundary_households(code: str, ward: str) -> list[tuple[list, list]]:
     ]
 
 
+def merit_family_still_poor() -> tuple[list, list]:
+    """A household of a người có công family that is poor in both years (the plan's target)."""
+    direct = ["x" if k in (1, 6, 9, 10) else "0" for k in range(len(INDICATORS))]
+    row = [None, "ND-0201", "Hộ người có công mẫu", "Phường Nghĩa Đô", "Tổ dân phố 3", 2, vn_number(1_600_000),
+           "", "", "", "", "", "", "", "", "x", "", "", "", "Hộ nghèo", "", *direct, "hộ người có công còn nghèo"]
+    return row, []
+
+
 def bad_rows() -> tuple[list[list], list[list]]:
     blank_direct = [""] * len(INDICATORS)
-    base = ["", "", "", "", "", "", "", "", "", "", "", "", "", ""]
+    base = [""] * 12
 
     def row(household_id, ward, size, per_capita, note, b1=""):
-        return [None, household_id, "Hộ lỗi mẫu", ward, "Tổ dân phố 2", size, per_capita, "", b1, *base[:11], *blank_direct, note]
+        return [None, household_id, "Hộ lỗi mẫu", ward, "Tổ dân phố 2", size, per_capita, "", b1, *base, *blank_direct, note]
 
     households = [
         row("YH-0007", "Phường Yên Hòa", 2, "2.500.000", "trùng mã hộ với một hộ khác"),
@@ -188,7 +197,11 @@ def bad_rows() -> tuple[list[list], list[list]]:
     return households, members
 
 
-def build(path: Path, seed: int = 2025) -> None:
+SPLITS = {"ND-0050": "ND-0049", "YH-0033": "YH-0032"}  # 2025 households split off a 2024 one
+
+
+def survey_rows(seed: int = 2025) -> tuple[list[list], list[list]]:
+    """The 2025 survey: household rows (with STT) and member rows."""
     rng = random.Random(seed)
     households: list[list] = []
     members: list[list] = []
@@ -199,19 +212,27 @@ def build(path: Path, seed: int = 2025) -> None:
             members.extend(people)
     for row, _no_members in boundary_households("CG", "Phường Cầu Giấy"):
         households.append(row)
+    households.append(merit_family_still_poor()[0])
     extra_households, extra_members = bad_rows()
     households.extend(extra_households)
     # the bad member goes with an existing household so that household is rejected too
     members.extend(extra_members)
+    split_column = HOUSEHOLD_HEADERS.index("Tách từ hộ")
+    for row in households:
+        row[split_column] = SPLITS.get(row[1], "")
     for stt, row in enumerate(households, start=1):
         row[0] = stt
+    return households, members
 
+
+def write_survey(path: Path, year: int, households: list[list], members: list[list]) -> None:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "DS hộ"
     width = len(HOUSEHOLD_HEADERS)
-    sheet.append(["ỦY BAN NHÂN DÂN CÁC PHƯỜNG CẦU GIẤY, NGHĨA ĐÔ, YÊN HÒA"])
-    sheet.append([f"DANH SÁCH HỘ GIA ĐÌNH RÀ SOÁT HỘ NGHÈO, HỘ CẬN NGHÈO NĂM {REVIEW_YEAR}"])
+    sheet.append(["ỦY BAN NHÂN DÂN CÁC PHƯỜNG CẦU GIẤY, NGHĨA ĐÔ, YÊN HÒA" if year >= 2025
+                  else "ỦY BAN NHÂN DÂN QUẬN CẦU GIẤY"])
+    sheet.append([f"DANH SÁCH HỘ GIA ĐÌNH RÀ SOÁT HỘ NGHÈO, HỘ CẬN NGHÈO NĂM {year}"])
     sheet.append(["(Dữ liệu tổng hợp, không có thông tin cá nhân thật)"])
     for r in (1, 2, 3):
         sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
@@ -226,13 +247,152 @@ def build(path: Path, seed: int = 2025) -> None:
     sheet.append([])
     sheet.append(["Tổng cộng", f"{len(households)} hộ"])
 
-    member_sheet = workbook.create_sheet("Thành viên")
-    member_sheet.append([f"DANH SÁCH THÀNH VIÊN HỘ NĂM {REVIEW_YEAR}"])
-    member_sheet.append(MEMBER_HEADERS)
-    for row in members:
-        member_sheet.append(row)
+    if members:
+        member_sheet = workbook.create_sheet("Thành viên")
+        member_sheet.append([f"DANH SÁCH THÀNH VIÊN HỘ NĂM {year}"])
+        member_sheet.append(MEMBER_HEADERS)
+        for row in members:
+            member_sheet.append(row)
     workbook.save(path)
 
 
+# --- The year before: 2024, under the eight old wards of quận Cầu Giấy -----------------------
+#
+# Which tổ dân phố of which old ward went to which new ward is SYNTHETIC: NQ 1656/NQ-UBTVQH15
+# (k25–27) confirms only the ward-level composition (legal-criteria.md §8). The file says so.
+# Household codes are assumed unchanged by the merger, so the two years match by Mã hộ.
+OLD_WARDS = [  # (old ward, tổ dân phố numbers, new ward or None for "not known")
+    ("Phường Dịch Vọng", range(1, 6), "Phường Cầu Giấy"),
+    ("Phường Dịch Vọng", range(6, 7), "Phường Cầu Giấy"),
+    ("Phường Dịch Vọng", range(6, 7), "Phường Nghĩa Đô"),  # tổ 6 was cut by the new boundary
+    ("Phường Dịch Vọng", range(7, 11), "Phường Nghĩa Đô"),
+    ("Phường Dịch Vọng Hậu", range(1, 6), "Phường Cầu Giấy"),
+    ("Phường Dịch Vọng Hậu", range(6, 9), "Phường Nghĩa Đô"),
+    ("Phường Quan Hoa", range(1, 5), "Phường Cầu Giấy"),
+    ("Phường Quan Hoa", range(5, 9), "Phường Nghĩa Đô"),
+    ("Phường Yên Hòa", range(1, 6), "Phường Cầu Giấy"),
+    ("Phường Yên Hòa", range(6, 13), "Phường Yên Hòa"),
+    ("Phường Nghĩa Đô", range(1, 9), "Phường Nghĩa Đô"),
+    ("Phường Nghĩa Đô", range(9, 10), "Phường Tây Hồ"),
+    ("Phường Mai Dịch", range(1, 5), "Phường Nghĩa Đô"),  # tổ 5–7: where they went is not known
+    ("Phường Trung Hòa", range(1, 7), "Phường Yên Hòa"),  # tổ 7–9: not known
+]
+WHOLE_WARDS = [("Phường Nghĩa Tân", "Phường Nghĩa Đô")]  # all of Nghĩa Tân (k26)
+LEFT_2024 = [  # households on the 2024 list that are not on the 2025 one: (id, old ward, tổ, status)
+    ("CG-0901", "Phường Dịch Vọng Hậu", 2, "poor"),
+    ("CG-0902", "Phường Quan Hoa", 3, "near_poor"),
+    ("ND-0903", "Phường Nghĩa Tân", 4, "near_poor"),
+    ("ND-0904", "Phường Mai Dịch", 6, "poor"),  # a tổ whose new ward is not known
+    ("ND-0905", "Phường Dịch Vọng", 6, "near_poor"),  # a tổ split between two new wards
+    ("ND-0906", "Phường Nghĩa Đô", 9, "not_poor"),  # went to Tây Hồ
+    ("YH-0907", "Phường Trung Hòa", 2, "middle_income"),
+]
+NEW_IN_2025 = {"CG-0098", "CG-0099", "CG-0100", "ND-0050", "ND-0100", "YH-0033", "YH-0099", "YH-0100",
+               "CG-B001", "CG-B002", "CG-B003", "CG-B004", "CG-B005", "ND-9001", "ND-9002", "CG-9003", "CG-9004"}
+MOVED_BETWEEN_WARDS = {"CG-0011": ("Phường Trung Hòa", 3)}  # in Yên Hòa's part in 2024, Cầu Giấy in 2025
+STATUS_WORDS = {"poor": "Hộ nghèo", "near_poor": "Hộ cận nghèo", "middle_income": "Hộ có mức sống trung bình",
+                "not_poor": "Hộ không nghèo", "": ""}
+PREVIOUS_WORDS = {words: code for code, words in STATUS_WORDS.items()}
+
+
+def ward_map_rows() -> list[list[str]]:
+    rows = [[old, "", new] for old, new in WHOLE_WARDS]
+    for old, numbers, new in OLD_WARDS:
+        rows.extend([old, f"Tổ dân phố {n}", new] for n in numbers)
+    return rows
+
+
+def _per_capita(cells: list) -> int | None:
+    """The 2025 income per person per month as the row states it (per person or a 12-month total)."""
+    def number(value) -> int | None:
+        text = str(value).replace(" đ", "").replace(".", "")
+        return int(text) if text.isdigit() else None
+    per_person, year_total, size = number(cells[6]), number(cells[7]), cells[5]
+    if per_person is not None:
+        return per_person
+    return year_total // 12 // size if year_total is not None and isinstance(size, int) and size > 0 else None
+
+
+def statuses_2024(households_2025: list[list], rng: random.Random) -> dict[str, str]:
+    """A 2024 status for each household on both lists, drawn with odds that depend on its 2025
+    income, so that most poor households stay poor and some escape or fall back."""
+    odds = {  # (poor, near_poor, middle_income, not_poor)
+        "low": (45, 35, 12, 8), "middle": (6, 30, 40, 24), "high": (1, 3, 10, 86),
+    }
+    statuses = {}
+    for cells in households_2025:
+        household_id = cells[1]
+        if household_id in NEW_IN_2025 or cells[2] == "Hộ lỗi mẫu":
+            continue
+        per_capita = _per_capita(cells)
+        band = "low" if per_capita is not None and per_capita <= 2_000_000 else "middle" if (per_capita or 0) <= 3_000_000 else "high"
+        drawn = rng.choices(["poor", "near_poor", "middle_income", "not_poor"], odds[band])[0]
+        statuses[household_id] = "poor" if household_id == "ND-0201" else drawn  # the merit family stays poor
+    return statuses
+
+
+def previous_year_rows(households_2025: list[list], seed: int = 2024) -> list[list]:
+    """2024 rows answered through the checkbox columns, with an income and deprivations that put
+    each household in its 2024 status; the 2025 rows' "Phân loại đầu kỳ" is set to that status
+    (not on the list -> blank), and the 2024 rows' "Phân loại đầu kỳ" (2023) makes some tái nghèo."""
+    rng = random.Random(seed)
+    columns = {h: i for i, h in enumerate(HOUSEHOLD_HEADERS)}
+    first_direct = columns[f"Thiếu hụt: {INDICATORS[0][1]}"]
+    flag_at, previous_at = columns["Hộ người có công"], columns["Phân loại đầu kỳ"]
+    by_new_ward: dict[str, list[tuple[str, int]]] = {}
+    for old, numbers, new in OLD_WARDS:
+        by_new_ward.setdefault(new, []).extend((old, n) for n in numbers)
+    for old, new in WHOLE_WARDS:
+        by_new_ward.setdefault(new, []).extend((old, n) for n in range(1, 6))
+
+    def row(household_id, head, old_ward, hamlet_number, status, previous, flags):
+        size = rng.choice([1, 2, 3, 3, 4, 5])
+        income = {"poor": rng.randint(12, 20), "near_poor": rng.randint(12, 20),
+                  "middle_income": rng.randint(21, 30), "not_poor": rng.randint(31, 90)}[status] * 100_000
+        deprived = rng.randint(3, 5) if status == "poor" else rng.randint(0, 2)
+        chosen = set(rng.sample(range(len(INDICATORS)), deprived))
+        cells = [""] * len(HOUSEHOLD_HEADERS)
+        cells[1:7] = [household_id, head, old_ward, f"Tổ dân phố {hamlet_number}", size, vn_number(income)]
+        cells[flag_at:flag_at + 4] = flags
+        cells[previous_at] = STATUS_WORDS[previous]
+        cells[first_direct:first_direct + len(INDICATORS)] = ["x" if k in chosen else "0" for k in range(len(INDICATORS))]
+        return cells
+
+    statuses = statuses_2024(households_2025, rng)
+    rows = []
+    for cells in households_2025:
+        household_id = cells[1]
+        if household_id not in statuses or household_id in {r[1] for r in rows}:
+            cells[previous_at] = ""
+            continue
+        status = statuses[household_id]
+        cells[previous_at] = STATUS_WORDS[status] if status != "not_poor" else ""
+        roll = rng.random()
+        if status in ("poor", "near_poor"):
+            previous = status if roll < 0.75 else "middle_income" if roll < 0.9 else "near_poor" if status == "poor" else "poor"
+        else:  # some escaped in 2024: they are tái nghèo if poor again in 2025
+            previous = "poor" if roll < 0.15 else "near_poor" if roll < 0.3 else ""
+        old_ward, hamlet_number = MOVED_BETWEEN_WARDS.get(household_id) or rng.choice(by_new_ward[cells[3]])
+        rows.append(row(household_id, cells[2], old_ward, hamlet_number, status, previous, cells[flag_at:flag_at + 4]))
+    for household_id, old_ward, hamlet_number, status in LEFT_2024:
+        rows.append(row(household_id, "Hộ đã chuyển đi", old_ward, hamlet_number, status, "", ["", "", "", ""]))
+    unreadable = next(r for r in rows if r[1] == "YH-0050")
+    unreadable[6] = "hơn 2 triệu"  # an unreadable income: this household's 2024 status is not known
+    for stt, cells in enumerate(rows, start=1):
+        cells[0] = stt
+    return rows
+
+
+def build(folder: Path) -> None:
+    households, members = survey_rows()
+    rows_2024 = previous_year_rows(households)  # also sets the 2025 rows' "Phân loại đầu kỳ"
+    write_survey(folder / f"cau-giay-{REVIEW_YEAR}.xlsx", REVIEW_YEAR, households, members)
+    write_survey(folder / f"cau-giay-{REVIEW_YEAR - 1}.xlsx", REVIEW_YEAR - 1, rows_2024, [])
+    with open(folder / "cau-giay-ward-map.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Phường cũ", "Tổ dân phố cũ", "Phường mới"])
+        writer.writerows(ward_map_rows())
+
+
 if __name__ == "__main__":
-    build(Path(__file__).with_name(f"cau-giay-{REVIEW_YEAR}.xlsx"))
+    build(Path(__file__).parent)

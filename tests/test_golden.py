@@ -47,14 +47,16 @@ def test_sample_is_what_its_generator_makes(tmp_path):
         import make_sample
     finally:
         sys.path.pop(0)
-    rebuilt = tmp_path / "rebuilt.xlsx"
-    make_sample.build(rebuilt)
+    make_sample.build(tmp_path)
 
     def cells(path):
         workbook = load_workbook(path)
         return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in workbook.worksheets}
 
-    assert cells(rebuilt) == cells(SAMPLE)
+    for name in ("cau-giay-2025.xlsx", "cau-giay-2024.xlsx"):
+        assert cells(tmp_path / name) == cells(REPO / "samples" / name), name
+    ward_map = "cau-giay-ward-map.csv"
+    assert (tmp_path / ward_map).read_text(encoding="utf-8") == (REPO / "samples" / ward_map).read_text(encoding="utf-8")
 
 
 def test_sample_totals_reconcile():
@@ -65,7 +67,7 @@ def test_sample_totals_reconcile():
     summary = pd.read_csv(GOLDEN / "cau-giay-2025.ha-noi-2022-2025.summary.csv")
     total = summary.iloc[-1]
     assert total["ward"] == "Tổng cộng"
-    assert len(roster) == 310  # 300 households + 5 boundary + 5 bad rows, each once
+    assert len(roster) == 311  # 300 households + 5 boundary + 1 merit family + 5 bad rows, each once
     assert total["households"] + total["rejected"] == len(roster)
     assert total["rejected"] == (roster["classification"] == "rejected").sum() == 6
     assert total[["poor", "near_poor", "middle_income", "not_poor", "undetermined"]].sum() == total["households"]

@@ -83,7 +83,7 @@ def classify(
     roster["indicators_blank_as_no"] = _names_where(pd.DataFrame(blank_as_no))
     roster["classification"] = classification
     roster["reason"] = _reasons(roster, classification, matched_rule, standard, lines, deprived, lang)
-    for column in (*GROUP_FLAGS, "previous_status", "weight"):
+    for column in (*GROUP_FLAGS, "previous_status", "split_from", "weight"):
         roster[column] = households[column]
     return roster
 

@@ -7,6 +7,7 @@ import pandas as pd
 from ngheo_cli.frames import map_distinct
 from ngheo_cli.schema import GROUP_FLAGS, HOUSEHOLD_COLUMNS
 from ngheo_cli.standards.model import CLASS_NAMES, Standard
+from ngheo_cli.text import fold
 
 _ROSTER = {
     "income_per_capita_month": ("Thu nhập bình quân đầu người/tháng dùng để xét (đồng)", "Income per person per month used (VND)"),
@@ -58,6 +59,19 @@ def output_headers(standard: Standard, lang: str = "vi") -> dict[str, str]:
             else f"Poor and near-poor deprived: {name}"
         )
     return headers
+
+
+def roster_header_ids() -> dict[str, str]:
+    """Folded header -> column id, for reading a roster back: the ids themselves (CSV, Parquet)
+    and the Vietnamese and English headers of the xlsx roster."""
+    found: dict[str, str] = {}
+    for column in HOUSEHOLD_COLUMNS:
+        for header in (column.id, column.header.vi, column.header.en):
+            found[fold(header)] = column.id
+    for column_id, pair in _ROSTER.items():
+        for header in (column_id, *pair):
+            found[fold(header)] = column_id
+    return found
 
 
 def class_label(code: str, lang: str = "vi") -> str:

@@ -65,7 +65,10 @@ def check_survey(
     members_grids: list[Grid] | None = None,
     year: int | None = None,
     today: dt.date | None = None,
+    default_year: tuple[int, str] | None = None,
 ) -> Checked:
+    """`default_year`: (year, where from) used when neither `year` nor a title row tells it,
+    instead of this year."""
     direct_headers = {
         f"d_{i.id}": (f"Thiếu hụt: {i.name.vi}", f"Deprived: {i.name.en}") for i in standard.model.indicators
     }
@@ -74,6 +77,8 @@ def check_survey(
         review_year, year_source = year, "option"
     elif survey.review_year is not None:
         review_year, year_source = survey.review_year, "title row"
+    elif default_year is not None:
+        review_year, year_source = default_year
     else:
         review_year, year_source = (today or dt.date.today()).year, "today"
     valid = validate_survey(survey, standard.model.indicator_ids(), review_year)
@@ -92,11 +97,12 @@ def run_classification(
     strict: bool = False,
     lang: str = "vi",
     today: dt.date | None = None,
+    default_year: tuple[int, str] | None = None,
 ) -> RunResult:
     """Classify a survey. `strict`: blank answer cells are missing, not "no", and a household
     with any warning is rejected instead of classified."""
     model = standard.model
-    checked = check_survey(grids, standard, source_name, members_grids, year, today)
+    checked = check_survey(grids, standard, source_name, members_grids, year, today, default_year)
     survey, valid, review_year, year_source = checked.survey, checked.valid, checked.review_year, checked.review_year_source
     roster = classify(valid.households, valid.members, standard, valid.direct_answers, strict=strict, lang=lang)
     roster["source_row"] = valid.households[ROW].to_numpy()

@@ -183,6 +183,9 @@ class Household(BaseModel):
         Header("Phân loại đầu kỳ", "Previous status"),
         STATUS,
     ] = None
+    split_from: Annotated[
+        Text | None, Header("Tách từ hộ", "Split from household", ("Mã hộ gốc", "Tách từ mã hộ"))
+    ] = None
     weight: Annotated[float | None, Header("Quyền số", "Weight"), Field(gt=0)] = None
 
     @model_validator(mode="after")

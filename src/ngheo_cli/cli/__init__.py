@@ -10,6 +10,7 @@ import typer
 from ngheo_cli import __version__
 from ngheo_cli.cli.classify import classify_command
 from ngheo_cli.cli.common import EXIT_CODES_HELP, fail, reports_errors
+from ngheo_cli.cli.review import REVIEW_EXIT_CODES, review_command
 from ngheo_cli.cli.standards import standards_app
 from ngheo_cli.cli.validate import validate_command
 
@@ -40,6 +41,7 @@ def _root(
 
 app.command("classify", epilog=EXIT_CODES_HELP)(reports_errors(classify_command))
 app.command("validate")(reports_errors(validate_command))
+app.command("review", epilog=REVIEW_EXIT_CODES)(reports_errors(review_command))
 app.add_typer(standards_app, name="standards")
 
 

@@ -124,6 +124,17 @@ def write_table(
             raise OutputError(f"unknown format '{fmt}'")
 
 
+def write_json_document(
+    path: Path, tables: dict[str, pd.DataFrame], metadata: dict[str, str], protected: set[Path], force: bool
+) -> None:
+    """Several named tables in one JSON document: {"metadata": {...}, "<name>": [rows], ...}."""
+    document: dict[str, object] = {"metadata": metadata}
+    for name, frame in tables.items():
+        document[name] = json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+    with atomic_file(path, protected, force) as handle:
+        handle.write(json.dumps(document, ensure_ascii=False, indent=1).encode())
+
+
 def _write_xlsx(handle: IO[bytes], sheets: dict[str, pd.DataFrame], headers: dict[str, str], metadata: dict[str, str]) -> None:
     import xlsxwriter
 

@@ -67,21 +67,12 @@ def resolve(name_or_path: str) -> Path:
 
 def load_standard(name_or_path: str = DEFAULT_STANDARD) -> CompiledStandard:
     path = resolve(name_or_path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-        lines = _line_numbers(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise CriteriaError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
-    if not isinstance(data, dict):
-        raise CriteriaError(f"{path}: a criteria file is a YAML mapping (key: value lines)")
+    data, lines = read_yaml_mapping(path)
     data = _with_base(data, path, seen=(path.resolve(),))
     try:
         model = Standard.model_validate(data)
     except ValidationError as exc:
-        raise CriteriaError(_format_validation(path, exc, lines)) from exc
+        raise CriteriaError(format_validation(path, exc, lines)) from exc
 
     problems: list[str] = []
     derivations, rules = _compile(model, problems, lines)
@@ -97,6 +88,24 @@ def load_standard(name_or_path: str = DEFAULT_STANDARD) -> CompiledStandard:
     if problems:
         raise CriteriaError(f"{path}: {len(problems)} problem(s)\n" + "\n".join(f"  {p}" for p in problems))
     return CompiledStandard(model, path, derivations, rules)
+
+
+def read_yaml_mapping(path: Path) -> tuple[dict, dict[tuple, int]]:
+    """A YAML file that must be a mapping, and the line number of each key path in it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CriteriaError(f"{path}: cannot read it ({exc.strerror})") from exc
+    try:
+        data = yaml.safe_load(text)
+        lines = _line_numbers(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise CriteriaError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(data, dict):
+        raise CriteriaError(f"{path}: a criteria file is a YAML mapping (key: value lines)")
+    return data, lines
 
 
 def _with_base(data: dict, path: Path, seen: tuple[Path, ...]) -> dict:
@@ -206,7 +215,7 @@ def _where(path: tuple, lines: dict[tuple, int]) -> str:
     return f"{dotted} (line {line})" if line else dotted
 
 
-def _format_validation(path: Path, exc: ValidationError, lines: dict[tuple, int]) -> str:
+def format_validation(path: Path, exc: ValidationError, lines: dict[tuple, int]) -> str:
     rows = []
     for error in exc.errors():
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
