@@ -64,7 +64,7 @@ def list_from_roster(
         frame["duplicate_rows"] = frame["household_id"].map(rows)
     else:
         frame["duplicate_rows"] = pd.NA
-    frame["status"] = map_distinct(frame["classification"], lambda c: _STATUS_OF_CLASS.get(c, UNKNOWN))
+    frame["status"] = map_distinct(frame["classification"], lambda c: _STATUS_OF_CLASS.get(c, UNKNOWN)).fillna(UNKNOWN)
 
     previous = None
     if "previous_status" in roster:
@@ -85,7 +85,7 @@ def list_from_previous_status(of: YearList) -> YearList | None:
         return None
     frame = of.households[["household_id", *INFO_COLUMNS, "source_row"]].copy()
     frame["classification"] = given.to_numpy()
-    frame["status"] = map_distinct(frame["classification"], lambda c: _STATUS_OF_CLASS.get(c, OTHER))
+    frame["status"] = map_distinct(frame["classification"], lambda c: _STATUS_OF_CLASS.get(c, OTHER)).fillna(OTHER)
     frame["duplicate_rows"] = pd.NA
     source = f"{of.source}: cột Phân loại đầu kỳ / column previous_status"
     return YearList(of.year - 1, f"the year before {of.year}", source, "", frame, len(frame))

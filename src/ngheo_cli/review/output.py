@@ -40,7 +40,7 @@ _MOVES = {  # movement -> (vi, en) with {c} the class and {o} the other class
     "joined": ("hộ {c} mới vào danh sách", "{c}, new on the list"),
     "unknown_before": ("hộ {c}, năm trước chưa xác định", "{c}, unknown last year"),
 }
-_AREA_WORDS = {"urban": ("thành thị", "urban"), "rural": ("nông thôn", "rural")}
+_AREA_WORDS = {"urban": ("thành thị", "urban"), "rural": ("nông thôn", "rural"), "unknown": ("chưa xác định", "not known")}
 _LEVEL_WORDS = {"area": ("khu vực", "area"), "ward": ("phường/xã", "ward"), "total": ("tổng", "total")}
 _PRESENCE_WORDS = {"both": ("cả hai năm", "both years"), "last_only": ("chỉ năm trước", "last year only"),
                    "this_only": ("chỉ năm nay", "this year only")}

@@ -28,7 +28,7 @@ from ngheo_cli.review.movements import (
     join_years,
     status_column,
 )
-from ngheo_cli.review.table import transition_table
+from ngheo_cli.review.table import UNKNOWN_AREA, transition_table
 from ngheo_cli.review.targets import FAIL, Targets, check_targets
 from ngheo_cli.review.wards import WardMap, place_households, ward_key
 
@@ -148,7 +148,7 @@ def _place(frame: pd.DataFrame, last: YearList, this: YearList, ward_map: WardMa
     placed, why = place_households(frame["ward_last"], frame["hamlet_last"], ward_map, this_wards)
     on_this = (frame["presence"] != LAST_ONLY).to_numpy()
     frame["ward_review"] = frame["ward"].astype("string").where(on_this, placed)
-    frame["area_review"] = frame["area"]
+    frame["area_review"] = frame["area"].astype("string").fillna(UNKNOWN_AREA)
     check = on_this & (frame["presence"] == BOTH).to_numpy() & placed.notna().to_numpy()
     moved = check & (placed.map(ward_key, na_action="ignore") != frame["ward"].map(ward_key, na_action="ignore")).to_numpy()
     note = pd.Series("", index=frame.index, dtype="string")

@@ -13,7 +13,9 @@ from ngheo_cli.review.lists import ABSENT
 from ngheo_cli.review.movements import CLASSES, INFLOWS, OUTFLOWS, status_column
 
 AREAS = ("urban", "rural")
-AREA_ROW = {"urban": ("I. Khu vực thành thị", "I. Urban"), "rural": ("II. Khu vực nông thôn", "II. Rural")}
+UNKNOWN_AREA = "unknown"  # a household whose row gives neither area nor ward: its own section, not a guess
+AREA_ROW = {"urban": ("I. Khu vực thành thị", "I. Urban"), "rural": ("II. Khu vực nông thôn", "II. Rural"),
+            UNKNOWN_AREA: ("III. Chưa xác định khu vực", "III. Area not known")}
 TOTAL_ROW = ("Tổng cộng", "Total")
 UNPLACED_WARD = ("(Chưa xác định phường)", "(Ward not decided)")
 
@@ -48,7 +50,8 @@ def transition_table(frame: pd.DataFrame, last_year: int, this_year: int, lang: 
     counts = household_counts(frame, last_year, this_year)
     area, ward = area_and_ward(frame, lang)
     rows = []
-    for area_name in AREAS:
+    sections = AREAS + ((UNKNOWN_AREA,) if (area == UNKNOWN_AREA).any() else ())
+    for area_name in sections:
         in_area = (area == area_name).to_numpy()
         rows.append(_row("area", area_name, AREA_ROW[area_name][pick], counts[in_area].sum()))
         wards = list(dict.fromkeys(ward[in_area]))
@@ -67,7 +70,7 @@ def transition_table(frame: pd.DataFrame, last_year: int, this_year: int, lang: 
 def area_and_ward(frame: pd.DataFrame, lang: str) -> tuple[pd.Series, pd.Series]:
     """The area and ward row each household counts in (an unplaced household in its own row)."""
     unplaced = UNPLACED_WARD[0 if lang == "vi" else 1]
-    return frame["area_review"].fillna("urban"), frame["ward_review"].fillna(unplaced)
+    return frame["area_review"].fillna(UNKNOWN_AREA), frame["ward_review"].fillna(unplaced)
 
 
 def _row(level: str, area: str, ward: str, sums: pd.Series) -> dict:
