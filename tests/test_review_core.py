@@ -381,3 +381,16 @@ def test_last_only_households_are_placed_by_the_map_and_undecided_ones_reported(
     assert table.loc["(Chưa xác định phường)", "near_poor_left"] == 1
     assert table.loc["Phường Nghĩa Đô", "poor_start"] == 2
     assert {"B", "C", "A"} <= set(result.lists["unmatched"]["household_id"])
+
+
+def test_a_household_with_neither_area_nor_ward_gets_its_own_section_and_its_own_target_rows():
+    last = year([("A", "Phường X", "poor"), ("B", None, "near_poor")], 2024)
+    last.households.loc[last.households["household_id"] == "B", "area"] = pd.NA
+    this = year([("A", "Phường X", "poor")], 2025)
+    result = run(this, last)
+    table = result.table
+    unknown = table[table["area"] == "unknown"]
+    assert unknown["ward"].tolist() == ["III. Chưa xác định khu vực", "(Chưa xác định phường)"]
+    assert unknown["near_poor_left"].tolist() == [1, 1]
+    checks = result.targets[(result.targets["target"] == "near_poor_reduction") & (result.targets["level"] == "ward")]
+    assert checks.set_index(["area", "ward"]).loc[("unknown", "(Chưa xác định phường)"), "detail"].startswith("1 → 0")

@@ -220,7 +220,7 @@ def workbook_sheets(result: ReviewResult, lang: str) -> dict[str, pd.DataFrame]:
     by_id = rows.set_index("household_id", drop=False)
     sheets = {
         ("Biến động" if vi else "Transitions"): for_people(result.table, lang),
-        ("Chỉ tiêu" if vi else "Targets"): result.targets.drop(columns="level"),
+        ("Chỉ tiêu" if vi else "Targets"): for_people(result.targets, lang),
     }
     for list_id, names in LIST_SHEETS.items():
         frame = result.lists[list_id]

@@ -78,15 +78,16 @@ def check_targets(
 ) -> pd.DataFrame:
     """One row per target and per ward row of the table (and the total row)."""
     rows = table[table["level"].isin(["ward", "total"])]
-    _, ward = area_and_ward(frame, lang)
-    in_row = {r.ward: (ward == r.ward).to_numpy() if r.level == "ward" else slice(None) for r in rows.itertuples()}
+    area, ward = area_and_ward(frame, lang)
+    in_row = [((ward == r.ward) & (area == r.area)).to_numpy() if r.level == "ward" else slice(None) for r in rows.itertuples()]
     results = []
     for target in targets.targets:
-        for row in rows.itertuples():
-            households = frame[in_row[row.ward]]
+        for row, selected in zip(rows.itertuples(), in_row):
+            households = frame[selected]
             figure, threshold, result, detail, listed = _check(target, row, households, this_year, this_standard, previous_year_known, lang)
             results.append({
-                "target": target.kind, "target_name": getattr(target.name, lang), "ward": row.ward, "level": row.level,
+                "target": target.kind, "target_name": getattr(target.name, lang), "level": row.level, "area": row.area,
+                "ward": row.ward,
                 "figure": figure, "threshold": threshold, "result": result, "detail": detail,
                 "households": ", ".join(listed), "source": target.source.document,
             })
@@ -101,7 +102,7 @@ def _check(target: Target, row, households: pd.DataFrame, this_year: int, this_s
         if start == 0:
             ok = end == 0
             text = ("không có hộ cận nghèo đầu năm" if vi else "no near-poor household at the start")
-            return "", threshold, PASS if ok else FAIL, f"{text}; {end} cuối năm" if vi else f"{text}; {end} at the end", []
+            return None, threshold, PASS if ok else FAIL, f"{text}; {end} cuối năm" if vi else f"{text}; {end} at the end", []
         # (start - end) / start >= p / 100, in integers and exact decimals: 10% is 10%
         ok = (start - end) * 100 >= target.min_reduction_percent * start
         percent = round(100 * (start - end) / start, 2)
