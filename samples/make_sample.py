@@ -1,5 +1,7 @@
 """Writes samples/cau-giay-2025.xlsx: a synthetic year-end survey of the three wards of today's
-Cầu Giấy area (Cầu Giấy, Nghĩa Đô, Yên Hòa), laid out the way officers' workbooks are.
+Cầu Giấy area (Cầu Giấy, Nghĩa Đô, Yên Hòa), laid out the way officers' workbooks are; and,
+for `ngheo review`, samples/cau-giay-2024.xlsx (the year before, under the eight old wards of
+quận Cầu Giấy) with samples/cau-giay-ward-map.csv (old ward + tổ dân phố -> new ward).
 
 Deterministic (fixed seed): run `python samples/make_sample.py` to rebuild it byte for byte
 in content. No real person is in it. It has, on purpose:
@@ -10,7 +12,11 @@ in content. No real person is in it. It has, on purpose:
 - households exactly on the Hà Nội lines (2,000,000 and 3,000,000 đ) and on 3 deprivations;
 - a few bad rows (a duplicate household ID, an unreadable income, a blank ward, a members
   count of 0, a member of an unknown household, a member with an unreadable BHYT answer) and
-  a B1-only household, which the Hà Nội standard cannot place.
+  a B1-only household, which the Hà Nội standard cannot place;
+- for the review: households that left or joined the list, two that split off another one,
+  one that moved between the new wards, a người có công family poor both years, a 2024 row
+  with an unreadable income, and 2024 households in tổ dân phố whose new ward the map cannot
+  decide (a tổ cut in two; a tổ of Mai Dịch whose destination is not known).
 """
 
 from __future__ import annotations

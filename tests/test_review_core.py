@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -36,6 +38,7 @@ def year(rows, year_number, previous=False, standard="ha-noi-2022-2025"):
     return list_from_roster(roster(rows, previous), year_number, "test", f"list-{year_number}", standard)
 
 
+@functools.cache
 def default_targets() -> Targets:
     return load_targets()[0]
 

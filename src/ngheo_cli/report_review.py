@@ -50,7 +50,10 @@ def review_report(console: Console, result: ReviewResult, loaded: list[Loaded], 
 
 def _input_line(console: Console, item: Loaded) -> None:
     y = item.year_list
-    line = f"{y.year} (year from {y.year_source}): {escape(y.source)}, {y.rows_read} rows, {len(y.households)} households"
+    duplicates = y.households["duplicate_rows"].dropna() if "duplicate_rows" in y.households else []
+    extra = int(sum(str(rows).count(",") for rows in duplicates))
+    line = (f"{y.year} (year from {y.year_source}): {escape(y.source)}, {y.rows_read} rows = {len(y.households)} households"
+            f" + {len(y.set_aside)} without id + {extra} extra rows of duplicated ids")
     if item.run is not None:
         c = item.run.counts
         line += f"; classified under {y.standard_id}: {c.rejected} rejected, {c.undetermined} undetermined"
@@ -62,8 +65,6 @@ def _input_line(console: Console, item: Loaded) -> None:
             line += f" [yellow]({escape(item.run.validity_warning)})[/]"
     else:
         line += f"; roster{' under ' + y.standard_id if y.standard_id else ''}"
-    if not y.set_aside.empty:
-        line += f"; {len(y.set_aside)} rows without a household id set aside"
     console.print(line)
 
 

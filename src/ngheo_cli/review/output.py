@@ -90,6 +90,7 @@ def headers(result: ReviewResult, lang: str) -> dict[str, str]:
         "rows_read": ("Số dòng đọc", "Rows read"), "households_found": ("Số hộ", "Households"),
         "rows_without_id": ("Dòng không có mã hộ", "Rows without id"),
         "households_with_duplicate_id": ("Hộ có mã bị trùng", "Households with a duplicated id"),
+        "extra_rows_of_duplicate_ids": ("Dòng thừa của mã trùng", "Extra rows of duplicated ids"),
     }
     for cls in CLASSES:
         c = _CLASS_WORD[cls][0 if vi else 1]
@@ -190,12 +191,13 @@ def definitions(lang: str) -> pd.DataFrame:
 def inputs_table(lists: list[YearList]) -> pd.DataFrame:
     rows = []
     for year_list in lists:
-        duplicates = int(year_list.households.get("duplicate_rows", pd.Series(dtype="string")).notna().sum())
+        duplicates = year_list.households.get("duplicate_rows", pd.Series(dtype="string")).dropna()
         rows.append({
             "year": year_list.year, "year_from": year_list.year_source, "source": year_list.source,
             "standard": year_list.standard_id, "rows_read": year_list.rows_read,
             "households_found": len(year_list.households), "rows_without_id": len(year_list.set_aside),
-            "households_with_duplicate_id": duplicates,
+            "households_with_duplicate_id": len(duplicates),
+            "extra_rows_of_duplicate_ids": int(duplicates.str.count(",").sum()),
         })
     return pd.DataFrame(rows)
 
