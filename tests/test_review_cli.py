@@ -117,10 +117,10 @@ def test_the_workbook_has_the_table_the_targets_and_one_sheet_per_list(tmp_path)
 
 def test_rosters_give_the_same_review_as_the_surveys(tmp_path, csv_review):
     for survey in (LAST, THIS):
-        for fmt in ("csv", "xlsx"):
+        for fmt in ("csv", "xlsx", "parquet"):
             out = tmp_path / f"{survey.stem}.{fmt}"
             assert invoke("classify", str(survey), "-o", str(out), "-d", str(tmp_path), "--force").exit_code == 1
-    for fmt in ("csv", "xlsx"):
+    for fmt in ("csv", "xlsx", "parquet"):
         folder = tmp_path / f"out-{fmt}"
         folder.mkdir()
         result = invoke("review", str(tmp_path / f"cau-giay-2024.{fmt}"), str(tmp_path / f"cau-giay-2025.{fmt}"),

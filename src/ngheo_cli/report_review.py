@@ -45,7 +45,7 @@ def review_report(console: Console, result: ReviewResult, loaded: list[Loaded], 
     )
     if quiet:
         for row in in_total.itertuples():
-            console.print(f"  missed: {escape(row.target_name)}: {row.figure} ({row.threshold})")
+            console.print(f"  missed: {escape(row.target_name)}: {_figure(row.figure)} ({row.threshold})")
 
 
 def _input_line(console: Console, item: Loaded) -> None:
@@ -89,6 +89,13 @@ def _targets(console: Console, result: ReviewResult, lang: str) -> None:
     checks = result.targets
     for row in checks[checks["level"] == "total"].itertuples():
         wards_missed = checks[(checks["target"] == row.target) & (checks["level"] == "ward") & (checks["result"] == FAIL)]
-        table.add_row(escape(row.target_name), str(row.figure), escape(str(row.threshold)), _RESULT_STYLE[lang][row.result],
+        table.add_row(escape(row.target_name), _figure(row.figure), escape(str(row.threshold)), _RESULT_STYLE[lang][row.result],
                       ", ".join(wards_missed["ward"]) or "-")
     console.print(table)
+
+
+def _figure(value: object) -> str:
+    """1.0 households is 1; 21.21 per cent stays 21.21; no figure is '-'."""
+    if value is None or value != value:
+        return "-"
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ngheo_cli.cli.common import inputs_of, output_stem
+from ngheo_cli.cli.common import Lang, format_from, inputs_of, output_stem
 from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import FORMATS, check_target, write_csv_stdout, write_table
 from ngheo_cli.labels import output_headers, roster_for_people
@@ -22,11 +22,6 @@ class Format(str, Enum):
     csv = "csv"
     json = "json"
     parquet = "parquet"
-
-
-class Lang(str, Enum):
-    vi = "vi"
-    en = "en"
 
 
 def classify_command(
@@ -64,7 +59,7 @@ def classify_command(
     )
     provisional_notice(console, result)
 
-    chosen = (fmt.value if fmt else None) or _format_from(output) or "xlsx"
+    chosen = (fmt.value if fmt else None) or format_from(output, FORMATS) or "xlsx"
     targets = _targets(survey, output, out_dir, summary_path, errors_path, chosen)
     protected = inputs_of(survey, members)
     _check_targets(targets, protected, force)
@@ -78,13 +73,6 @@ def classify_command(
         console.print("Written: " + ", ".join(written))
     counts = result.counts
     raise typer.Exit(0 if counts.rejected == 0 and counts.undetermined == 0 else 1)
-
-
-def _format_from(output: str | None) -> str | None:
-    if output in (None, "-"):
-        return "csv" if output == "-" else None
-    suffix = Path(output).suffix.lower().lstrip(".")
-    return suffix if suffix in FORMATS else None
 
 
 def _targets(
@@ -121,10 +109,10 @@ def _write(result: RunResult, targets: dict[str, Path | None], fmt: str, lang: s
             sheets = {next(iter(sheets)): roster_for_people(roster, lang), ("Lỗi" if lang == "vi" else "Problems"): problems}
         write_table(targets["roster"], fmt, sheets, headers, result.metadata, protected, force)
     if targets["summary"] is not None:
-        summary_fmt = _format_from(str(targets["summary"])) or fmt
+        summary_fmt = format_from(str(targets["summary"]), FORMATS) or fmt
         write_table(targets["summary"], summary_fmt, {"Tổng hợp" if lang == "vi" else "Summary": result.summary},
                     headers, result.metadata, protected, force)
     if targets["problems"] is not None:
-        problems_fmt = _format_from(str(targets["problems"])) or "csv"
+        problems_fmt = format_from(str(targets["problems"]), FORMATS) or "csv"
         write_table(targets["problems"], problems_fmt, {"Lỗi" if lang == "vi" else "Problems": problems},
                     headers, result.metadata, protected, force)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -17,6 +18,19 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 every household classified; 1 some rows rejected or undetermined "
     "(outputs still written, with the problems listed); 2 usage, file or criteria error (nothing written)."
 )
+
+
+class Lang(str, Enum):
+    vi = "vi"
+    en = "en"
+
+
+def format_from(output: str | None, formats: tuple[str, ...]) -> str | None:
+    """The output format an --output name implies: CSV for '-', else its suffix if known."""
+    if output in (None, "-"):
+        return "csv" if output == "-" else None
+    suffix = Path(output).suffix.lower().lstrip(".")
+    return suffix if suffix in formats else None
 
 
 def output_stem(survey: Path) -> str:

@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from ngheo_cli.cli.common import output_stem
+from ngheo_cli.cli.common import Lang, format_from, output_stem
 from ngheo_cli.errors import InputError
 from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import (
@@ -37,11 +37,6 @@ class Format(str, Enum):
     xlsx = "xlsx"
     csv = "csv"
     json = "json"
-
-
-class Lang(str, Enum):
-    vi = "vi"
-    en = "en"
 
 
 def review_command(
@@ -85,7 +80,7 @@ def review_command(
     result = review(this.year_list, last.year_list if last else None, [e.year_list for e in earlier], wards,
                     targets_model, this_standard, period, lang.value)
 
-    chosen = (fmt.value if fmt else None) or _format_from(output) or "xlsx"
+    chosen = (fmt.value if fmt else None) or format_from(output, ("xlsx", "csv", "json")) or "xlsx"
     stem = output_stem(this_path)
     folder = out_dir or this_path.parent
     protected = {p.resolve() for p in [*files, *history, *( [ward_map] if ward_map else [])]}
@@ -105,13 +100,6 @@ def _load(path: Path, year: int | None, default_year: tuple[int, str], standard:
 def _period(standard_id: str | None) -> tuple[int, int | None]:
     model = load_standard(standard_id).model if standard_id else load_standard().model
     return model.valid_from.year, (model.valid_to.year if model.valid_to else None)
-
-
-def _format_from(output: str | None) -> str | None:
-    if output in (None, "-"):
-        return "csv" if output == "-" else None
-    suffix = Path(output).suffix.lower().lstrip(".")
-    return suffix if suffix in ("xlsx", "csv", "json") else None
 
 
 def _write(result: ReviewResult, output: str | None, folder: Path, stem: str, fmt: str, lang: str,

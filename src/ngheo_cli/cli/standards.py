@@ -4,7 +4,6 @@ go to stdout; check's verdict and problems go to stderr."""
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 
 import typer
@@ -12,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ngheo_cli.cli.common import reports_errors
+from ngheo_cli.cli.common import Lang, reports_errors
 from ngheo_cli.errors import CriteriaError
 from ngheo_cli.standards.load import DEFAULT_STANDARD, builtin_ids, load_standard
 from ngheo_cli.standards.model import CLASS_NAMES
@@ -21,11 +20,6 @@ standards_app = typer.Typer(
     help="List, show and check standards (criteria files).\n\nExample: ngheo standards show vn-2022-2025 --lang en",
     no_args_is_help=True,
 )
-
-
-class Lang(str, Enum):
-    vi = "vi"
-    en = "en"
 
 
 def _stdout() -> Console:

@@ -7,8 +7,7 @@ from typing import Optional
 
 import typer
 
-from ngheo_cli.cli.classify import Lang
-from ngheo_cli.cli.common import inputs_of, output_stem
+from ngheo_cli.cli.common import Lang, inputs_of, output_stem
 from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import check_target, write_table
 from ngheo_cli.labels import output_headers

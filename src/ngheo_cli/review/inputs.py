@@ -109,12 +109,10 @@ def _roster_in(grids: list[Grid]) -> tuple[pd.DataFrame, dict[str, str]] | None:
         cells = grid.cells
         if cells.empty:
             continue
-        first = cells.iloc[0] if not grid.has_header_row else pd.Series(list(cells.columns), index=cells.columns)
-        ids = {column: header_ids.get(_folded(v)) for column, v in first.items()}
+        ids = {column: header_ids.get(_folded(v)) for column, v in cells.iloc[0].items()}
         if not {"household_id", "classification"} <= set(ids.values()):
             continue
-        body = cells if grid.has_header_row else cells.iloc[1:]
-        return _roster_values(body, ids, grid.name), _metadata(grids)
+        return _roster_values(cells.iloc[1:], ids, grid.name), _metadata(grids)
     return None
 
 
