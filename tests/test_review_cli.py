@@ -189,3 +189,15 @@ def test_the_installed_command_reviews_the_samples_without_touching_them(tmp_pat
     assert [hashlib.sha256(open(p, "rb").read()).hexdigest() for p in copies] == before
     again = run_ngheo("review", *map(str, copies[:2]), "--ward-map", str(copies[2]))
     assert again.returncode == 2 and b"--force" in again.stderr  # an output is never overwritten silently
+
+
+def test_english_workbook(tmp_path):
+    result = invoke("review", str(LAST), str(THIS), "--ward-map", str(WARD_MAP), "-d", str(tmp_path), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    workbook = CalamineWorkbook.from_path(str(tmp_path / "cau-giay-2025.review.xlsx"))
+    assert workbook.sheet_names[:3] == ["Transitions", "Targets", "Escaped"]
+    rows = workbook.get_sheet_by_name("Households").to_python()
+    assert rows[0][:3] == ["Household ID", "Head of household", "Ward (now)"]
+    moves = {row[11] for row in rows[1:]}
+    assert {"escaped poor", "re-entered poor", "newly poor", "poor to near-poor"} <= moves
+    assert "No poor household among merit families" in result.output
