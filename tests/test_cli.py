@@ -221,3 +221,17 @@ def test_version():
     from ngheo_cli import __version__
 
     assert invoke("--version").output.strip() == f"ngheo-cli {__version__}"
+
+
+def test_a_roster_too_long_for_excel_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    from ngheo_cli.io import writers
+
+    survey = small_survey(tmp_path)
+    monkeypatch.setattr(writers, "XLSX_MAX_ROWS", 2)  # a header and one row: the 2-household roster does not fit
+    (tmp_path / "out").mkdir()
+    result = runner.invoke(app, ["classify", str(survey), "-d", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "Excel sheet holds at most 1 under its header" in result.output
+    assert "--format csv" in result.output
+    assert not list((tmp_path / "out").iterdir())
+    assert runner.invoke(app, ["classify", str(survey), "-d", str(tmp_path / "out"), "-f", "csv"]).exit_code == 0

@@ -22,6 +22,7 @@ import pandas as pd
 from ngheo_cli.errors import OutputError
 
 FORMATS = ("xlsx", "csv", "json", "parquet")
+XLSX_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included
 _FORMULA_START = ("=", "+", "-", "@")
 
 
@@ -105,6 +106,8 @@ def write_table(
     """Write one logical output. xlsx holds every sheet; the other formats hold the first sheet
     (metadata goes into Parquet's schema and JSON's "metadata")."""
     first = next(iter(sheets.values()))
+    if fmt == "xlsx":
+        _check_fits_excel(path, sheets)
     with atomic_file(path, protected, force) as handle:
         if fmt == "xlsx":
             _write_xlsx(handle, sheets, headers, metadata)
@@ -122,6 +125,16 @@ def write_table(
             pq.write_table(table, handle)
         else:  # pragma: no cover - the CLI only passes FORMATS
             raise OutputError(f"unknown format '{fmt}'")
+
+
+def _check_fits_excel(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    for name, frame in sheets.items():
+        if len(frame) + 1 > XLSX_MAX_ROWS:
+            raise OutputError(
+                f"{path}: sheet '{name}' would have {len(frame):,} rows; an Excel sheet holds at most "
+                f"{XLSX_MAX_ROWS - 1:,} under its header",
+                "write CSV or Parquet instead: --format csv, or -o roster.parquet",
+            )
 
 
 def write_json_document(
