@@ -205,11 +205,11 @@ def _reasons(
     } | {name: _vnd(line) for name, line in lines.items()}
     reasons = pd.Series("", index=roster.index, dtype="string")
     for index, rule in enumerate(standard.model.classes):
-        rows = pd.Series(matched_rule == index, index=roster.index)
+        rows = matched_rule == index
         if not rows.any():
             continue
         template = getattr(rule.reason, lang)
-        reasons = reasons.mask(rows, _fill(template, fields, rows))
+        reasons[rows] = _fill(template, fields, rows).to_numpy()  # only the rows this rule decided
     undetermined = classification == "undetermined"
     if undetermined.any():
         reasons = reasons.mask(undetermined, _undetermined_reason(roster, lang))
@@ -217,14 +217,14 @@ def _reasons(
     return (head + ": " + reasons).where(~undetermined, reasons)
 
 
-def _fill(template: str, fields: dict[str, pd.Series], rows: pd.Series) -> pd.Series:
+def _fill(template: str, fields: dict[str, pd.Series], rows: np.ndarray) -> pd.Series:
     import string
 
-    out = pd.Series("", index=rows.index, dtype="string")
+    out = pd.Series("", index=np.flatnonzero(rows), dtype="string")
     for literal, name, _, _ in string.Formatter().parse(template):
         out = out + literal
         if name:
-            out = out + fields[name].fillna("?")
+            out = out + fields[name][rows].fillna("?").to_numpy()
     return out
 
 

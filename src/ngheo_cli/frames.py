@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 
@@ -28,17 +29,35 @@ def is_blank(cell: object) -> bool:
 
 
 def filled(frame: pd.DataFrame) -> pd.DataFrame:
-    """True where a cell holds something: not None/NaN and not only spaces."""
-    mask = frame.notna()
-    for column in frame.columns:
-        if pd.api.types.infer_dtype(frame[column], skipna=True) not in ("string", "mixed", "mixed-integer"):
-            continue  # no text in this column, so no blank text either
-        text = frame[column].astype(object).str.strip()
-        mask[column] &= ~text.eq("").fillna(False).astype(bool)
-    return mask
+    """True where a cell holds something: not None/NaN and not only spaces.
+
+    Text is checked once per distinct value (factorize, then strip the uniques): a column of a
+    million cells holds a few thousand distinct texts, or is all ids that are never blank.
+    """
+    mask = frame.notna().to_numpy(copy=True)
+    for position, column in enumerate(frame.columns):
+        values = frame[column]
+        if values.dtype != object:
+            continue  # numbers, booleans, dates: notna says it all
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        blank = np.fromiter((isinstance(u, str) and not u.strip() for u in uniques), dtype=bool, count=len(uniques))
+        if blank.any():
+            mask[:, position] &= ~np.append(blank, False)[codes]
+    return pd.DataFrame(mask, index=frame.index, columns=frame.columns)
 
 
 def is_in(series: pd.Series, values) -> pd.Series:
-    """Membership by hash lookup (Series.isin is slow per row on Arrow-backed text)."""
+    """Membership by hash lookup (Series.isin is slow per row on Arrow-backed text): Arrow's
+    is_in for Arrow text, a pandas Index lookup otherwise. Missing never matches."""
+    if isinstance(series.array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = values.array if isinstance(values, pd.Series) and isinstance(values.array, pd.arrays.ArrowStringArray) else None
+        value_set = (pa.chunked_array(wanted._pa_array).combine_chunks() if wanted is not None
+                     else pa.array([v for v in values if isinstance(v, str)], type=pa.large_string()))
+        column = series.array._pa_array
+        hit = pc.is_in(column, value_set=value_set.cast(column.type), skip_nulls=True)
+        return pd.Series(hit.to_numpy(zero_copy_only=False).astype(bool, copy=False), index=series.index)
     lookup = pd.Index(pd.Series(list(values), dtype=object).dropna().unique())
     return pd.Series(lookup.get_indexer(series) >= 0, index=series.index)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,39 @@ def _is_number(v: object) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not _is_bool(v)
 
 
-def _per_value(raw: pd.Series, parse_uniques) -> Parsed:
+@dataclass
+class _Distinct:
+    """A column parsed once per distinct cell: `codes` (one per row, -1 for a blank or missing
+    cell) index `values` and `errors` (one per distinct non-blank cell)."""
+
+    codes: np.ndarray
+    values: list
+    errors: list
+    index: pd.Index
+
+    def errors_column(self) -> pd.Series:
+        """The error code of each row (None where it parsed), as an object column."""
+        if not any(e is not None for e in self.errors):
+            return pd.Series(np.full(len(self.codes), None, dtype=object), index=self.index)
+        table = np.array([*self.errors, None], dtype=object)
+        return pd.Series(table[self.codes], index=self.index)
+
+    def text_column(self) -> pd.Series:
+        """Values (str or None per distinct) as a "string" column, built with Arrow's take."""
+        import pyarrow as pa
+
+        table = pa.array([*self.values, None], type=pa.large_string())
+        taken = table.take(pa.array(np.where(self.codes < 0, len(self.values), self.codes)))
+        return pd.Series(pd.arrays.ArrowStringArray(taken), index=self.index)
+
+    def masked(self, dtype: str, fill: object) -> tuple[np.ndarray, np.ndarray]:
+        """(data, mask) for a masked numeric or boolean column."""
+        data = np.array([fill if v is None else v for v in self.values] + [fill], dtype=dtype)
+        missing = np.array([v is None for v in self.values] + [True], dtype=bool)
+        return data[self.codes], missing[self.codes]
+
+
+def _per_value(raw: pd.Series, parse_uniques) -> _Distinct:
     """Parse each distinct cell value once and spread the results back over the column.
 
     A survey column holds few distinct values ("x", "có", a ward name) or many repeats, so this
@@ -58,21 +91,30 @@ def _per_value(raw: pd.Series, parse_uniques) -> Parsed:
     cells = raw.to_numpy(dtype=object)
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     uniques = list(uniques)
-    blank = [is_blank(u) for u in uniques]
-    todo = [u for u, b in zip(uniques, blank) if not b]
-    parsed, errors = parse_uniques(todo) if todo else ([], [])
-    value_of = np.empty(len(uniques) + 1, dtype=object)
-    error_of = np.empty(len(uniques) + 1, dtype=object)
-    it = iter(zip(parsed, errors))
-    for i, b in enumerate(blank):
-        value_of[i], error_of[i] = (None, None) if b else next(it)
-    value_of[-1] = error_of[-1] = None  # code -1: NaN/None
-    values, codes_out = value_of[codes], error_of[codes]
-    ambiguous = [i for i, u in enumerate(uniques) if _is_bool(u) or (_is_number(u) and u in (0, 1))]
+    if all(type(u) is str for u in uniques):  # CSV cells, and most text columns: the fast path
+        blank = [not u.strip() for u in uniques]
+        ambiguous = []
+    else:
+        blank = [is_blank(u) for u in uniques]
+        ambiguous = [i for i, u in enumerate(uniques) if _is_bool(u) or (_is_number(u) and u in (0, 1))]
+    kept = np.cumsum([not b for b in blank]) - 1  # position of each non-blank unique among the parsed ones
+    parsed, errors = parse_uniques([u for u, b in zip(uniques, blank) if not b]) if not all(blank) else ([], [])
+    codes = np.asarray(codes, dtype=np.int64)
+    if any(blank):
+        blank_at = np.append(np.array(blank, dtype=bool), True)
+        codes = np.where(blank_at[codes], -1, np.append(kept, -1)[codes])
+    elif len(uniques):
+        codes = np.where(codes < 0, -1, kept[np.maximum(codes, 0)])
     if ambiguous:
-        for row in np.flatnonzero(np.isin(codes, ambiguous)):
-            (values[row],), (codes_out[row],) = parse_uniques([cells[row]])
-    return pd.Series(values, index=raw.index, dtype=object), pd.Series(codes_out, index=raw.index, dtype=object)
+        parsed, errors = list(parsed), list(errors)
+        ambiguous_codes = set(ambiguous)
+        original, _ = pd.factorize(cells, use_na_sentinel=True)
+        for row in np.flatnonzero(np.isin(original, list(ambiguous_codes))):
+            (value,), (error,) = parse_uniques([cells[row]])
+            parsed.append(value)
+            errors.append(error)
+            codes[row] = len(parsed) - 1
+    return _Distinct(codes, list(parsed), list(errors), raw.index)
 
 
 def _scalar(fn):
@@ -86,6 +128,8 @@ def _scalar(fn):
 
 
 def _text_cell(v: object) -> tuple[object, None]:
+    if type(v) is str and v.isascii():
+        return " ".join(v.split()), None  # NFC changes nothing in ASCII; spaces still fold
     if isinstance(v, float) and v.is_integer():
         return str(int(v)), None
     if isinstance(v, (dt.datetime, dt.date)):
@@ -95,8 +139,8 @@ def _text_cell(v: object) -> tuple[object, None]:
 
 def parse_text(raw: pd.Series) -> Parsed:
     """Text in NFC; whole numbers typed into a text column lose Excel's ".0" (101.0 -> "101")."""
-    values, errors = _per_value(raw, _scalar(_text_cell))
-    return values.astype("string"), errors.astype("string")
+    distinct = _per_value(raw, _scalar(_text_cell))
+    return distinct.text_column(), distinct.errors_column()
 
 
 def parse_number(raw: pd.Series) -> Parsed:
@@ -117,8 +161,9 @@ def parse_number(raw: pd.Series) -> Parsed:
                 errors[i] = None if pd.isna(error) else error
         return values, errors
 
-    values, errors = _per_value(raw, parse_uniques)
-    return pd.to_numeric(values, errors="coerce").astype("Float64"), errors.astype("string")
+    distinct = _per_value(raw, parse_uniques)
+    data, missing = distinct.masked("float64", 0.0)
+    return pd.Series(pd.arrays.FloatingArray(data, missing), index=raw.index), distinct.errors_column()
 
 
 def _parse_number_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -172,8 +217,9 @@ def _yes_no_cell(v: object) -> tuple[object, object]:
 
 
 def parse_yes_no(raw: pd.Series) -> Parsed:
-    values, errors = _per_value(raw, _scalar(_yes_no_cell))
-    return values.astype("boolean"), errors.astype("string")
+    distinct = _per_value(raw, _scalar(_yes_no_cell))
+    data, missing = distinct.masked("bool", False)
+    return pd.Series(pd.arrays.BooleanArray(data, missing), index=raw.index), distinct.errors_column()
 
 
 def parse_category(raw: pd.Series, categories: Categories) -> Parsed:
@@ -183,5 +229,5 @@ def parse_category(raw: pd.Series, categories: Categories) -> Parsed:
         canonical = lookup.get(fold(str(v)))
         return (canonical, None) if canonical is not None else (None, "bad_category")
 
-    values, errors = _per_value(raw, _scalar(category_cell))
-    return values.astype("string"), errors.astype("string")
+    distinct = _per_value(raw, _scalar(category_cell))
+    return distinct.text_column(), distinct.errors_column()
