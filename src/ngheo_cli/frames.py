@@ -37,6 +37,13 @@ def filled(frame: pd.DataFrame) -> pd.DataFrame:
     mask = frame.notna().to_numpy(copy=True)
     for position, column in enumerate(frame.columns):
         values = frame[column]
+        if isinstance(values.array, pd.arrays.ArrowStringArray):  # CSV and Parquet text: in C
+            import pyarrow.compute as pc
+
+            trimmed = pc.utf8_trim_whitespace(values.array._pa_array)
+            some = pc.fill_null(pc.not_equal(trimmed, ""), False)
+            mask[:, position] = some.to_numpy().astype(bool, copy=False) if hasattr(some, "to_numpy") else some
+            continue
         if values.dtype != object:
             continue  # numbers, booleans, dates: notna says it all
         codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)

@@ -88,9 +88,13 @@ def _per_value(raw: pd.Series, parse_uniques) -> _Distinct:
     distinct non-blank cells and returns (values, error codes) lists. pandas' factorize treats
     True, 1 and 1.0 as one value; cells of such a group are parsed one by one instead.
     """
-    cells = raw.to_numpy(dtype=object)
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-    uniques = list(uniques)
+    if isinstance(raw.array, pd.arrays.ArrowStringArray):
+        codes, uniques = _dictionary_codes(raw.array)
+        cells = None
+    else:
+        cells = raw.to_numpy(dtype=object)
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        uniques = list(uniques)
     if all(type(u) is str for u in uniques):  # CSV cells, and most text columns: the fast path
         blank = [not u.strip() for u in uniques]
         ambiguous = []
@@ -115,6 +119,16 @@ def _per_value(raw: pd.Series, parse_uniques) -> _Distinct:
             errors.append(error)
             codes[row] = len(parsed) - 1
     return _Distinct(codes, list(parsed), list(errors), raw.index)
+
+
+def _dictionary_codes(array: pd.arrays.ArrowStringArray) -> tuple[np.ndarray, list]:
+    """Codes and distinct values of Arrow text in C (CSV and Parquet columns): -1 for missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(pa.chunked_array(array._pa_array).combine_chunks())
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return codes, encoded.dictionary.to_pylist()
 
 
 def _scalar(fn):

@@ -131,6 +131,10 @@ def _read_csv(path: Path, encoding: str | None) -> Grid:
     if encoding is None:
         with path.open("rb") as handle:
             encoding = _BOMS.get(handle.read(2))  # UTF-16 files from Excel's "Unicode text"
+    if encoding is None:
+        fast = _read_csv_arrow(path)
+        if fast is not None:
+            return fast
     try:
         cells = pd.read_csv(
             path,
@@ -153,6 +157,38 @@ def _read_csv(path: Path, encoding: str | None) -> Grid:
         raise InputError(f"unknown encoding '{encoding}'", "for example --encoding cp1258 or --encoding utf-16") from exc
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     cells.columns = pd.RangeIndex(len(cells.columns))
+    return Grid(path.stem, cells)
+
+
+def _read_csv_arrow(path: Path) -> Grid | None:
+    """UTF-8 CSV with pyarrow's multi-threaded reader, every cell as text (Arrow-backed
+    columns; "001" stays "001"). None when the file is not a clean rectangle of UTF-8 text
+    (ragged rows, bad bytes): the pandas reader then reads it, or explains what is wrong."""
+    import csv
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16).decode("utf-8-sig", errors="replace")
+    first = next(csv.reader(io.StringIO(head)), None)
+    if not first:
+        return None
+    names = [f"c{i}" for i in range(len(first))]
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    cells = pd.DataFrame({i: pd.arrays.ArrowStringArray(table.column(i)) for i in range(len(names))})
+    cells.index = pd.RangeIndex(1, len(cells) + 1)
     return Grid(path.stem, cells)
 
 
