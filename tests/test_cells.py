@@ -117,3 +117,17 @@ def test_nfd_text_and_categories_are_the_same_as_nfc():
 def test_ids_typed_as_numbers_keep_their_digits():
     text, _ = parse_text(pd.Series([101.0, "  CG-01 ", 7], dtype=object))
     assert text.tolist() == ["101", "CG-01", "7"]
+
+
+def test_the_bulk_text_path_folds_exactly_like_the_one_cell_path():
+    """Columns with thousands of distinct texts skip the clean ones in C; the rest must match."""
+    import random
+
+    from ngheo_cli.io.cells import _text_cell, _text_uniques
+
+    rng = random.Random(5)
+    alphabet = " \t\n\x0b\x0c\r\x1c\x1fabĐđ\u00a0ạe\u0301"  # ASCII and Unicode spaces, NFD accents
+    values = sorted({"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(20_000)})
+    values = [v for v in values if v.strip()]
+    assert len(values) > 2_000
+    assert _text_uniques(values)[0] == [_text_cell(v)[0] for v in values]

@@ -172,6 +172,9 @@ def _read_csv_arrow(path: Path) -> Grid | None:
 
     with path.open("rb") as handle:
         head = handle.read(1 << 16).decode("utf-8-sig", errors="replace")
+        # A line break inside a value needs quotes; without any quote character the reader can
+        # split the file on line ends and parse the pieces in parallel (3 x faster).
+        quoted = _contains(handle, b'"') or '"' in head
     first = next(csv.reader(io.StringIO(head)), None)
     if not first:
         return None
@@ -180,7 +183,7 @@ def _read_csv_arrow(path: Path) -> Grid | None:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(column_names=names),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
             ),
@@ -190,6 +193,17 @@ def _read_csv_arrow(path: Path) -> Grid | None:
     cells = pd.DataFrame({i: pd.arrays.ArrowStringArray(table.column(i)) for i in range(len(names))})
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return Grid(path.stem, cells)
+
+
+def _contains(handle, needle: bytes) -> bool:
+    """Whether the rest of an open binary file holds `needle` (a memory-mapped byte search)."""
+    import mmap
+
+    try:
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return mapped.find(needle) >= 0
+    except ValueError:  # an empty file cannot be mapped
+        return False
 
 
 def _read_parquet(path: Path) -> Grid:
