@@ -1,7 +1,7 @@
 """Benchmark: the installed `ngheo classify` against the floor, side by side in one run.
 
     python bench/run.py                      # 100,000 households, CSV in and out
-    python bench/run.py --households 1000000 --kind csv
+    python bench/run.py --households 100000 1000000 3000000 --kind csv   # and the scaling
     python bench/run.py --households 20000 --kind xlsx
 
 The floor reads the same input and writes a roster-sized output with the fastest well-kept
@@ -63,23 +63,14 @@ def timed(command: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--households", type=int, default=100_000)
-    parser.add_argument("--kind", choices=["csv", "xlsx"], default="csv")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/ngheo-bench"))
-    parser.add_argument("--repeat", type=int, default=1)
-    args = parser.parse_args()
-
-    ngheo = shutil.which("ngheo") or str(Path(sys.executable).parent / "ngheo")
-    args.work.mkdir(parents=True, exist_ok=True)
-    survey = args.work / f"survey-{args.households}.{args.kind}"
+def case(households: int, kind: str, work: Path, repeat: int, ngheo: str) -> tuple[float, float, float, float]:
+    """(floor wall, floor MB, ngheo wall, ngheo MB) for one size: best wall and worst RSS of `repeat` runs."""
+    survey = work / f"survey-{households}.{kind}"
     if not survey.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(args.households), str(survey)], check=True)
-    out = args.work / "out"
+        subprocess.run([sys.executable, str(HERE / "generate.py"), str(households), str(survey)], check=True)
+    out = work / "out"
     out.mkdir(exist_ok=True)
-
-    if args.kind == "csv":
+    if kind == "csv":
         members = survey.with_suffix(".members.csv")
         floor = [sys.executable, "-c", FLOOR_CSV, str(survey), str(members), str(out / "floor.csv")]
         tool = [ngheo, "classify", str(survey), "--members", str(members), "-s", "vn-2022-2025", "-f", "csv",
@@ -87,16 +78,35 @@ def main() -> None:
     else:
         floor = [sys.executable, "-c", FLOOR_XLSX, str(survey), "", str(out / "floor.xlsx")]
         tool = [ngheo, "classify", str(survey), "-s", "vn-2022-2025", "-d", str(out), "--force", "-q", "--year", "2025"]
+    results = []
+    for command in (floor, tool):
+        runs = [timed(command) for _ in range(repeat)]
+        results += [min(r[0] for r in runs), max(r[1] for r in runs)]
+    return tuple(results)  # type: ignore[return-value]
 
-    print(f"{args.households:,} households, {args.kind} in and out, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    print(f"{'case':10} {'wall s':>8} {'peak MB':>8} {'µs/household':>13}")
-    results = {}
-    for name, command in (("floor", floor), ("ngheo", tool)):
-        runs = [timed(command) for _ in range(args.repeat)]
-        wall, rss = min(r[0] for r in runs), max(r[1] for r in runs)
-        results[name] = wall
-        print(f"{name:10} {wall:8.2f} {rss:8.0f} {1e6 * wall / args.households:13.1f}")
-    print(f"ratio ngheo / floor: {results['ngheo'] / results['floor']:.1f}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--households", type=int, nargs="+", default=[100_000],
+                        help="one or more sizes; with several, the scaling of time per household is shown")
+    parser.add_argument("--kind", choices=["csv", "xlsx"], default="csv")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/ngheo-bench"))
+    parser.add_argument("--repeat", type=int, default=1, help="runs per case; the best wall time is kept")
+    args = parser.parse_args()
+
+    ngheo = shutil.which("ngheo") or str(Path(sys.executable).parent / "ngheo")
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(f"{args.kind} in and out, {os.cpu_count()} cores, Python {sys.version.split()[0]}, best of {args.repeat}")
+    print(f"{'households':>11} {'floor s':>8} {'floor MB':>9} {'ngheo s':>8} {'ngheo MB':>9} {'ratio':>6} {'µs/household':>13}")
+    per_household = {}
+    for households in args.households:
+        floor_s, floor_mb, ngheo_s, ngheo_mb = case(households, args.kind, args.work, args.repeat, ngheo)
+        per_household[households] = 1e6 * ngheo_s / households
+        print(f"{households:>11,} {floor_s:8.2f} {floor_mb:9.0f} {ngheo_s:8.2f} {ngheo_mb:9.0f} "
+              f"{ngheo_s / floor_s:6.1f} {per_household[households]:13.1f}", flush=True)
+    if len(per_household) > 1:
+        low, high = min(per_household.values()), max(per_household.values())
+        print(f"time per household varies by {100 * (high - low) / low:.0f}% across sizes (target: within 20%)")
 
 
 if __name__ == "__main__":

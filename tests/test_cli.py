@@ -235,3 +235,34 @@ def test_a_roster_too_long_for_excel_is_refused_before_anything_is_written(tmp_p
     assert "--format csv" in result.output
     assert not list((tmp_path / "out").iterdir())
     assert runner.invoke(app, ["classify", str(survey), "-d", str(tmp_path / "out"), "-f", "csv"]).exit_code == 0
+
+
+def test_progress_is_reported_in_order_up_to_the_end(tmp_path):
+    from ngheo_cli.io.workbook import read_grids
+    from ngheo_cli.pipeline import run_classification
+    from ngheo_cli.standards.load import load_standard
+
+    seen = []
+    run_classification(read_grids(SAMPLE), load_standard(), SAMPLE.name, report=lambda phase, f: seen.append((phase, f)))
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and 0 < fractions[0] and fractions[-1] >= 0.95
+    assert [p for p, _ in seen][:2] == ["layout", "validate"] and "classify" in dict(seen)
+
+
+def test_the_progress_bar_shows_on_a_terminal_only(tmp_path):
+    from rich.console import Console
+
+    from ngheo_cli.report import progress_bar
+
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=100)
+    with progress_bar(terminal, 100_000, "vi", enabled=True) as report:
+        report("validate", 0.5)
+    assert "hộ/s" in terminal.file.getvalue()
+    piped = Console(file=io.StringIO(), force_terminal=False)
+    with progress_bar(piped, 100_000, "vi", enabled=True) as report:
+        report("validate", 0.5)
+    assert piped.file.getvalue() == ""
+    small = Console(file=io.StringIO(), force_terminal=True)
+    with progress_bar(small, 300, "vi", enabled=True) as report:
+        report("validate", 0.5)
+    assert small.file.getvalue() == ""  # a short run gets no bar

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
 import pandas as pd
 
@@ -66,6 +67,7 @@ def check_survey(
     year: int | None = None,
     today: dt.date | None = None,
     default_year: tuple[int, str] | None = None,
+    report: Callable[[str, float], None] | None = None,
 ) -> Checked:
     """`default_year`: (year, where from) used when neither `year` nor a title row tells it,
     instead of this year."""
@@ -81,7 +83,10 @@ def check_survey(
         review_year, year_source = default_year
     else:
         review_year, year_source = (today or dt.date.today()).year, "today"
-    valid = validate_survey(survey, standard.model.indicator_ids(), review_year)
+    report = report or (lambda phase, fraction: None)
+    report("layout", 0.05)
+    valid = validate_survey(survey, standard.model.indicator_ids(), review_year,
+                            report=lambda done: report("validate", 0.05 + 0.6 * done))
     text_cells = pd.concat([valid.households[c] for c in ("head_name", "ward", "hamlet")]).dropna()
     if looks_legacy(text_cells):
         valid.problems.add(Problem(survey.households.sheet, None, "", None, "legacy_font"))
@@ -98,13 +103,17 @@ def run_classification(
     lang: str = "vi",
     today: dt.date | None = None,
     default_year: tuple[int, str] | None = None,
+    report: Callable[[str, float], None] | None = None,
 ) -> RunResult:
     """Classify a survey. `strict`: blank answer cells are missing, not "no", and a household
     with any warning is rejected instead of classified."""
     model = standard.model
-    checked = check_survey(grids, standard, source_name, members_grids, year, today, default_year)
+    report = report or (lambda phase, fraction: None)
+    checked = check_survey(grids, standard, source_name, members_grids, year, today, default_year, report)
     survey, valid, review_year, year_source = checked.survey, checked.valid, checked.review_year, checked.review_year_source
+    report("classify", 0.65)
     roster = classify(valid.households, valid.members, standard, valid.direct_answers, strict=strict, lang=lang)
+    report("summary", 0.9)
     roster["source_row"] = valid.households[ROW].to_numpy()
     for extra in valid.extra_columns:
         roster[extra] = valid.households[extra].to_numpy()
@@ -142,6 +151,7 @@ def run_classification(
     }
     warning = validity_warning(standard, review_year)
     metadata["validity_warning"] = warning
+    report("write", 0.95)
     return RunResult(roster, summary, valid.problems, counts, standard, review_year, year_source, metadata, warning)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -10,6 +14,39 @@ from ngheo_cli.issues import ProblemLog
 from ngheo_cli.pipeline import RunResult
 
 SHOWN_PROBLEMS = 8
+PROGRESS_FROM_ROWS = 20_000  # below this a run takes a second or two: no bar
+
+_PHASES = {
+    "vi": {"read": "Đọc tệp", "layout": "Tìm bảng", "validate": "Kiểm tra", "classify": "Phân loại",
+           "summary": "Tổng hợp", "write": "Ghi kết quả"},
+    "en": {"read": "Reading", "layout": "Finding the table", "validate": "Checking", "classify": "Classifying",
+           "summary": "Summarising", "write": "Writing"},
+}
+
+
+@contextmanager
+def progress_bar(console: Console, rows: int, lang: str, enabled: bool) -> Iterator[Callable[[str, float], None]]:
+    """A bar with the phase and rows per second, on a terminal, for runs of many rows; else a
+    callback that does nothing (pipes and logs stay quiet). Yields report(phase, fraction)."""
+    if not (enabled and console.is_terminal and rows >= PROGRESS_FROM_ROWS):
+        yield lambda phase, fraction: None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    unit = "hộ/s" if lang == "vi" else "rows/s"
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(_PHASES[lang]["read"], total=1.0, rate="")
+        start = time.perf_counter()
+
+        def report(phase: str, fraction: float) -> None:
+            elapsed = time.perf_counter() - start
+            rate = f"{rows * fraction / elapsed:,.0f} {unit}" if elapsed > 0 and fraction > 0 else ""
+            progress.update(task, completed=fraction, description=_PHASES[lang].get(phase, phase), rate=rate)
+
+        yield report
+        report("write", 1.0)
 
 
 def stderr_console() -> Console:

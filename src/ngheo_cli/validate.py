@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from typing import Callable
+
 import pandas as pd
 
 from ngheo_cli.frames import is_in, map_distinct
@@ -42,8 +44,12 @@ class ValidSurvey:
     headers: dict[str, str] = field(default_factory=dict)  # id -> header as written
 
 
-def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: int) -> ValidSurvey:
+def validate_survey(
+    survey: Survey, direct_answer_ids: list[str], review_year: int, report: Callable[[float], None] | None = None
+) -> ValidSurvey:
+    """`report(fraction)` is told how far the checking has come (for a progress bar)."""
     problems = ProblemLog()
+    report = report or (lambda fraction: None)
     for table in (survey.households, survey.members):
         if table is not None:
             problems.problems.extend(table.skipped)
@@ -52,8 +58,11 @@ def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: i
         ColumnSpec(id=f"d_{i}", header=Header(f"d_{i}", f"d_{i}"), kind="yesno", required=False, default=None)
         for i in direct_answer_ids
     )
+    household_columns = HOUSEHOLD_COLUMNS + direct_specs
+    member_share = 0.0 if survey.members is None else 0.6  # members sheets are 3-4 rows per household
     households, household_bad = parse_rows(
-        survey.households, HOUSEHOLD_COLUMNS + direct_specs, problems
+        survey.households, household_columns, problems,
+        report=lambda done: report((1 - member_share) * 0.9 * done),
     )
     _flag_implausible(households, household_bad, survey.households, problems)
     _fill_area(households, household_bad, survey.households, problems)
@@ -62,7 +71,8 @@ def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: i
 
     members_read = 0
     if survey.members is not None:
-        members, member_bad = parse_rows(survey.members, MEMBER_COLUMNS, problems, blank_is_no=True)
+        members, member_bad = parse_rows(survey.members, MEMBER_COLUMNS, problems, blank_is_no=True,
+                                         report=lambda done: report((1 - member_share) * 0.9 + member_share * 0.9 * done))
         members_read = len(members)
         _resolve_age(members, member_bad, survey.members, review_year, problems)
         _link_members(households, household_bad, members, member_bad, survey, problems)
@@ -73,11 +83,11 @@ def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: i
         members[ROW] = pd.Series(dtype="int64")
     _resolve_members_count(households, household_bad, members, survey.households, problems)
 
-    valid_ids = set(households.loc[~household_bad, "household_id"])
-    members = members[is_in(members["household_id"], valid_ids)].reset_index(drop=True)
+    members = members[is_in(members["household_id"], households.loc[~household_bad, "household_id"])].reset_index(drop=True)
     shown = [ROW, "household_id", "head_name", "ward", "hamlet", "area", "members_count", *survey.households.extra_columns]
     rejected = households.loc[household_bad, shown].reset_index(drop=True)  # what could be read of them
     present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]
+    report(1.0)
     return ValidSurvey(
         households=households[~household_bad].reset_index(drop=True),
         members=members,
@@ -92,7 +102,8 @@ def validate_survey(survey: Survey, direct_answer_ids: list[str], review_year: i
 
 
 def parse_rows(
-    table: Table, columns: tuple[ColumnSpec, ...], problems: ProblemLog, blank_is_no: bool = False
+    table: Table, columns: tuple[ColumnSpec, ...], problems: ProblemLog, blank_is_no: bool = False,
+    report: Callable[[float], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Parse every column of a table by its spec; return the typed frame and a rejected-row mask.
 
@@ -102,7 +113,9 @@ def parse_rows(
     frame = pd.DataFrame(index=raw.index)
     bad = pd.Series(False, index=raw.index)
     rows = pd.Series(raw.index, index=raw.index)
-    for spec in columns:
+    for done, spec in enumerate(columns):
+        if report:
+            report(done / len(columns))
         header = table.headers.get(spec.id, spec.header.vi)
         if spec.id not in raw:
             frame[spec.id] = _default_column(spec, raw.index)

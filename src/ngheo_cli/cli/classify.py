@@ -13,7 +13,7 @@ from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import FORMATS, check_target, write_csv_stdout, write_table
 from ngheo_cli.labels import output_headers, roster_for_people
 from ngheo_cli.pipeline import RunResult, run_classification
-from ngheo_cli.report import provisional_notice, run_report, stderr_console
+from ngheo_cli.report import progress_bar, provisional_notice, run_report, stderr_console
 from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
 
 
@@ -48,22 +48,25 @@ def classify_command(
     """
     console = stderr_console()
     compiled = load_standard(standard)
-    result = run_classification(
-        read_grids(survey, encoding),
-        compiled,
-        source_name=survey.name,
-        members_grids=read_grids(members, encoding) if members else None,
-        year=year,
-        strict=strict,
-        lang=lang.value,
-    )
-    provisional_notice(console, result)
-
     chosen = (fmt.value if fmt else None) or format_from(output, FORMATS) or "xlsx"
     targets = _targets(survey, output, out_dir, summary_path, errors_path, chosen)
     protected = inputs_of(survey, members)
-    _check_targets(targets, protected, force)
-    _write(result, targets, chosen, lang.value, protected, force)
+    _check_targets(targets, protected, force)  # before the work: a refused run costs nothing
+    grids = read_grids(survey, encoding)
+    rows = sum(len(grid.cells) for grid in grids)
+    with progress_bar(console, rows, lang.value, enabled=not quiet) as report:
+        result = run_classification(
+            grids,
+            compiled,
+            source_name=survey.name,
+            members_grids=read_grids(members, encoding) if members else None,
+            year=year,
+            strict=strict,
+            lang=lang.value,
+            report=report,
+        )
+        _write(result, targets, chosen, lang.value, protected, force)
+    provisional_notice(console, result)
 
     problems_file = str(targets["problems"]) if targets.get("problems") else (
         f"{targets['roster']} (sheet 'Lỗi')" if targets.get("roster") and chosen == "xlsx" else None)
