@@ -234,7 +234,7 @@ def test_a_file_too_big_for_memory_is_refused_up_front(tmp_path, monkeypatch):
     monkeypatch.setattr(workbook, "available_memory", lambda: 1000)
     with pytest.raises(InputError) as error:
         read_grids(path)
-    assert "needs about" in error.value.message and "split the file" in error.value.hint
+    assert "needs about" in error.value.message and "--chunk-size" in error.value.hint
 
 
 def test_formulas_are_read_by_their_cached_value_and_text_is_never_written_as_a_formula(tmp_path):

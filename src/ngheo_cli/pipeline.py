@@ -7,7 +7,7 @@ read (grids) -> find the survey -> normalise + validate -> derive + classify -> 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
@@ -47,6 +47,7 @@ class RunResult:
     review_year_source: str  # "option", "title row" or "today"
     metadata: dict[str, str]
     validity_warning: str = ""  # set when the review year is outside the standard's validity
+    extra_columns: list[str] = field(default_factory=list)  # the survey's own columns, kept at the end
 
 
 @dataclass
@@ -68,13 +69,11 @@ def check_survey(
     today: dt.date | None = None,
     default_year: tuple[int, str] | None = None,
     report: Callable[[str, float], None] | None = None,
+    known_duplicates: dict[str, list[int]] | None = None,
 ) -> Checked:
     """`default_year`: (year, where from) used when neither `year` nor a title row tells it,
     instead of this year."""
-    direct_headers = {
-        f"d_{i.id}": (f"Thiếu hụt: {i.name.vi}", f"Deprived: {i.name.en}") for i in standard.model.indicators
-    }
-    survey = find_survey(grids, direct_headers, source_name, members_grids)
+    survey = find_survey(grids, direct_answer_headers(standard), source_name, members_grids)
     if year is not None:
         review_year, year_source = year, "option"
     elif survey.review_year is not None:
@@ -86,11 +85,16 @@ def check_survey(
     report = report or (lambda phase, fraction: None)
     report("layout", 0.05)
     valid = validate_survey(survey, standard.model.indicator_ids(), review_year,
-                            report=lambda done: report("validate", 0.05 + 0.6 * done))
+                            report=lambda done: report("validate", 0.05 + 0.6 * done), known_duplicates=known_duplicates)
     text_cells = pd.concat([valid.households[c] for c in ("head_name", "ward", "hamlet")]).dropna()
     if looks_legacy(text_cells):
         valid.problems.add(Problem(survey.households.sheet, None, "", None, "legacy_font"))
     return Checked(survey, valid, review_year, year_source)
+
+
+def direct_answer_headers(standard: CompiledStandard) -> dict[str, tuple[str, str]]:
+    """The headers of the "Thiếu hụt: …" answer columns of a standard's indicators."""
+    return {f"d_{i.id}": (f"Thiếu hụt: {i.name.vi}", f"Deprived: {i.name.en}") for i in standard.model.indicators}
 
 
 def run_classification(
@@ -104,12 +108,13 @@ def run_classification(
     today: dt.date | None = None,
     default_year: tuple[int, str] | None = None,
     report: Callable[[str, float], None] | None = None,
+    known_duplicates: dict[str, list[int]] | None = None,
 ) -> RunResult:
     """Classify a survey. `strict`: blank answer cells are missing, not "no", and a household
     with any warning is rejected instead of classified."""
     model = standard.model
     report = report or (lambda phase, fraction: None)
-    checked = check_survey(grids, standard, source_name, members_grids, year, today, default_year, report)
+    checked = check_survey(grids, standard, source_name, members_grids, year, today, default_year, report, known_duplicates)
     survey, valid, review_year, year_source = checked.survey, checked.valid, checked.review_year, checked.review_year_source
     report("classify", 0.65)
     roster = classify(valid.households, valid.members, standard, valid.direct_answers, strict=strict, lang=lang)
@@ -152,7 +157,8 @@ def run_classification(
     warning = validity_warning(standard, review_year)
     metadata["validity_warning"] = warning
     report("write", 0.95)
-    return RunResult(roster, summary, valid.problems, counts, standard, review_year, year_source, metadata, warning)
+    return RunResult(roster, summary, valid.problems, counts, standard, review_year, year_source, metadata, warning,
+                     list(valid.extra_columns))
 
 
 def validity_warning(standard: CompiledStandard, year: int) -> str:

@@ -45,9 +45,11 @@ class ValidSurvey:
 
 
 def validate_survey(
-    survey: Survey, direct_answer_ids: list[str], review_year: int, report: Callable[[float], None] | None = None
+    survey: Survey, direct_answer_ids: list[str], review_year: int, report: Callable[[float], None] | None = None,
+    known_duplicates: dict[str, list[int]] | None = None,
 ) -> ValidSurvey:
-    """`report(fraction)` is told how far the checking has come (for a progress bar)."""
+    """`report(fraction)` is told how far the checking has come (for a progress bar).
+    `known_duplicates`: the household ids used twice in the whole file, when `survey` is a chunk."""
     problems = ProblemLog()
     report = report or (lambda fraction: None)
     for table in (survey.households, survey.members):
@@ -67,7 +69,7 @@ def validate_survey(
     _flag_implausible(households, household_bad, survey.households, problems)
     _fill_area(households, household_bad, survey.households, problems)
     _check_income(households, household_bad, survey.households, problems)
-    _reject_duplicates(households, household_bad, survey.households, problems)
+    _reject_duplicates(households, household_bad, survey.households, problems, known_duplicates)
 
     members_read = 0
     if survey.members is not None:
@@ -234,16 +236,30 @@ def _check_income(households: pd.DataFrame, bad: pd.Series, table: Table, proble
     bad |= none_given
 
 
-def _reject_duplicates(households: pd.DataFrame, bad: pd.Series, table: Table, problems: ProblemLog) -> None:
-    ids = households["household_id"]
-    duplicated = ids.notna() & ids.duplicated(keep=False)
-    for household_id, group in households[duplicated].groupby("household_id", sort=False):
-        rows = group[ROW].tolist()
-        for row in rows:
-            others = ", ".join(str(r) for r in rows if r != row)
-            problems.add(Problem(table.sheet, int(row), _header(table, "household_id"), household_id,
-                                 "duplicate_household", others))
-    bad |= duplicated
+def duplicate_rows(ids: pd.Series, rows: pd.Series) -> dict[str, list[int]]:
+    """Household id -> every row it is on, for the ids used more than once."""
+    duplicated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+    if not duplicated.any():
+        return {}
+    groups = pd.Series(rows.to_numpy()[duplicated]).groupby(ids.to_numpy()[duplicated], sort=False)
+    return {household_id: [int(r) for r in group] for household_id, group in groups}
+
+
+def _reject_duplicates(
+    households: pd.DataFrame, bad: pd.Series, table: Table, problems: ProblemLog,
+    known: dict[str, list[int]] | None = None,
+) -> None:
+    """No household of an id used twice is classified: which one is right is the officer's call.
+    `known`: the duplicates of the whole file, when this table is one chunk of it."""
+    known = duplicate_rows(households["household_id"], households[ROW]) if known is None else known
+    if not known:
+        return
+    hit = is_in(households["household_id"], pd.Series(list(known), dtype="string"))
+    header = _header(table, "household_id")
+    for household_id, row in zip(households.loc[hit, "household_id"], households.loc[hit, ROW]):
+        others = ", ".join(str(r) for r in known[household_id] if r != row)
+        problems.add(Problem(table.sheet, int(row), header, household_id, "duplicate_household", others))
+    bad |= hit
 
 
 def _resolve_age(members: pd.DataFrame, bad: pd.Series, table: Table, year: int, problems: ProblemLog) -> None:

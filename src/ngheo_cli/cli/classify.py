@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -9,12 +10,26 @@ from typing import Optional
 import typer
 
 from ngheo_cli.cli.common import Lang, format_from, inputs_of, output_stem
-from ngheo_cli.io.workbook import read_grids
-from ngheo_cli.io.writers import FORMATS, check_target, write_csv_stdout, write_table
+from ngheo_cli.errors import InputError
+from ngheo_cli.io.workbook import memory_needed, read_grids
+from ngheo_cli.io.writers import (
+    FORMATS,
+    atomic_file,
+    check_target,
+    csv_bytes,
+    write_csv_stdout,
+    write_table,
+)
 from ngheo_cli.labels import output_headers, roster_for_people
 from ngheo_cli.pipeline import RunResult, run_classification
-from ngheo_cli.report import progress_bar, provisional_notice, run_report, stderr_console
+from ngheo_cli.report import (
+    progress_bar,
+    provisional_notice,
+    run_report,
+    stderr_console,
+)
 from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
+from ngheo_cli.stream import STREAMABLE, classify_in_chunks, estimated_rows
 
 
 class Format(str, Enum):
@@ -39,6 +54,7 @@ def classify_command(
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Encoding of a .csv survey (default UTF-8, with or without BOM)."),
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the counts line and problems."),
+    chunk_size: Optional[int] = typer.Option(None, "--chunk-size", min=1, help="Classify a .csv/.parquet survey this many rows at a time, in bounded memory (city or country files); the roster is written as CSV. Automatic (200,000) for a file too big for this machine's memory."),
 ) -> None:
     """Classify every household of a survey and write the roster and the per-ward summary.
 
@@ -49,9 +65,19 @@ def classify_command(
     console = stderr_console()
     compiled = load_standard(standard)
     chosen = (fmt.value if fmt else None) or format_from(output, FORMATS) or "xlsx"
+    chunk_size = chunk_size or _automatic_chunks(survey, members, encoding, console)
+    if chunk_size:
+        if survey.suffix.lower() not in STREAMABLE:
+            raise InputError(f"{survey}: --chunk-size reads .csv or .parquet files", "save the survey as CSV UTF-8")
+        chosen = _streamed_format(fmt, output, chosen)
     targets = _targets(survey, output, out_dir, summary_path, errors_path, chosen)
     protected = inputs_of(survey, members)
     _check_targets(targets, protected, force)  # before the work: a refused run costs nothing
+    if chunk_size:
+        result = _classify_in_chunks(survey, members, compiled, chunk_size, targets, year, strict, lang.value,
+                                     protected, force, console, quiet)
+        _finish(console, result, targets, chosen, lang.value, quiet)
+        return
     grids = read_grids(survey, encoding)
     rows = sum(len(grid.cells) for grid in grids)
     with progress_bar(console, rows, lang.value, enabled=not quiet) as report:
@@ -66,16 +92,72 @@ def classify_command(
             report=report,
         )
         _write(result, targets, chosen, lang.value, protected, force)
-    provisional_notice(console, result)
+    _finish(console, result, targets, chosen, lang.value, quiet)
 
+
+def _finish(console, result: RunResult, targets: dict[str, Path | None], chosen: str, lang: str, quiet: bool) -> None:
+    provisional_notice(console, result)
     problems_file = str(targets["problems"]) if targets.get("problems") else (
         f"{targets['roster']} (sheet 'Lỗi')" if targets.get("roster") and chosen == "xlsx" else None)
-    run_report(console, result, lang.value, quiet, problems_file)
+    run_report(console, result, lang, quiet, problems_file)
     written = [str(p) for p in targets.values() if p is not None]
     if written and not quiet:
         console.print("Written: " + ", ".join(written))
     counts = result.counts
     raise typer.Exit(0 if counts.rejected == 0 and counts.undetermined == 0 else 1)
+
+
+DEFAULT_CHUNK_ROWS = 200_000
+
+
+def _automatic_chunks(survey: Path, members: Path | None, encoding: str | None, console) -> int | None:
+    """Chunks when a CSV/Parquet survey would not fit in memory whole (else None)."""
+    if survey.suffix.lower() not in STREAMABLE or encoding or not survey.is_file():
+        return None
+    needed = sum(memory_needed(p)[0] for p in (survey, members) if p is not None and p.is_file())
+    if needed <= memory_needed(survey)[1]:
+        return None
+    console.print(f"Note: {survey.name} is too big to classify in this machine's memory at once: "
+                  f"classifying it {DEFAULT_CHUNK_ROWS:,} rows at a time (--chunk-size).")
+    return DEFAULT_CHUNK_ROWS
+
+
+def _streamed_format(fmt: Format | None, output: str | None, chosen: str) -> str:
+    asked = fmt.value if fmt else format_from(output, FORMATS)
+    if asked not in (None, "csv"):
+        raise InputError(f"a roster classified in chunks is written as CSV, not {asked}",
+                         "use --format csv (or -o roster.csv, or -o - for stdout)")
+    return "csv"
+
+
+def _classify_in_chunks(
+    survey: Path, members: Path | None, compiled, chunk_size: int, targets: dict[str, Path | None], year: int | None,
+    strict: bool, lang: str, protected: set[Path], force: bool, console, quiet: bool,
+) -> RunResult:
+    """The roster goes out chunk by chunk (into one file, renamed into place at the end, or to
+    stdout); the summary and the problems are written once the last chunk is done."""
+    roster_path = targets["roster"]
+    with contextlib.ExitStack() as stack:
+        handle = stack.enter_context(atomic_file(roster_path, protected, force)) if roster_path else None
+
+        def write_roster(roster, number: int) -> None:
+            if handle is None:
+                write_csv_stdout(roster, header=number == 0)
+            else:
+                handle.write(csv_bytes(roster, header=number == 0))
+
+        report = stack.enter_context(progress_bar(console, estimated_rows(survey), lang, enabled=not quiet))
+        streamed = classify_in_chunks(survey, members, compiled, chunk_size, write_roster,
+                                      year=year, strict=strict, lang=lang, report=report)
+    first = streamed.first
+    counts = streamed.counts
+    metadata = first.metadata | {key: str(getattr(counts, key)) for key in
+                                 ("households_read", "classified", "undetermined", "rejected")}
+    metadata["chunks"] = f"{streamed.chunks} of {chunk_size:,} rows"
+    result = RunResult(first.roster.iloc[0:0], streamed.summary, streamed.problems, counts, first.standard,
+                       first.review_year, first.review_year_source, metadata, first.validity_warning)
+    _write(result, {**targets, "roster": None}, "csv", lang, protected, force, roster_written=True)
+    return result
 
 
 def _targets(
@@ -100,11 +182,14 @@ def _check_targets(targets: dict[str, Path | None], protected: set[Path], force:
             check_target(path, protected, force)
 
 
-def _write(result: RunResult, targets: dict[str, Path | None], fmt: str, lang: str, protected: set[Path], force: bool) -> None:
+def _write(result: RunResult, targets: dict[str, Path | None], fmt: str, lang: str, protected: set[Path], force: bool,
+           roster_written: bool = False) -> None:
     headers = output_headers(result.standard.model, lang)
     roster = result.roster
     problems = result.problems.to_frame(lang)
-    if targets["roster"] is None:
+    if roster_written:
+        pass
+    elif targets["roster"] is None:
         write_csv_stdout(roster)
     else:
         sheets = {"Phân loại" if lang == "vi" else "Roster": roster}

@@ -89,18 +89,23 @@ def available_memory() -> int | None:
     return None
 
 
-def check_memory_for(path: Path) -> None:
-    """Refuse a file too big to classify in this machine's memory, before trying and being
-    killed halfway: a clear message instead of running out of memory."""
+def memory_needed(path: Path) -> tuple[float, float]:
+    """(bytes a whole-file run of `path` needs, bytes free); (0, inf) where unknown."""
     factor = MEMORY_PER_INPUT_BYTE.get(path.suffix.lower())
     available = available_memory()
     if factor is None or available is None:
-        return
-    needed = path.stat().st_size * factor
+        return 0.0, float("inf")
+    return float(path.stat().st_size * factor), float(available)
+
+
+def check_memory_for(path: Path) -> None:
+    """Refuse a file too big to classify in this machine's memory, before trying and being
+    killed halfway: a clear message instead of running out of memory."""
+    needed, available = memory_needed(path)
     if needed > available:
         raise InputError(
             f"{path}: needs about {needed / 1024**3:.1f} GB of memory to classify, and {available / 1024**3:.1f} GB is free",
-            "split the file (for example by ward) and classify the parts, or use a machine with more memory",
+            "classify it in chunks (--chunk-size 200000, CSV or Parquet), or split it by ward",
         )
 
 
@@ -160,10 +165,9 @@ def _read_csv(path: Path, encoding: str | None) -> Grid:
     return Grid(path.stem, cells)
 
 
-def _read_csv_arrow(path: Path) -> Grid | None:
-    """UTF-8 CSV with pyarrow's multi-threaded reader, every cell as text (Arrow-backed
-    columns; "001" stays "001"). None when the file is not a clean rectangle of UTF-8 text
-    (ragged rows, bad bytes): the pandas reader then reads it, or explains what is wrong."""
+def csv_arrow_options(path: Path) -> tuple | None:
+    """pyarrow read, parse and convert options that read every cell of a UTF-8 CSV as text
+    ("001" stays "001"), or None when the first line cannot be read as CSV."""
     import csv
     import io
 
@@ -179,18 +183,34 @@ def _read_csv_arrow(path: Path) -> Grid | None:
     if not first:
         return None
     names = [f"c{i}" for i in range(len(first))]
+    return (
+        pacsv.ReadOptions(column_names=names),
+        pacsv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False),
+        pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                             quoted_strings_can_be_null=False),
+    )
+
+
+def arrow_text_frame(table) -> pd.DataFrame:
+    """An Arrow table of text columns as a frame of Arrow-backed "string" columns 0, 1, …"""
+    return pd.DataFrame({i: pd.arrays.ArrowStringArray(table.column(i)) for i in range(table.num_columns)})
+
+
+def _read_csv_arrow(path: Path) -> Grid | None:
+    """UTF-8 CSV with pyarrow's multi-threaded reader, every cell as text (Arrow-backed
+    columns). None when the file is not a clean rectangle of UTF-8 text (ragged rows, bad
+    bytes): the pandas reader then reads it, or explains what is wrong."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    options = csv_arrow_options(path)
+    if options is None:
+        return None
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=names),
-            parse_options=pacsv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
-            ),
-        )
+        table = pacsv.read_csv(path, *options)
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    cells = pd.DataFrame({i: pd.arrays.ArrowStringArray(table.column(i)) for i in range(len(names))})
+    cells = arrow_text_frame(table)
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return Grid(path.stem, cells)
 

@@ -46,6 +46,9 @@ def atomic_file(path: Path, protected: set[Path], force: bool) -> Iterator[IO[by
     try:
         with handle:
             yield handle
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(handle.name, 0o666 & ~umask)  # as any new file: the temporary one was private
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
@@ -64,7 +67,7 @@ def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
+def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
     """UTF-8 CSV with a header of ids, text quoted, blank for missing values.
 
     Written by pyarrow, about ten times faster than pandas' to_csv (BENCHMARKS.md); a frame
@@ -77,16 +80,16 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
         table = pa.Table.from_pandas(safe, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         buffer = io.StringIO()
-        safe.to_csv(buffer, index=False, lineterminator="\n")
+        safe.to_csv(buffer, index=False, lineterminator="\n", header=header)
         return buffer.getvalue().encode("utf-8")
     sink = io.BytesIO()
-    arrow_csv.write_csv(table, sink, arrow_csv.WriteOptions(quoting_style="needed"))
+    arrow_csv.write_csv(table, sink, arrow_csv.WriteOptions(quoting_style="needed", include_header=header))
     return sink.getvalue()
 
 
-def write_csv_stdout(frame: pd.DataFrame) -> None:
+def write_csv_stdout(frame: pd.DataFrame, header: bool = True) -> None:
     try:
-        sys.stdout.buffer.write(csv_bytes(frame))
+        sys.stdout.buffer.write(csv_bytes(frame, header))
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         # The reader (head, less) stopped early: that is fine, and not worth a traceback.

@@ -1,0 +1,313 @@
+"""Classifying a survey too big for memory, chunk by chunk: CSV or Parquet, households file and
+members file, for a city or the country.
+
+Memory is bounded by the chunk (a few KB per household of it) plus 12 bytes per household of
+the file (a 64-bit hash of its id and its row number), whatever the order of the members file:
+
+1. ids: read the household ids once; find the ids used twice in the whole file, and where each
+   id's household will be classified (its chunk);
+2. members: read the members file once and put each member, by its household id, into a
+   temporary file for that chunk (members whose household is nowhere go with the last chunk,
+   where they are reported exactly as a whole-file run reports them);
+3. households: read the households file again, chunk by chunk; each chunk with its members is
+   classified by the same pipeline as a whole file, and its roster handed to `write_roster`.
+
+The ward summary is added up from each chunk's counts, so it equals the whole-file summary;
+rows keep their spreadsheet numbers. The title and header rows of the first chunk are put in
+front of every later chunk, so each chunk is found, checked and numbered like the whole file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from ngheo_cli.errors import InputError
+from ngheo_cli.frames import filled
+from ngheo_cli.io.cells import parse_text
+from ngheo_cli.io.layout import find_survey
+from ngheo_cli.io.workbook import Grid, arrow_text_frame, csv_arrow_options
+from ngheo_cli.issues import ProblemLog
+from ngheo_cli.pipeline import Counts, RunResult, direct_answer_headers, run_classification
+from ngheo_cli.standards.load import CompiledStandard
+from ngheo_cli.summary import add_counts, finish_summary, ward_counts
+
+STREAMABLE = (".csv", ".parquet")
+
+
+@dataclass
+class StreamedRun:
+    """What a chunked run gives besides the roster it wrote: as RunResult, without the roster."""
+
+    summary: pd.DataFrame
+    problems: ProblemLog
+    counts: Counts
+    first: RunResult  # the first chunk's run: standard, review year, metadata
+    chunks: int
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def estimated_rows(path: Path) -> int:
+    """Rows of a CSV (from the size and the first lines) or a Parquet file (exact), for progress."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    lines = max(head.count(b"\n"), 1)
+    return int(path.stat().st_size * lines / max(len(head), 1))
+
+
+def batches(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """The raw cells of a CSV or Parquet file, `rows` rows at a time, as text columns indexed by
+    spreadsheet row (1-based; a Parquet file's column names are row 1)."""
+    suffix = path.suffix.lower()
+    if suffix not in STREAMABLE:
+        raise InputError(f"{path}: --chunk-size reads .csv or .parquet files", "save the survey as CSV UTF-8")
+    import pyarrow as pa
+
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        reader = pq.ParquetFile(path)
+        names = reader.schema_arrow.names
+        header = pa.table({n: pa.array([n], type=pa.large_string()) for n in names})
+        pieces = (pa.Table.from_batches([b]).cast(pa.schema([(n, pa.large_string()) for n in names]))
+                  for b in reader.iter_batches(batch_size=rows))
+        yield from _regroup([header, *pieces], rows)
+        return
+    import pyarrow.csv as pacsv
+
+    options = csv_arrow_options(path)
+    if options is None:
+        raise InputError(f"{path}: --chunk-size needs a UTF-8 CSV file", "save it as 'CSV UTF-8' from Excel")
+    try:
+        reader = pacsv.open_csv(path, *options)
+        yield from _regroup((pa.Table.from_batches([b]) for b in reader), rows)
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"{path}: not a well-formed CSV file ({exc})", "every row needs the same number of fields") from exc
+
+
+def _regroup(tables: Iterator, rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+
+    pending, count, start = [], 0, 1
+    for table in tables:
+        pending.append(table)
+        count += table.num_rows
+        while count >= rows:
+            joined = pa.concat_tables(pending)
+            yield _frame(joined.slice(0, rows), start)
+            start += rows
+            rest = joined.slice(rows)
+            pending, count = [rest], rest.num_rows
+    if count:
+        yield _frame(pa.concat_tables(pending), start)
+
+
+def _frame(table, start: int) -> pd.DataFrame:
+    frame = arrow_text_frame(table.combine_chunks())
+    frame.index = pd.RangeIndex(start, start + len(frame))
+    return frame
+
+
+def _household_ids(frame: pd.DataFrame, table_position: int) -> pd.Series:
+    """Household ids as the checker normalises them (NA for a blank cell)."""
+    return parse_text(frame[table_position])[0]
+
+
+def _hashes(ids: pd.Series) -> np.ndarray:
+    return pd.util.hash_pandas_object(ids.astype(object), index=False).to_numpy()
+
+
+@dataclass
+class _Layout:
+    prefix: pd.DataFrame  # title and header rows of the first chunk, with their row numbers
+    id_position: int  # raw column of the household id
+    sheet: str
+
+
+def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_prefix: Grid | None) -> _Layout:
+    grid = Grid(name, first, has_header_row=False)
+    if is_members:
+        survey = find_survey([households_prefix], {}, name, [grid])
+        table = survey.members
+    else:
+        table = find_survey([grid], {}, name).households
+    header = first.loc[table.header_row]
+    written = table.headers["household_id"]
+    positions = [p for p, cell in header.items() if isinstance(cell, str) and cell.strip() == written.strip()]
+    if not positions:
+        raise InputError(f"{name}: --chunk-size could not place the household id column under its header",
+                         "run without --chunk-size, or put 'Mã hộ' on the header row")
+    return _Layout(first.loc[: table.header_row], positions[0], table.sheet)
+
+
+def _with_prefix(layout: _Layout, rows: pd.DataFrame) -> pd.DataFrame:
+    return rows if rows.index[0] <= layout.prefix.index[-1] else pd.concat([layout.prefix, rows])
+
+
+def classify_in_chunks(
+    households_path: Path,
+    members_path: Path | None,
+    standard: CompiledStandard,
+    chunk_rows: int,
+    write_roster: Callable[[pd.DataFrame, int], None],
+    *,
+    year: int | None = None,
+    strict: bool = False,
+    lang: str = "vi",
+    report: Callable[[str, float], None] | None = None,
+) -> StreamedRun:
+    """Classify chunk by chunk; `write_roster(roster_chunk, chunk_number)` gets each roster."""
+    report = report or (lambda phase, fraction: None)
+    name = households_path.name
+    first = next(batches(households_path, chunk_rows))
+    households_layout = _layout_of(first, households_path.stem, False, None)
+
+    # 1. ids: every household's chunk, and the ids used twice in the whole file; and which
+    # columns hold data somewhere (a whole-file run keeps an extra column only then)
+    hashes, rows, chunk_of = [], [], []
+    has_data = np.zeros(first.shape[1], dtype=bool)
+    for number, frame in enumerate(batches(households_path, chunk_rows)):
+        body = frame.loc[frame.index > households_layout.prefix.index[-1]]
+        has_data |= filled(body).any(axis=0).to_numpy()
+        ids = _household_ids(body, households_layout.id_position)
+        present = ids.notna().to_numpy()
+        hashes.append(_hashes(ids[present]))
+        rows.append(body.index.to_numpy()[present])
+        chunk_of.append(np.full(int(present.sum()), number, dtype=np.int32))
+    chunks = len(chunk_of)
+    hashes_all, rows_all, chunk_all = np.concatenate(hashes), np.concatenate(rows), np.concatenate(chunk_of)
+    del hashes, rows, chunk_of
+    order = np.argsort(hashes_all, kind="stable")
+    sorted_hashes = hashes_all[order]
+    repeated = np.flatnonzero(sorted_hashes[1:] == sorted_hashes[:-1])
+    duplicate_rows: dict[int, list[int]] = {}
+    for at in repeated:
+        for side in (at, at + 1):
+            duplicate_rows.setdefault(int(sorted_hashes[side]), [])
+            row = int(rows_all[order[side]])
+            if row not in duplicate_rows[int(sorted_hashes[side])]:
+                duplicate_rows[int(sorted_hashes[side])].append(row)
+    for found in duplicate_rows.values():
+        found.sort()
+    extras = [name for name, position in _extra_columns(households_layout, households_path.stem, direct_answer_headers(standard)) if has_data[position]]
+    report("validate", 0.1)
+
+    with tempfile.TemporaryDirectory(prefix="ngheo-chunks-") as scratch:
+        # 2. members, each into its household's chunk
+        members_layout = None
+        if members_path is not None:
+            members_layout = _spread_members(members_path, chunk_rows, households_layout, sorted_hashes,
+                                             chunk_all[order], chunks, Path(scratch))
+        report("validate", 0.2)
+
+        # 3. households, chunk by chunk
+        parts, problems, totals, first_run = [], ProblemLog(), None, None
+        seen_problems: set[tuple] = set()
+        for number, frame in enumerate(batches(households_path, chunk_rows)):
+            grid = Grid(households_path.stem, _with_prefix(households_layout, frame))
+            members_grids = None
+            if members_layout is not None:
+                members_grids = [Grid(members_layout.sheet, _members_of(number, Path(scratch), members_layout))]
+            body = frame.loc[frame.index > households_layout.prefix.index[-1]]
+            ids = _household_ids(body, households_layout.id_position)
+            known = {}
+            if duplicate_rows:
+                for household_id, value in zip(ids.dropna(), _hashes(ids.dropna())):
+                    if int(value) in duplicate_rows:
+                        known[household_id] = duplicate_rows[int(value)]
+            run = run_classification(
+                [grid], standard, name, members_grids,
+                year=year if first_run is None else first_run.review_year,
+                strict=strict, lang=lang, known_duplicates=known,
+            )
+            if first_run is None:
+                first_run = run
+            contract = [c for c in run.roster.columns if c not in run.extra_columns]
+            roster = run.roster.reindex(columns=contract + extras)  # the whole file's columns, in every chunk
+            write_roster(roster, number)
+            run.roster = roster
+            parts.append(ward_counts(run.roster, standard.model.indicator_ids()))
+            for problem in run.problems.problems:
+                key = (problem.sheet, problem.row, problem.column, problem.code, str(problem.value))
+                if key not in seen_problems:  # header-level problems repeat in every chunk
+                    seen_problems.add(key)
+                    problems.add(problem)
+            totals = run.counts if totals is None else _add(totals, run.counts)
+            report("classify", 0.2 + 0.75 * (number + 1) / chunks)
+    assert first_run is not None and totals is not None
+    summary = finish_summary(*add_counts(parts), lang)
+    return StreamedRun(summary, problems, totals, first_run, chunks)
+
+
+def _extra_columns(layout: _Layout, name: str, direct: dict) -> list[tuple[str, int]]:
+    """Every extra column the header names, with its raw position, in sheet order: found by
+    laying out the header with one row whose every cell holds its position."""
+    probe_row = pd.DataFrame([[f"{p}" for p in layout.prefix.columns]], columns=layout.prefix.columns,
+                             index=[layout.prefix.index[-1] + 1])
+    table = find_survey([Grid(name, pd.concat([layout.prefix, probe_row]))], direct, name).households
+    return [(extra, int(table.cells[extra].iloc[0])) for extra in table.extra_columns]
+
+
+def _add(a: Counts, b: Counts) -> Counts:
+    return Counts(*(getattr(a, f) + getattr(b, f) for f in a.__dataclass_fields__))
+
+
+def _spread_members(
+    path: Path, chunk_rows: int, households: _Layout, sorted_hashes: np.ndarray, chunk_by_hash: np.ndarray,
+    chunks: int, scratch: Path,
+) -> _Layout:
+    """Each member row into scratch/members-<chunk>.parquet by its household id; a member whose
+    household is in no chunk (or has no id) goes with the last chunk."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    member_rows = max(chunk_rows * 4, 1)
+    first = next(batches(path, member_rows))
+    prefix_grid = Grid(households.sheet, households.prefix)
+    layout = _layout_of(first, path.stem, True, prefix_grid)
+    writers: dict[int, pq.ParquetWriter] = {}
+    try:
+        for frame in batches(path, member_rows):
+            body = frame.loc[frame.index > layout.prefix.index[-1]]
+            if body.empty:
+                continue
+            ids = _household_ids(body, layout.id_position)
+            target = np.full(len(body), chunks - 1, dtype=np.int64)
+            present = ids.notna().to_numpy()
+            if present.any():
+                wanted = _hashes(ids[present])
+                at = np.searchsorted(sorted_hashes, wanted).clip(0, max(len(sorted_hashes) - 1, 0))
+                found = sorted_hashes[at] == wanted if len(sorted_hashes) else np.zeros(len(wanted), dtype=bool)
+                target[present] = np.where(found, chunk_by_hash[at], chunks - 1)
+            table = pa.Table.from_pandas(body.assign(_row=body.index).rename(columns=str), preserve_index=False)
+            for number in np.unique(target):
+                piece = table.filter(pa.array(target == number))
+                if number not in writers:
+                    writers[number] = pq.ParquetWriter(scratch / f"members-{number}.parquet", piece.schema)
+                writers[number].write_table(piece)
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return layout
+
+
+def _members_of(number: int, scratch: Path, layout: _Layout) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    file = scratch / f"members-{number}.parquet"
+    if not file.exists():
+        return layout.prefix
+    frame = pq.read_table(file).to_pandas(types_mapper=lambda t: pd.StringDtype() if str(t) in ("string", "large_string") else None)
+    frame = frame.set_index("_row").sort_index()
+    frame.index.name = None
+    frame.columns = [int(c) for c in frame.columns]
+    return pd.concat([layout.prefix, frame])
