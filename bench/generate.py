@@ -20,9 +20,9 @@ WARDS = [f"Phường {n}" for n in ("Cầu Giấy", "Nghĩa Đô", "Yên Hòa", 
 ]
 
 
-def households_and_members(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+def households_and_members(n: int, seed: int = 7, first_id: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
-    ids = np.char.add("H", np.arange(1, n + 1).astype(str))
+    ids = np.char.add("H", np.arange(first_id, first_id + n).astype(str))
     # 3.5 members per household on average, as the benchmark targets (1M households, 3.5M members)
     size = rng.choice([1, 2, 3, 4, 5, 6], size=n, p=[0.08, 0.17, 0.25, 0.27, 0.13, 0.10])
     per_capita = np.round(rng.lognormal(np.log(4_500_000), 0.6, size=n), -4)
@@ -59,18 +59,39 @@ def households_and_members(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.Data
     return households, members
 
 
+BLOCK = 1_000_000  # households generated and written at a time, so any size fits in memory
+
+
 def write(n: int, path: Path) -> None:
-    households, members = households_and_members(n)
     if path.suffix == ".csv":
-        households.to_csv(path, index=False)
-        members.to_csv(path.with_suffix(".members.csv"), index=False)
-    elif path.suffix == ".parquet":
+        _write_csv_blocks(n, path)
+        return
+    households, members = households_and_members(n)
+    if path.suffix == ".parquet":
         households.astype({"Thu nhập bình quân đầu người/tháng (đồng)": str}).to_parquet(path, index=False)
         members.to_parquet(path.with_suffix(".members.parquet"), index=False)
     else:
         with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
             households.to_excel(writer, sheet_name="Hộ", index=False)
             members.to_excel(writer, sheet_name="Thành viên", index=False)
+
+
+def _write_csv_blocks(n: int, path: Path) -> None:
+    """Blocks of a million households, each with its own seed: the first million of a bigger
+    file are the 1,000,000-household file. Written by pyarrow (pandas' to_csv is ten times slower)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    members_path = path.with_suffix(".members.csv")
+    options = pacsv.WriteOptions(include_header=False, quoting_style="none")  # no value holds a comma
+    with open(path, "wb") as households_file, open(members_path, "wb") as members_file:
+        for block, start in enumerate(range(0, n, BLOCK)):
+            households, members = households_and_members(min(BLOCK, n - start), seed=7 + block, first_id=start + 1)
+            for handle, frame in ((households_file, households), (members_file, members)):
+                if block == 0:
+                    handle.write((",".join(frame.columns) + "\n").encode())
+                table = pa.Table.from_pandas(frame.astype(str).replace({"nan": ""}), preserve_index=False)
+                pacsv.write_csv(table, handle, options)
 
 
 if __name__ == "__main__":

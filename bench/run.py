@@ -63,7 +63,8 @@ def timed(command: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def case(households: int, kind: str, work: Path, repeat: int, ngheo: str) -> tuple[float, float, float, float]:
+def case(households: int, kind: str, work: Path, repeat: int, ngheo: str, chunk_size: int | None = None,
+         with_floor: bool = True) -> tuple[float, float, float, float]:
     """(floor wall, floor MB, ngheo wall, ngheo MB) for one size: best wall and worst RSS of `repeat` runs."""
     survey = work / f"survey-{households}.{kind}"
     if not survey.exists():
@@ -75,11 +76,16 @@ def case(households: int, kind: str, work: Path, repeat: int, ngheo: str) -> tup
         floor = [sys.executable, "-c", FLOOR_CSV, str(survey), str(members), str(out / "floor.csv")]
         tool = [ngheo, "classify", str(survey), "--members", str(members), "-s", "vn-2022-2025", "-f", "csv",
                 "-d", str(out), "--force", "-q", "--year", "2025"]
+        if chunk_size:
+            tool += ["--chunk-size", str(chunk_size)]
     else:
         floor = [sys.executable, "-c", FLOOR_XLSX, str(survey), "", str(out / "floor.xlsx")]
         tool = [ngheo, "classify", str(survey), "-s", "vn-2022-2025", "-d", str(out), "--force", "-q", "--year", "2025"]
     results = []
     for command in (floor, tool):
+        if command is floor and not with_floor:
+            results += [float("nan"), float("nan")]
+            continue
         runs = [timed(command) for _ in range(repeat)]
         results += [min(r[0] for r in runs), max(r[1] for r in runs)]
     return tuple(results)  # type: ignore[return-value]
@@ -92,21 +98,29 @@ def main() -> None:
     parser.add_argument("--kind", choices=["csv", "xlsx"], default="csv")
     parser.add_argument("--work", type=Path, default=Path("/tmp/ngheo-bench"))
     parser.add_argument("--repeat", type=int, default=1, help="runs per case; the best wall time is kept")
+    parser.add_argument("--chunk-size", type=int, help="run ngheo in chunks of this many rows (bounded memory)")
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor (for sizes whose floor does not fit in memory)")
     args = parser.parse_args()
 
     ngheo = shutil.which("ngheo") or str(Path(sys.executable).parent / "ngheo")
     args.work.mkdir(parents=True, exist_ok=True)
-    print(f"{args.kind} in and out, {os.cpu_count()} cores, Python {sys.version.split()[0]}, best of {args.repeat}")
+    chunks = f", --chunk-size {args.chunk_size:,}" if args.chunk_size else ""
+    print(f"{args.kind} in and out, {os.cpu_count()} cores, Python {sys.version.split()[0]}, best of {args.repeat}{chunks}")
     print(f"{'households':>11} {'floor s':>8} {'floor MB':>9} {'ngheo s':>8} {'ngheo MB':>9} {'ratio':>6} {'µs/household':>13}")
     per_household = {}
     for households in args.households:
-        floor_s, floor_mb, ngheo_s, ngheo_mb = case(households, args.kind, args.work, args.repeat, ngheo)
+        floor_s, floor_mb, ngheo_s, ngheo_mb = case(households, args.kind, args.work, args.repeat, ngheo,
+                                                    args.chunk_size, not args.no_floor)
         per_household[households] = 1e6 * ngheo_s / households
         print(f"{households:>11,} {floor_s:8.2f} {floor_mb:9.0f} {ngheo_s:8.2f} {ngheo_mb:9.0f} "
               f"{ngheo_s / floor_s:6.1f} {per_household[households]:13.1f}", flush=True)
     if len(per_household) > 1:
         low, high = min(per_household.values()), max(per_household.values())
         print(f"time per household varies by {100 * (high - low) / low:.0f}% across sizes (target: within 20%)")
+        sizes = sorted(per_household)
+        for small, big in zip(sizes, sizes[1:]):  # the marginal cost, without the fixed start-up
+            extra = (per_household[big] * big - per_household[small] * small) / (big - small)
+            print(f"  from {small:,} to {big:,}: {extra:.1f} µs per added household")
 
 
 if __name__ == "__main__":
