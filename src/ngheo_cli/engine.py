@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import map_distinct
+from ngheo_cli.frames import map_distinct, position_in
 from ngheo_cli.schema import GROUP_FLAGS
 from ngheo_cli.standards.expr import Context, Range
 from ngheo_cli.standards.load import CompiledStandard
@@ -124,7 +124,7 @@ def _income_range(
 
 
 def _with_household_position(members: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
-    position = pd.Index(households["household_id"]).get_indexer(members["household_id"])
+    position = position_in(members["household_id"], households["household_id"])
     members = members[position >= 0].copy()
     members["_household"] = position[position >= 0]
     return members.reset_index(drop=True)
@@ -174,9 +174,8 @@ def _names_where(flags: pd.DataFrame) -> pd.Series:
     pattern is spelled out once."""
     names = list(flags.columns)
     bits = flags.fillna(False).astype(bool).to_numpy() @ (1 << np.arange(len(names), dtype=np.int64))
-    spelled = map_distinct(pd.Series(bits, index=flags.index),
-                           lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1))
-    return spelled.astype("string")
+    return map_distinct(pd.Series(bits, index=flags.index),
+                        lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1), "string")
 
 
 def _vnd(values: pd.Series) -> pd.Series:

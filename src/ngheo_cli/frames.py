@@ -12,8 +12,16 @@ def map_distinct(series: pd.Series, fn: Callable[[object], object], dtype: str |
     """`fn` once per distinct non-missing value, spread back with a dict lookup.
 
     Survey columns repeat (wards, classes, areas), so this costs thousands of Python calls
-    instead of millions. Missing values stay missing.
+    instead of millions. Missing values stay missing. Text results (`dtype="string"`) are
+    spread by Arrow's take, without a column of Python strings in between.
     """
+    if dtype == "string":
+        import pyarrow as pa
+
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        table = pa.array([fn(u) for u in uniques] + [None], type=pa.large_string())
+        taken = table.take(pa.array(np.where(codes < 0, len(uniques), codes)))
+        return pd.Series(pd.arrays.ArrowStringArray(taken), index=series.index)
     table = {value: fn(value) for value in series.dropna().unique()}
     out = series.map(table)
     return out.astype(dtype) if dtype else out
@@ -68,3 +76,17 @@ def is_in(series: pd.Series, values) -> pd.Series:
         return pd.Series(hit.to_numpy(zero_copy_only=False).astype(bool, copy=False), index=series.index)
     lookup = pd.Index(pd.Series(list(values), dtype=object).dropna().unique())
     return pd.Series(lookup.get_indexer(series) >= 0, index=series.index)
+
+
+def position_in(series: pd.Series, values: pd.Series) -> np.ndarray:
+    """For each cell of `series`, the position of the first equal cell in `values`, -1 if none
+    (Arrow's index_in for Arrow text; a pandas Index lookup otherwise)."""
+    if isinstance(series.array, pd.arrays.ArrowStringArray) and isinstance(values.array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = pa.chunked_array(series.array._pa_array)
+        lookup = pa.chunked_array(values.array._pa_array).combine_chunks().cast(column.type)
+        found = pc.index_in(column, value_set=lookup, skip_nulls=True)
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return pd.Index(values).get_indexer(series)

@@ -61,9 +61,9 @@ class _Distinct:
     def errors_column(self) -> pd.Series:
         """The error code of each row (None where it parsed), as an object column."""
         if not any(e is not None for e in self.errors):
-            return pd.Series(np.full(len(self.codes), None, dtype=object), index=self.index)
+            return pd.Series(np.full(len(self.codes), None, dtype=object), index=self.index, dtype=object, copy=False)
         table = np.array([*self.errors, None], dtype=object)
-        return pd.Series(table[self.codes], index=self.index)
+        return pd.Series(table[self.codes], index=self.index, dtype=object, copy=False)
 
     def text_column(self) -> pd.Series:
         """Values (str or None per distinct) as a "string" column, built with Arrow's take."""
@@ -88,19 +88,18 @@ def _per_value(raw: pd.Series, parse_uniques) -> _Distinct:
     distinct non-blank cells and returns (values, error codes) lists. pandas' factorize treats
     True, 1 and 1.0 as one value; cells of such a group are parsed one by one instead.
     """
-    if isinstance(raw.array, pd.arrays.ArrowStringArray):
-        codes, uniques = _dictionary_codes(raw.array)
-        cells = None
+    if isinstance(raw.array, pd.arrays.ArrowStringArray):  # CSV and Parquet: distinct values and blanks in C
+        codes, uniques, blank = _dictionary_codes(raw.array)
+        ambiguous = []
     else:
         cells = raw.to_numpy(dtype=object)
         codes, uniques = pd.factorize(cells, use_na_sentinel=True)
         uniques = list(uniques)
-    if all(type(u) is str for u in uniques):  # CSV cells, and most text columns: the fast path
-        blank = [not u.strip() for u in uniques]
-        ambiguous = []
-    else:
-        blank = [is_blank(u) for u in uniques]
-        ambiguous = [i for i, u in enumerate(uniques) if _is_bool(u) or (_is_number(u) and u in (0, 1))]
+        if all(type(u) is str for u in uniques):  # most text columns of a workbook: the fast path
+            blank, ambiguous = [not u.strip() for u in uniques], []
+        else:
+            blank = [is_blank(u) for u in uniques]
+            ambiguous = [i for i, u in enumerate(uniques) if _is_bool(u) or (_is_number(u) and u in (0, 1))]
     kept = np.cumsum([not b for b in blank]) - 1  # position of each non-blank unique among the parsed ones
     parsed, errors = parse_uniques([u for u, b in zip(uniques, blank) if not b]) if not all(blank) else ([], [])
     codes = np.asarray(codes, dtype=np.int64)
@@ -121,14 +120,15 @@ def _per_value(raw: pd.Series, parse_uniques) -> _Distinct:
     return _Distinct(codes, list(parsed), list(errors), raw.index)
 
 
-def _dictionary_codes(array: pd.arrays.ArrowStringArray) -> tuple[np.ndarray, list]:
-    """Codes and distinct values of Arrow text in C (CSV and Parquet columns): -1 for missing."""
+def _dictionary_codes(array: pd.arrays.ArrowStringArray) -> tuple[np.ndarray, list, list]:
+    """Codes (-1 for missing), distinct values and which of them are blank, of Arrow text, in C."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(pa.chunked_array(array._pa_array).combine_chunks())
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    return codes, encoded.dictionary.to_pylist()
+    blank = pc.equal(pc.utf8_trim_whitespace(encoded.dictionary), "").to_numpy(zero_copy_only=False).tolist()
+    return codes, encoded.dictionary.to_pylist(), blank
 
 
 def _scalar(fn):
@@ -158,12 +158,15 @@ _NEEDS_FOLDING = r"^[ \t\n\x0b\x0c\r\x1c-\x1f]|[ \t\n\x0b\x0c\r\x1c-\x1f]$|[\t\n
 def _text_uniques(values: list) -> tuple[list, list]:
     """_text_cell for each distinct value; many distinct texts (ids, names) are first sorted in C
     into those already clean (kept as they are) and the others."""
-    if len(values) < 2_000 or not all(type(v) is str for v in values):
+    if len(values) < 2_000:
         return _scalar(_text_cell)(values)
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = pa.array(values, type=pa.large_string())
+    try:
+        array = pa.array(values, type=pa.large_string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers or dates among the texts
+        return _scalar(_text_cell)(values)
     clean = pc.and_(pc.string_is_ascii(array), pc.invert(pc.match_substring_regex(array, _NEEDS_FOLDING)))
     out = list(values)
     for i in np.flatnonzero(~clean.to_numpy(zero_copy_only=False)):

@@ -186,7 +186,7 @@ def csv_arrow_options(path: Path) -> tuple | None:
     return (
         pacsv.ReadOptions(column_names=names),
         pacsv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False),
-        pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+        pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names}, strings_can_be_null=False,
                              quoted_strings_can_be_null=False),
     )
 
