@@ -1,8 +1,9 @@
 """Classifying a survey too big for memory, chunk by chunk: CSV or Parquet, households file and
 members file, for a city or the country.
 
-Memory is bounded by the chunk (a few KB per household of it) plus 12 bytes per household of
-the file (a 64-bit hash of its id and its row number), whatever the order of the members file:
+Memory is bounded by the chunk (about 5 KB per household of it, members included) plus about
+40 bytes per household of the file while the ids are hashed and sorted, then 12 (a 64-bit hash
+of each id and its chunk), whatever the order of the members file:
 
 1. ids: read the household ids once; find the ids used twice in the whole file, and where each
    id's household will be classified (its chunk);
