@@ -94,3 +94,20 @@ def test_the_same_sample_classifies_differently_and_consistently_under_each_stan
     assert len(poor_ids("vn-2027-2030", below)) > len(poor_ids("vn-2022-2025", below))
     assert poor_ids("vn-2016-2020", below) <= poor_ids("ha-noi-2016-2020", below)  # 1.95M vs 1.3M
     assert poor_ids("vn-2016-2020") != poor_ids("vn-2022-2025")
+
+
+@pytest.mark.parametrize("standard", ["ha-noi-2022-2025", "vn-2016-2020", "vn-2027-2030"])
+def test_reasons_written_once_per_kind_are_the_reasons_written_row_by_row(monkeypatch, standard):
+    """Big files write each distinct reason once and spread it; the text must not change."""
+    from ngheo_cli import engine
+    from ngheo_cli.io.workbook import read_grids
+    from ngheo_cli.pipeline import run_classification
+    from ngheo_cli.standards.load import load_standard
+
+    def roster(share: float):
+        monkeypatch.setattr(engine, "MOSTLY_DISTINCT", share)
+        return run_classification(read_grids(SAMPLE), load_standard(standard), SAMPLE.name, year=2025).roster
+
+    once_per_kind, row_by_row = roster(1.0), roster(0.0)
+    assert once_per_kind["reason"].tolist() == row_by_row["reason"].tolist()
+    assert once_per_kind["reason"].str.len().min() > 10

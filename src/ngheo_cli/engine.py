@@ -82,7 +82,7 @@ def classify(
     roster["indicators_missing"] = _names_where(deprived.isna())
     roster["indicators_blank_as_no"] = _names_where(pd.DataFrame(blank_as_no))
     roster["classification"] = classification
-    roster["reason"] = _reasons(roster, classification, matched_rule, standard, lines, deprived, lang)
+    roster["reason"] = _reasons_once_per_kind(roster, classification, matched_rule, standard, lines, deprived, lang)
     for column in (*GROUP_FLAGS, "previous_status", "split_from", "weight"):
         roster[column] = households[column]
     return roster
@@ -182,6 +182,43 @@ def _vnd(values: pd.Series) -> pd.Series:
     """2000000 -> "2.000.000 đ" (formatted once per distinct amount)."""
     whole = values.astype("Float64").round(0).astype("Int64")
     return map_distinct(whole, lambda n: f"{n:,}".replace(",", ".") + " đ", "string")
+
+
+MOSTLY_DISTINCT = 0.5  # share of distinct reasons above which each is written row by row
+
+
+def _reasons_once_per_kind(
+    roster: pd.DataFrame,
+    classification: pd.Series,
+    matched_rule: np.ndarray,
+    standard: CompiledStandard,
+    lines: dict[str, pd.Series],
+    deprived: pd.DataFrame,
+    lang: str,
+) -> pd.Series:
+    """The reasons, written once for each distinct combination of what a reason says (rule,
+    income, deprivations, lines, missing data) and spread to the households that share it:
+    a city has millions of households but far fewer distinct reasons."""
+    weights = 1 << np.arange(deprived.shape[1], dtype=np.int64)
+    known_true = deprived.fillna(False).astype(bool).to_numpy() @ weights
+    unknown = deprived.isna().to_numpy() @ weights
+    key = pd.DataFrame({
+        "rule": matched_rule, "class": classification.to_numpy(), "true": known_true, "unknown": unknown,
+        **{c: roster[c].to_numpy() for c in ("income_per_capita_month", "income_source", "b1_score",
+                                            "deprivation_count", "indicators_missing")},
+        **{f"line_{name}": line.to_numpy() for name, line in lines.items()},
+    })
+    kinds = key.groupby(list(key.columns), dropna=False, sort=False).ngroup().to_numpy()
+    _, first = np.unique(kinds, return_index=True)
+    if len(first) > MOSTLY_DISTINCT * len(roster):  # writing them all directly is as cheap
+        return _reasons(roster, classification, matched_rule, standard, lines, deprived, lang)
+    pick = lambda frame: frame.iloc[first].reset_index(drop=True)  # noqa: E731
+    written = _reasons(pick(roster), pick(classification), matched_rule[first], standard,
+                       {name: pick(line) for name, line in lines.items()}, pick(deprived), lang)
+    import pyarrow as pa
+
+    spread = pa.array(written.astype(object).where(written.notna(), None).tolist(), type=pa.large_string()).take(pa.array(kinds))
+    return pd.Series(pd.arrays.ArrowStringArray(spread), index=roster.index)
 
 
 def _reasons(
