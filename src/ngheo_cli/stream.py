@@ -21,7 +21,7 @@ front of every later chunk, so each chunk is found, checked and numbered like th
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -50,7 +50,6 @@ class StreamedRun:
     counts: Counts
     first: RunResult  # the first chunk's run: standard, review year, metadata
     chunks: int
-    metadata: dict[str, str] = field(default_factory=dict)
 
 
 def estimated_rows(path: Path) -> int:
