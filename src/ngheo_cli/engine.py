@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import map_distinct, position_in
+from ngheo_cli.frames import map_distinct, position_in, text_from_codes, true_bits
 from ngheo_cli.schema import GROUP_FLAGS
 from ngheo_cli.standards.expr import Context, Range
 from ngheo_cli.standards.load import CompiledStandard
@@ -173,7 +173,7 @@ def _names_where(flags: pd.DataFrame) -> pd.Series:
     Rows share few patterns, so each row's flags become one integer and each distinct
     pattern is spelled out once."""
     names = list(flags.columns)
-    bits = flags.fillna(False).astype(bool).to_numpy() @ (1 << np.arange(len(names), dtype=np.int64))
+    bits = true_bits(flags)
     return map_distinct(pd.Series(bits, index=flags.index),
                         lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1), "string")
 
@@ -199,11 +199,9 @@ def _reasons_once_per_kind(
     """The reasons, written once for each distinct combination of what a reason says (rule,
     income, deprivations, lines, missing data) and spread to the households that share it:
     a city has millions of households but far fewer distinct reasons."""
-    weights = 1 << np.arange(deprived.shape[1], dtype=np.int64)
-    known_true = deprived.fillna(False).astype(bool).to_numpy() @ weights
-    unknown = deprived.isna().to_numpy() @ weights
     key = pd.DataFrame({
-        "rule": matched_rule, "class": classification.to_numpy(), "true": known_true, "unknown": unknown,
+        "rule": matched_rule, "class": classification.to_numpy(),
+        "true": true_bits(deprived), "unknown": true_bits(deprived.isna()),
         **{c: roster[c].to_numpy() for c in ("income_per_capita_month", "income_source", "b1_score",
                                             "deprivation_count", "indicators_missing")},
         **{f"line_{name}": line.to_numpy() for name, line in lines.items()},
@@ -215,10 +213,7 @@ def _reasons_once_per_kind(
     pick = lambda frame: frame.iloc[first].reset_index(drop=True)  # noqa: E731
     written = _reasons(pick(roster), pick(classification), matched_rule[first], standard,
                        {name: pick(line) for name, line in lines.items()}, pick(deprived), lang)
-    import pyarrow as pa
-
-    spread = pa.array(written.astype(object).where(written.notna(), None).tolist(), type=pa.large_string()).take(pa.array(kinds))
-    return pd.Series(pd.arrays.ArrowStringArray(spread), index=roster.index)
+    return text_from_codes(written.astype(object).where(written.notna(), None).tolist(), kinds, roster.index)
 
 
 def _reasons(

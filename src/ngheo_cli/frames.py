@@ -16,15 +16,26 @@ def map_distinct(series: pd.Series, fn: Callable[[object], object], dtype: str |
     spread by Arrow's take, without a column of Python strings in between.
     """
     if dtype == "string":
-        import pyarrow as pa
-
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        table = pa.array([fn(u) for u in uniques] + [None], type=pa.large_string())
-        taken = table.take(pa.array(np.where(codes < 0, len(uniques), codes)))
-        return pd.Series(pd.arrays.ArrowStringArray(taken), index=series.index)
+        return text_from_codes([fn(u) for u in uniques], codes, series.index)
     table = {value: fn(value) for value in series.dropna().unique()}
     out = series.map(table)
     return out.astype(dtype) if dtype else out
+
+
+def text_from_codes(texts: list, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """A "string" column whose row i is texts[codes[i]] (missing where the code is -1 or the
+    text is None), spread by Arrow's take: no column of Python strings in between."""
+    import pyarrow as pa
+
+    table = pa.array([*texts, None], type=pa.large_string())
+    taken = table.take(pa.array(np.where(codes < 0, len(texts), codes)))
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
+
+
+def true_bits(flags: pd.DataFrame) -> np.ndarray:
+    """Each row's true flags as one integer (bit i for column i; missing counts as false)."""
+    return flags.fillna(False).astype(bool).to_numpy() @ (1 << np.arange(flags.shape[1], dtype=np.int64))
 
 
 def is_blank(cell: object) -> bool:

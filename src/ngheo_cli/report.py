@@ -31,7 +31,13 @@ def progress_bar(console: Console, rows: int, lang: str, enabled: bool) -> Itera
     if not (enabled and console.is_terminal and rows >= PROGRESS_FROM_ROWS):
         yield lambda phase, fraction: None
         return
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     unit = "hộ/s" if lang == "vi" else "rows/s"
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),

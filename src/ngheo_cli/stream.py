@@ -34,7 +34,12 @@ from ngheo_cli.io.cells import parse_text
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.workbook import Grid, arrow_text_frame, csv_arrow_options
 from ngheo_cli.issues import ProblemLog
-from ngheo_cli.pipeline import Counts, RunResult, direct_answer_headers, run_classification
+from ngheo_cli.pipeline import (
+    Counts,
+    RunResult,
+    direct_answer_headers,
+    run_classification,
+)
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.summary import add_counts, finish_summary, ward_counts
 

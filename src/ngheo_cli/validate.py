@@ -10,7 +10,6 @@ No IO here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from typing import Callable
 
 import pandas as pd

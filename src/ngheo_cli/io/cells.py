@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import is_blank
+from ngheo_cli.frames import is_blank, text_from_codes
 from ngheo_cli.schema import Categories
 from ngheo_cli.text import fold, nfc
 
@@ -66,12 +66,8 @@ class _Distinct:
         return pd.Series(table[self.codes], index=self.index, dtype=object, copy=False)
 
     def text_column(self) -> pd.Series:
-        """Values (str or None per distinct) as a "string" column, built with Arrow's take."""
-        import pyarrow as pa
-
-        table = pa.array([*self.values, None], type=pa.large_string())
-        taken = table.take(pa.array(np.where(self.codes < 0, len(self.values), self.codes)))
-        return pd.Series(pd.arrays.ArrowStringArray(taken), index=self.index)
+        """Values (str or None per distinct) as a "string" column."""
+        return text_from_codes(self.values, self.codes, self.index)
 
     def masked(self, dtype: str, fill: object) -> tuple[np.ndarray, np.ndarray]:
         """(data, mask) for a masked numeric or boolean column."""

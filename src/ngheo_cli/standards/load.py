@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from ngheo_cli.errors import CriteriaError
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
-
 from ngheo_cli.standards.expr import Expression, Scope, compile_expression
 from ngheo_cli.standards.lint import unreachable_rules, unused_indicators
 from ngheo_cli.standards.model import Standard
