@@ -131,3 +131,22 @@ def test_the_bulk_text_path_folds_exactly_like_the_one_cell_path():
     values = [v for v in values if v.strip()]
     assert len(values) > 2_000
     assert _text_uniques(values)[0] == [_text_cell(v)[0] for v in values]
+
+
+_MESSY_TEXT = st.text(alphabet=st.sampled_from(list(" \t\n\x0b\r\x1c\x85\u2003\u3000abĐđ\u00a0ạe\u0301\u0300Ω")), max_size=10)
+
+
+@given(st.lists(st.one_of(st.none(), _MESSY_TEXT), min_size=1, max_size=30))
+def test_csv_text_is_normalised_like_a_workbook_cell(cells):
+    """CSV/Parquet text is normalised in C (Arrow); a workbook's cells one by one in Python.
+    The same cells must give the same text, blanks and all."""
+    import pyarrow as pa
+
+    arrow = pd.Series(pd.arrays.ArrowStringArray(pa.array(cells, type=pa.large_string())))
+    from_arrow, errors = parse_text(arrow)
+    from_cells, _ = parse_text(pd.Series(cells, dtype=object))
+    def plain(column):
+        return [None if pd.isna(v) else v for v in column]
+
+    assert plain(from_arrow) == plain(from_cells)
+    assert errors.isna().all()

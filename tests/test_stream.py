@@ -51,14 +51,14 @@ def whole(sample_csv):
     return run_classification(read_grids(households), load_standard(), households.name, read_grids(members))
 
 
-@pytest.mark.parametrize("chunk_rows", [5, 37, 10_000])
-def test_chunks_give_the_whole_file_result(sample_csv, whole, chunk_rows):
+@pytest.mark.parametrize(("chunk_rows", "jobs"), [(5, 1), (37, 1), (10_000, 1), (13, 2), (37, 3)])
+def test_chunks_give_the_whole_file_result(sample_csv, whole, chunk_rows, jobs):
     households, members = sample_csv
     rosters = []
-    streamed = classify_in_chunks(households, members, load_standard(), chunk_rows, lambda r, n: rosters.append(r))
+    streamed = classify_in_chunks(households, members, load_standard(), chunk_rows, lambda csv, n: rosters.append(csv),
+                                  jobs=jobs)
     assert streamed.chunks == -(-len(read_grids(households)[0].cells) // chunk_rows)
-    roster = pd.concat(rosters, ignore_index=True)
-    assert csv_bytes(roster) == csv_bytes(whole.roster)
+    assert b"".join(rosters) == csv_bytes(whole.roster)
     pd.testing.assert_frame_equal(streamed.summary, whole.summary)
     pd.testing.assert_frame_equal(streamed.problems.to_frame(), whole.problems.to_frame())
     assert streamed.counts == whole.counts
@@ -73,9 +73,9 @@ def test_members_in_any_order(sample_csv, whole, tmp_path):
     shuffled = tmp_path / "members.csv"
     shuffled.write_text("\n".join(lines[:2] + lines[2:][::-1]) + "\n", encoding="utf-8")  # title, header, then reversed
     rosters = []
-    streamed = classify_in_chunks(households, shuffled, load_standard(), 40, lambda r, n: rosters.append(r))
+    streamed = classify_in_chunks(households, shuffled, load_standard(), 40, lambda csv, n: rosters.append(csv))
     reference = run_classification(read_grids(households), load_standard(), households.name, read_grids(shuffled))
-    assert csv_bytes(pd.concat(rosters, ignore_index=True)) == csv_bytes(reference.roster)
+    assert b"".join(rosters) == csv_bytes(reference.roster)
     pd.testing.assert_frame_equal(streamed.summary, whole.summary)
 
 
@@ -89,9 +89,9 @@ def test_parquet_in_chunks(tmp_path):
     generate.write(700, survey)
     members = survey.with_suffix(".members.parquet")
     rosters = []
-    streamed = classify_in_chunks(survey, members, load_standard(), 90, lambda r, n: rosters.append(r), year=2025)
+    streamed = classify_in_chunks(survey, members, load_standard(), 90, lambda csv, n: rosters.append(csv), year=2025)
     reference = run_classification(read_grids(survey), load_standard(), survey.name, read_grids(members), year=2025)
-    assert csv_bytes(pd.concat(rosters, ignore_index=True)) == csv_bytes(reference.roster)
+    assert b"".join(rosters) == csv_bytes(reference.roster)
     pd.testing.assert_frame_equal(streamed.summary, reference.summary)
 
 
@@ -102,7 +102,7 @@ def test_the_command_in_chunks_writes_what_the_whole_run_writes(sample_csv, tmp_
     chunked = runner.invoke(app, [*args, "-o", "-", "--chunk-size", "25"])
     assert whole.exit_code == chunked.exit_code == 1  # the sample's bad rows
     assert chunked.stdout == whole.stdout and chunked.stdout.startswith('"household_id"')
-    for folder, extra in (("whole", []), ("chunked", ["--chunk-size", "25"])):
+    for folder, extra in (("whole", []), ("chunked", ["--chunk-size", "25", "--jobs", "2"])):
         (tmp_path / folder).mkdir()
         assert runner.invoke(app, [*args, "-f", "csv", "-d", str(tmp_path / folder), *extra]).exit_code == 1
     for name in ("cau-giay-2025.classified.csv", "cau-giay-2025.summary.csv", "cau-giay-2025.problems.csv"):

@@ -20,7 +20,13 @@ front of every later chunk, so each chunk is found, checked and numbered like th
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import multiprocessing
+import os
 import tempfile
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -33,6 +39,7 @@ from ngheo_cli.frames import filled
 from ngheo_cli.io.cells import parse_text
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.workbook import Grid, arrow_text_frame, csv_arrow_options
+from ngheo_cli.io.writers import csv_bytes
 from ngheo_cli.issues import ProblemLog
 from ngheo_cli.pipeline import (
     Counts,
@@ -55,6 +62,14 @@ class StreamedRun:
     counts: Counts
     first: RunResult  # the first chunk's run: standard, review year, metadata
     chunks: int
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def estimated_rows(path: Path) -> int:
@@ -169,8 +184,10 @@ def classify_in_chunks(
     strict: bool = False,
     lang: str = "vi",
     report: Callable[[str, float], None] | None = None,
+    jobs: int = 1,
 ) -> StreamedRun:
-    """Classify chunk by chunk; `write_roster(roster_chunk, chunk_number)` gets each roster."""
+    """Classify chunk by chunk; `write_roster(csv, chunk_number)` gets each chunk's roster as
+    CSV (with the header in chunk 0). `jobs`: chunks classified at once, in worker processes."""
     report = report or (lambda phase, fraction: None)
     name = households_path.name
     first = next(batches(households_path, chunk_rows))
@@ -214,43 +231,104 @@ def classify_in_chunks(
                                              chunk_all[order], chunks, Path(scratch))
         report("validate", 0.2)
 
-        # 3. households, chunk by chunk
+        # 3. households, chunk by chunk, `jobs` chunks at a time; results are taken in order
+        job = _ChunkJob(households_path.stem, name, households_layout, members_layout, Path(scratch), standard,
+                        extras, duplicate_rows, year, (dt.date.today().year, "today"), strict, lang)
         parts, problems, totals, first_run = [], ProblemLog(), None, None
         seen_problems: set[tuple] = set()
-        for number, frame in enumerate(batches(households_path, chunk_rows)):
-            grid = Grid(households_path.stem, _with_prefix(households_layout, frame))
-            members_grids = None
-            if members_layout is not None:
-                members_grids = [Grid(members_layout.sheet, _members_of(number, Path(scratch), members_layout))]
-            body = frame.loc[frame.index > households_layout.prefix.index[-1]]
-            ids = _household_ids(body, households_layout.id_position)
-            known = {}
-            if duplicate_rows:
-                for household_id, value in zip(ids.dropna(), _hashes(ids.dropna())):
-                    if int(value) in duplicate_rows:
-                        known[household_id] = duplicate_rows[int(value)]
-            run = run_classification(
-                [grid], standard, name, members_grids,
-                year=year if first_run is None else first_run.review_year,
-                strict=strict, lang=lang, known_duplicates=known,
-            )
-            if first_run is None:
-                first_run = run
-            contract = [c for c in run.roster.columns if c not in run.extra_columns]
-            roster = run.roster.reindex(columns=contract + extras)  # the whole file's columns, in every chunk
-            write_roster(roster, number)
-            run.roster = roster
-            parts.append(ward_counts(run.roster, standard.model.indicator_ids()))
-            for problem in run.problems.problems:
+        for number, done in enumerate(_run_chunks(job, batches(households_path, chunk_rows), jobs)):
+            write_roster(done.roster_csv, number)
+            first_run = first_run or done.run
+            parts.append(done.ward_counts)
+            for problem in done.run.problems.problems:
                 key = (problem.sheet, problem.row, problem.column, problem.code, str(problem.value))
                 if key not in seen_problems:  # header-level problems repeat in every chunk
                     seen_problems.add(key)
                     problems.add(problem)
-            totals = run.counts if totals is None else _add(totals, run.counts)
+            totals = done.run.counts if totals is None else _add(totals, done.run.counts)
             report("classify", 0.2 + 0.75 * (number + 1) / chunks)
     assert first_run is not None and totals is not None
+    first_run.standard = standard
     summary = finish_summary(*add_counts(parts), lang)
     return StreamedRun(summary, problems, totals, first_run, chunks)
+
+
+@dataclass
+class _ChunkJob:
+    """What every chunk's run shares (inherited by forked workers, never pickled)."""
+
+    sheet_name: str
+    source_name: str
+    households: _Layout
+    members: _Layout | None
+    scratch: Path
+    standard: CompiledStandard
+    extras: list[str]  # the whole file's extra columns, in every chunk's roster
+    duplicate_rows: dict[int, list[int]]  # id hash -> rows, for the ids used twice in the file
+    year: int | None
+    default_year: tuple[int, str]  # the same "today" for every chunk
+    strict: bool
+    lang: str
+
+
+@dataclass
+class _ChunkDone:
+    roster_csv: bytes
+    ward_counts: tuple
+    run: RunResult  # without its roster and standard (the parent has both)
+
+
+def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame) -> _ChunkDone:
+    grid = Grid(job.sheet_name, _with_prefix(job.households, frame))
+    members_grids = None
+    if job.members is not None:
+        members_grids = [Grid(job.members.sheet, _members_of(number, job.scratch, job.members))]
+    body = frame.loc[frame.index > job.households.prefix.index[-1]]
+    known = {}
+    if job.duplicate_rows:
+        ids = _household_ids(body, job.households.id_position).dropna()
+        for household_id, value in zip(ids, _hashes(ids)):
+            if int(value) in job.duplicate_rows:
+                known[household_id] = job.duplicate_rows[int(value)]
+    run = run_classification(
+        [grid], job.standard, job.source_name, members_grids, year=job.year, default_year=job.default_year,
+        strict=job.strict, lang=job.lang, known_duplicates=known,
+    )
+    contract = [c for c in run.roster.columns if c not in run.extra_columns]
+    roster = run.roster.reindex(columns=contract + job.extras)  # the whole file's columns, in every chunk
+    counts = ward_counts(roster, job.standard.model.indicator_ids())
+    csv = csv_bytes(roster, header=number == 0)
+    return _ChunkDone(csv, counts, dataclasses.replace(run, roster=roster.iloc[0:0], standard=None))
+
+
+_job: _ChunkJob | None = None  # a worker's job, set before the fork
+
+
+def _classify_chunk_in_worker(number: int, frame: pd.DataFrame) -> _ChunkDone:
+    assert _job is not None
+    return _classify_chunk(_job, number, frame)
+
+
+def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame], jobs: int) -> Iterator[_ChunkDone]:
+    """Each chunk's result, in order. With jobs > 1, chunks run in forked worker processes (pandas
+    holds the GIL, so threads would not help); at most jobs + 1 chunks are read ahead."""
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for number, frame in enumerate(frames):
+            yield _classify_chunk(job, number, frame)
+        return
+    global _job
+    _job = job
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending: deque = deque()
+            for number, frame in enumerate(frames):
+                pending.append(pool.submit(_classify_chunk_in_worker, number, frame))
+                while len(pending) > jobs:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+    finally:
+        _job = None
 
 
 def _extra_columns(layout: _Layout, name: str, direct: dict) -> list[tuple[str, int]]:

@@ -16,8 +16,8 @@ from ngheo_cli.io.writers import (
     FORMATS,
     atomic_file,
     check_target,
-    csv_bytes,
     write_csv_stdout,
+    write_stdout,
     write_table,
 )
 from ngheo_cli.labels import output_headers, roster_for_people
@@ -29,7 +29,7 @@ from ngheo_cli.report import (
     stderr_console,
 )
 from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
-from ngheo_cli.stream import STREAMABLE, classify_in_chunks, estimated_rows
+from ngheo_cli.stream import STREAMABLE, classify_in_chunks, estimated_rows, usable_cores
 
 
 class Format(str, Enum):
@@ -55,6 +55,7 @@ def classify_command(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the counts line and problems."),
     chunk_size: Optional[int] = typer.Option(None, "--chunk-size", min=1, help="Classify a .csv/.parquet survey this many rows at a time, in bounded memory (city or country files); the roster is written as CSV. Automatic (200,000) for a file too big for this machine's memory."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Chunks classified at once, each in its own process (memory grows with each). Default: this machine's cores."),
 ) -> None:
     """Classify every household of a survey and write the roster and the per-ward summary.
 
@@ -75,7 +76,7 @@ def classify_command(
     _check_targets(targets, protected, force)  # before the work: a refused run costs nothing
     if chunk_size:
         result = _classify_in_chunks(survey, members, compiled, chunk_size, targets, year, strict, lang.value,
-                                     protected, force, console, quiet)
+                                     protected, force, console, quiet, jobs or usable_cores())
         _finish(console, result, targets, chosen, lang.value, quiet)
         return
     grids = read_grids(survey, encoding)
@@ -132,7 +133,7 @@ def _streamed_format(fmt: Format | None, output: str | None, chosen: str) -> str
 
 def _classify_in_chunks(
     survey: Path, members: Path | None, compiled, chunk_size: int, targets: dict[str, Path | None], year: int | None,
-    strict: bool, lang: str, protected: set[Path], force: bool, console, quiet: bool,
+    strict: bool, lang: str, protected: set[Path], force: bool, console, quiet: bool, jobs: int,
 ) -> RunResult:
     """The roster goes out chunk by chunk (into one file, renamed into place at the end, or to
     stdout); the summary and the problems are written once the last chunk is done."""
@@ -140,15 +141,15 @@ def _classify_in_chunks(
     with contextlib.ExitStack() as stack:
         handle = stack.enter_context(atomic_file(roster_path, protected, force)) if roster_path else None
 
-        def write_roster(roster, number: int) -> None:
+        def write_roster(csv: bytes, number: int) -> None:
             if handle is None:
-                write_csv_stdout(roster, header=number == 0)
+                write_stdout(csv)
             else:
-                handle.write(csv_bytes(roster, header=number == 0))
+                handle.write(csv)
 
         report = stack.enter_context(progress_bar(console, estimated_rows(survey), lang, enabled=not quiet))
         streamed = classify_in_chunks(survey, members, compiled, chunk_size, write_roster,
-                                      year=year, strict=strict, lang=lang, report=report)
+                                      year=year, strict=strict, lang=lang, report=report, jobs=jobs)
     first = streamed.first
     counts = streamed.counts
     metadata = first.metadata | {key: str(getattr(counts, key)) for key in

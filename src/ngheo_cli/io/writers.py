@@ -88,8 +88,12 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
 
 
 def write_csv_stdout(frame: pd.DataFrame, header: bool = True) -> None:
+    write_stdout(csv_bytes(frame, header))
+
+
+def write_stdout(data: bytes) -> None:
     try:
-        sys.stdout.buffer.write(csv_bytes(frame, header))
+        sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
         # The reader (head, less) stopped early: that is fine, and not worth a traceback.
