@@ -29,7 +29,12 @@ from ngheo_cli.report import (
     stderr_console,
 )
 from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
-from ngheo_cli.stream import STREAMABLE, classify_in_chunks, estimated_rows, usable_cores
+from ngheo_cli.stream import (
+    STREAMABLE,
+    classify_in_chunks,
+    estimated_rows,
+    usable_cores,
+)
 
 
 class Format(str, Enum):
