@@ -150,3 +150,11 @@ def test_csv_text_is_normalised_like_a_workbook_cell(cells):
 
     assert plain(from_arrow) == plain(from_cells)
     assert errors.isna().all()
+
+
+def test_the_whitespace_folded_in_c_is_pythons():
+    import sys
+
+    from ngheo_cli.io.cells import SPACES
+
+    assert sorted(SPACES) == [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]

@@ -143,7 +143,9 @@ def _household_ids(frame: pd.DataFrame, table_position: int) -> pd.Series:
 
 
 def _hashes(ids: pd.Series) -> np.ndarray:
-    return pd.util.hash_pandas_object(ids.astype(object), index=False).to_numpy()
+    """A 64-bit hash of each id (none missing), computed once per distinct id."""
+    codes, distinct = pd.factorize(ids)
+    return pd.util.hash_array(np.asarray(distinct, dtype=object), categorize=False)[codes]
 
 
 @dataclass
@@ -348,16 +350,15 @@ def _spread_members(
     path: Path, chunk_rows: int, households: _Layout, sorted_hashes: np.ndarray, chunk_by_hash: np.ndarray,
     chunks: int, scratch: Path,
 ) -> _Layout:
-    """Each member row into scratch/members-<chunk>.parquet by its household id; a member whose
-    household is in no chunk (or has no id) goes with the last chunk."""
+    """Each member row into scratch/members-<chunk>.arrow by its household id; a member whose
+    household is in no chunk (or has no id) goes with the last chunk. Rows keep their order."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     member_rows = max(chunk_rows * 4, 1)
     first = next(batches(path, member_rows))
     prefix_grid = Grid(households.sheet, households.prefix)
     layout = _layout_of(first, path.stem, True, prefix_grid)
-    writers: dict[int, pq.ParquetWriter] = {}
+    writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
     try:
         for frame in batches(path, member_rows):
             body = frame.loc[frame.index > layout.prefix.index[-1]]
@@ -371,12 +372,14 @@ def _spread_members(
                 at = np.searchsorted(sorted_hashes, wanted).clip(0, max(len(sorted_hashes) - 1, 0))
                 found = sorted_hashes[at] == wanted if len(sorted_hashes) else np.zeros(len(wanted), dtype=bool)
                 target[present] = np.where(found, chunk_by_hash[at], chunks - 1)
-            table = pa.Table.from_pandas(body.assign(_row=body.index).rename(columns=str), preserve_index=False)
-            for number in np.unique(target):
-                piece = table.filter(pa.array(target == number))
+            order = np.argsort(target, kind="stable")  # rows grouped by chunk, in file order within each
+            table = pa.table({**{str(c): body[c].array._pa_array for c in body.columns},
+                              "_row": body.index.to_numpy()}).take(order)
+            numbers, starts = np.unique(target[order], return_index=True)
+            for number, start, stop in zip(numbers, starts, [*starts[1:], len(order)]):
                 if number not in writers:
-                    writers[number] = pq.ParquetWriter(scratch / f"members-{number}.parquet", piece.schema)
-                writers[number].write_table(piece)
+                    writers[number] = pa.ipc.new_file(scratch / f"members-{number}.arrow", table.schema)
+                writers[number].write_table(table.slice(start, stop - start))
     finally:
         for writer in writers.values():
             writer.close()
@@ -384,13 +387,14 @@ def _spread_members(
 
 
 def _members_of(number: int, scratch: Path, layout: _Layout) -> pd.DataFrame:
-    import pyarrow.parquet as pq
+    import pyarrow as pa
 
-    file = scratch / f"members-{number}.parquet"
+    file = scratch / f"members-{number}.arrow"
     if not file.exists():
         return layout.prefix
-    frame = pq.read_table(file).to_pandas(types_mapper=lambda t: pd.StringDtype() if str(t) in ("string", "large_string") else None)
-    frame = frame.set_index("_row").sort_index()
-    frame.index.name = None
-    frame.columns = [int(c) for c in frame.columns]
+    with pa.OSFile(str(file)) as source:  # read, not mapped: the scratch folder is deleted after
+        table = pa.ipc.open_file(source).read_all()
+    rows = table.column("_row").to_numpy()
+    frame = arrow_text_frame(table.drop_columns(["_row"]))
+    frame.index = pd.Index(rows)
     return pd.concat([layout.prefix, frame])

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,8 +147,11 @@ def _text_cell(v: object) -> tuple[object, None]:
     return nfc(str(v)), None
 
 
-# Python's whitespace (str.split, str.strip), as RE2 classes: all of it, and all but the space.
-_SPACES = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+# Python's whitespace (what str.split and str.strip take away; tests/test_cells.py checks the
+# list against str.isspace), as RE2 classes: all of it, and all but the space.
+SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + \
+    "\u2028\u2029\u202f\u205f\u3000"
+_SPACES = list(SPACES)
 _WHITESPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACES) + "]"
 _NOT_SPACE_WHITESPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACES if c != " ") + "]"
 # A text that differs from " ".join(text.split()): whitespace at an end, other than a space, or twice.
