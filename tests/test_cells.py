@@ -158,3 +158,15 @@ def test_the_whitespace_folded_in_c_is_pythons():
     from ngheo_cli.io.cells import SPACES
 
     assert sorted(SPACES) == [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+
+
+@given(st.lists(st.one_of(st.none(), _MESSY_TEXT), min_size=1, max_size=30))
+def test_blank_csv_cells_are_the_blank_workbook_cells(cells):
+    """A cell of only spaces (of any kind) is blank, whether read from CSV (Arrow) or a workbook."""
+    import pyarrow as pa
+
+    from ngheo_cli.frames import filled
+
+    arrow = pd.DataFrame({0: pd.arrays.ArrowStringArray(pa.array(cells, type=pa.large_string()))})
+    expected = [c is not None and bool(c.strip()) for c in cells]
+    assert filled(arrow)[0].tolist() == expected == filled(pd.DataFrame({0: pd.Series(cells, dtype=object)}))[0].tolist()

@@ -59,8 +59,8 @@ def filled(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(values.array, pd.arrays.ArrowStringArray):  # CSV and Parquet text: in C
             import pyarrow.compute as pc
 
-            trimmed = pc.utf8_trim_whitespace(values.array._pa_array)
-            some = pc.fill_null(pc.not_equal(trimmed, ""), False)
+            column = values.array._pa_array  # something: not empty and not all whitespace (no copy made)
+            some = pc.fill_null(pc.and_not(pc.greater(pc.binary_length(column), 0), pc.utf8_is_space(column)), False)
             mask[:, position] = some.to_numpy().astype(bool, copy=False) if hasattr(some, "to_numpy") else some
             continue
         if values.dtype != object:
@@ -90,8 +90,8 @@ def is_in(series: pd.Series, values) -> pd.Series:
 
 
 def position_in(series: pd.Series, values: pd.Series) -> np.ndarray:
-    """For each cell of `series`, the position of the first equal cell in `values`, -1 if none
-    (Arrow's index_in for Arrow text; a pandas Index lookup otherwise)."""
+    """For each cell of `series`, the position of the first equal cell in `values`, -1 if none;
+    missing never matches (Arrow's index_in for Arrow text; a pandas Index lookup otherwise)."""
     if isinstance(series.array, pd.arrays.ArrowStringArray) and isinstance(values.array, pd.arrays.ArrowStringArray):
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -100,4 +100,9 @@ def position_in(series: pd.Series, values: pd.Series) -> np.ndarray:
         lookup = pa.chunked_array(values.array._pa_array).combine_chunks().cast(column.type)
         found = pc.index_in(column, value_set=lookup, skip_nulls=True)
         return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    return pd.Index(values).get_indexer(series)
+    values = pd.Index(values)
+    first = np.flatnonzero(~values.duplicated() & values.notna())
+    if not len(first):
+        return np.full(len(series), -1, dtype=np.int64)
+    found = pd.Index(values[first]).get_indexer(series)
+    return np.where((found >= 0) & series.notna().to_numpy(), first[np.maximum(found, 0)], -1)

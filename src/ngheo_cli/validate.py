@@ -2,7 +2,7 @@
 
 The checks are read off the pydantic models in schema.py and run column by column over the
 whole frame (one model_validate per row costs about 13 s per million rows; these checks cost
-a fraction of reading the file). tests/test_validate_matches_pydantic.py proves that a row
+a fraction of reading the file). tests/test_validate.py proves that a row
 passes here exactly when `Household.model_validate` / `Member.model_validate` accepts it.
 No IO here.
 """
@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import is_in, map_distinct
+from ngheo_cli.frames import is_in, map_distinct, position_in
 from ngheo_cli.io import cells as parse
 from ngheo_cli.io.layout import Survey, Table
 from ngheo_cli.issues import Problem, ProblemLog
@@ -76,15 +77,20 @@ def validate_survey(
                                          report=lambda done: report((1 - member_share) * 0.9 + member_share * 0.9 * done))
         members_read = len(members)
         _resolve_age(members, member_bad, survey.members, review_year, problems)
-        _link_members(households, household_bad, members, member_bad, survey, problems)
+        household_of = position_in(members["household_id"], households["household_id"])  # -1: no such household
+        _link_members(households, household_bad, members, member_bad, household_of, survey, problems)
+        household_of = household_of[~member_bad.to_numpy()]
         members = members[~member_bad]
     else:
         no_rows = pd.RangeIndex(0)
         members = pd.DataFrame({c.id: _default_column(c, no_rows) for c in MEMBER_COLUMNS})
         members[ROW] = pd.Series(dtype="int64")
-    _resolve_members_count(households, household_bad, members, survey.households, problems)
+        household_of = np.zeros(0, dtype=np.int64)
+    _resolve_members_count(households, household_bad, household_of, survey.households, problems)
 
-    members = members[is_in(members["household_id"], households.loc[~household_bad, "household_id"])].reset_index(drop=True)
+    of_valid_household = household_of >= 0
+    of_valid_household[of_valid_household] = ~household_bad.to_numpy()[household_of[of_valid_household]]
+    members = members[of_valid_household].reset_index(drop=True)
     shown = [ROW, "household_id", "head_name", "ward", "hamlet", "area", "members_count", *survey.households.extra_columns]
     rejected = households.loc[household_bad, shown].reset_index(drop=True)  # what could be read of them
     present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]
@@ -276,13 +282,14 @@ def _resolve_age(members: pd.DataFrame, bad: pd.Series, table: Table, year: int,
 
 def _link_members(
     households: pd.DataFrame, household_bad: pd.Series, members: pd.DataFrame, member_bad: pd.Series,
-    survey: Survey, problems: ProblemLog,
+    household_of: np.ndarray, survey: Survey, problems: ProblemLog,
 ) -> None:
     """Members must belong to a listed household; a household with a rejected member is rejected
-    too, since classifying it on part of its members would be a silent guess."""
+    too, since classifying it on part of its members would be a silent guess. `household_of`:
+    each member's household row (the first with its id), -1 for none."""
     assert survey.members is not None
     sheet, header = survey.members.sheet, _header(survey.members, "household_id")
-    known = is_in(members["household_id"], households["household_id"])
+    known = pd.Series(household_of >= 0, index=members.index)
     orphan = ~known & members["household_id"].notna() & ~member_bad
     problems.add_many(sheet, members.loc[orphan, ROW], header, members.loc[orphan, "household_id"],
                       "member_without_household")
@@ -304,10 +311,13 @@ def _link_members(
 
 
 def _resolve_members_count(
-    households: pd.DataFrame, bad: pd.Series, members: pd.DataFrame, table: Table, problems: ProblemLog
+    households: pd.DataFrame, bad: pd.Series, household_of: np.ndarray, table: Table, problems: ProblemLog
 ) -> None:
-    listed = members.groupby("household_id").size()
-    listed_count = households["household_id"].map(listed).astype("Int64")
+    """`household_of`: the household row (the first with its id) of each valid member, -1 for none."""
+    listed = np.bincount(household_of[household_of >= 0], minlength=len(households))
+    first_row = position_in(households["household_id"], households["household_id"])
+    count = np.where(first_row >= 0, listed[np.maximum(first_row, 0)], 0)
+    listed_count = pd.Series(pd.arrays.IntegerArray(count.astype("int64"), count == 0), index=households.index)
     differs = (households["members_count"] != listed_count).fillna(False).astype(bool) & ~bad
     for row, typed, listed_here in zip(households.loc[differs, ROW], households.loc[differs, "members_count"],
                                        listed_count[differs]):
