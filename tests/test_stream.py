@@ -126,3 +126,18 @@ def test_a_file_too_big_for_memory_is_classified_in_chunks_by_itself(sample_csv,
     assert result.exit_code == 1
     assert "too big to classify in this machine's memory at once" in result.output
     assert (tmp_path / "cau-giay-2025.classified.csv").exists()  # CSV, since chunks are written as CSV
+
+
+def test_a_worker_that_dies_is_one_clear_error(sample_csv, monkeypatch):
+    """A worker killed mid-chunk (the kernel's out-of-memory killer, say) stops the run with
+    a message that says what to change, not a traceback of the process pool."""
+    import os
+
+    from ngheo_cli import stream
+    from ngheo_cli.errors import NgheoError
+
+    households, members = sample_csv
+    monkeypatch.setattr(stream, "_classify_chunk", lambda job, number, frame: os._exit(9))  # inherited by the fork
+    with pytest.raises(NgheoError, match="stopped unexpectedly") as stopped:
+        classify_in_chunks(households, members, load_standard(), 50, lambda csv, n: None, jobs=2)
+    assert "fewer --jobs" in stopped.value.hint

@@ -27,6 +27,7 @@ import os
 import tempfile
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -34,7 +35,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.errors import InputError
+from ngheo_cli.errors import InputError, NgheoError
 from ngheo_cli.frames import filled
 from ngheo_cli.io.cells import parse_text
 from ngheo_cli.io.layout import find_survey
@@ -329,6 +330,9 @@ def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame], jobs: int) -> It
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+    except BrokenProcessPool as exc:  # a worker killed, most often for want of memory
+        raise NgheoError("a worker process classifying a chunk stopped unexpectedly (out of memory?)",
+                         "run again with fewer --jobs or a smaller --chunk-size") from exc
     finally:
         _job = None
 
