@@ -133,7 +133,7 @@ def _regroup(tables: Iterator, rows: int) -> Iterator[pd.DataFrame]:
 
 
 def _frame(table, start: int) -> pd.DataFrame:
-    frame = arrow_text_frame(table.combine_chunks())
+    frame = arrow_text_frame(table)  # chunks not combined here: the parsers combine a column when they need to
     frame.index = pd.RangeIndex(start, start + len(frame))
     return frame
 
@@ -172,6 +172,11 @@ def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_pref
     return _Layout(first.loc[: table.header_row], positions[0], table.sheet)
 
 
+def _body(frame: pd.DataFrame, layout: _Layout) -> pd.DataFrame:
+    """The rows of a batch below the title and header rows (a slice, not a copy)."""
+    return frame.iloc[max(int(layout.prefix.index[-1]) - int(frame.index[0]) + 1, 0):] if len(frame) else frame
+
+
 def _with_prefix(layout: _Layout, rows: pd.DataFrame) -> pd.DataFrame:
     return rows if rows.index[0] <= layout.prefix.index[-1] else pd.concat([layout.prefix, rows])
 
@@ -201,7 +206,7 @@ def classify_in_chunks(
     hashes, rows, chunk_of = [], [], []
     has_data = np.zeros(first.shape[1], dtype=bool)
     for number, frame in enumerate(batches(households_path, chunk_rows)):
-        body = frame.loc[frame.index > households_layout.prefix.index[-1]]
+        body = _body(frame, households_layout)
         has_data |= filled(body).any(axis=0).to_numpy()
         ids = _household_ids(body, households_layout.id_position)
         present = ids.notna().to_numpy()
@@ -286,7 +291,7 @@ def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame) -> _ChunkD
     members_grids = None
     if job.members is not None:
         members_grids = [Grid(job.members.sheet, _members_of(number, job.scratch, job.members))]
-    body = frame.loc[frame.index > job.households.prefix.index[-1]]
+    body = _body(frame, job.households)
     known = {}
     if job.duplicate_rows:
         ids = _household_ids(body, job.households.id_position).dropna()
@@ -365,7 +370,7 @@ def _spread_members(
     writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
     try:
         for frame in batches(path, member_rows):
-            body = frame.loc[frame.index > layout.prefix.index[-1]]
+            body = _body(frame, layout)
             if body.empty:
                 continue
             ids = _household_ids(body, layout.id_position)
