@@ -37,7 +37,7 @@ import pandas as pd
 
 from ngheo_cli.errors import InputError, NgheoError
 from ngheo_cli.frames import filled
-from ngheo_cli.io.cells import parse_text
+from ngheo_cli.io.cells import normalise_arrow_text, parse_text
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.workbook import Grid, arrow_text_frame, csv_arrow_options
 from ngheo_cli.io.writers import csv_bytes
@@ -143,10 +143,21 @@ def _household_ids(frame: pd.DataFrame, table_position: int) -> pd.Series:
     return parse_text(frame[table_position])[0]
 
 
-def _hashes(ids: pd.Series) -> np.ndarray:
-    """A 64-bit hash of each id (none missing), computed once per distinct id."""
-    codes, distinct = pd.factorize(ids)
-    return pd.util.hash_array(np.asarray(distinct, dtype=object), categorize=False)[codes]
+def _id_hashes(frame: pd.DataFrame, table_position: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows hold a household id, and a 64-bit hash of each of those ids as the checker
+    normalises it; each distinct id normalised and hashed once (batches are Arrow text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(pa.chunked_array(frame[table_position].array._pa_array).combine_chunks())
+    ids = normalise_arrow_text(encoded.dictionary)
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    has_id = np.append(ids.is_valid().to_numpy(zero_copy_only=False), False)[codes]
+    return has_id, _hash_texts(ids.to_numpy(zero_copy_only=False))[codes[has_id]]
+
+
+def _hash_texts(texts: np.ndarray) -> np.ndarray:
+    return pd.util.hash_array(np.asarray(texts, dtype=object), categorize=False)
 
 
 @dataclass
@@ -208,9 +219,8 @@ def classify_in_chunks(
     for number, frame in enumerate(batches(households_path, chunk_rows)):
         body = _body(frame, households_layout)
         has_data |= filled(body).any(axis=0).to_numpy()
-        ids = _household_ids(body, households_layout.id_position)
-        present = ids.notna().to_numpy()
-        hashes.append(_hashes(ids[present]))
+        present, id_hashes = _id_hashes(body, households_layout.id_position)
+        hashes.append(id_hashes)
         rows.append(body.index.to_numpy()[present])
         chunk_of.append(np.full(int(present.sum()), number, dtype=np.int32))
     chunks = len(chunk_of)
@@ -295,7 +305,7 @@ def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame) -> _ChunkD
     known = {}
     if job.duplicate_rows:
         ids = _household_ids(body, job.households.id_position).dropna()
-        for household_id, value in zip(ids, _hashes(ids)):
+        for household_id, value in zip(ids, _hash_texts(ids.to_numpy())):
             if int(value) in job.duplicate_rows:
                 known[household_id] = job.duplicate_rows[int(value)]
     run = run_classification(
@@ -373,17 +383,17 @@ def _spread_members(
             body = _body(frame, layout)
             if body.empty:
                 continue
-            ids = _household_ids(body, layout.id_position)
+            present, wanted = _id_hashes(body, layout.id_position)
             target = np.full(len(body), chunks - 1, dtype=np.int64)
-            present = ids.notna().to_numpy()
             if present.any():
-                wanted = _hashes(ids[present])
                 at = np.searchsorted(sorted_hashes, wanted).clip(0, max(len(sorted_hashes) - 1, 0))
                 found = sorted_hashes[at] == wanted if len(sorted_hashes) else np.zeros(len(wanted), dtype=bool)
                 target[present] = np.where(found, chunk_by_hash[at], chunks - 1)
-            order = np.argsort(target, kind="stable")  # rows grouped by chunk, in file order within each
-            table = pa.table({**{str(c): body[c].array._pa_array for c in body.columns},
-                              "_row": body.index.to_numpy()}).take(order)
+            table = pa.table({**{str(c): body[c].array._pa_array for c in body.columns}, "_row": body.index.to_numpy()})
+            order = np.arange(len(target))
+            if (np.diff(target) < 0).any():  # members not in household order: group them by chunk
+                order = np.argsort(target, kind="stable")  # in file order within each chunk
+                table = table.take(order)
             numbers, starts = np.unique(target[order], return_index=True)
             for number, start, stop in zip(numbers, starts, [*starts[1:], len(order)]):
                 if number not in writers:
