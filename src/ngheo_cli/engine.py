@@ -15,7 +15,7 @@ import pandas as pd
 
 from ngheo_cli.frames import map_distinct, position_in, text_from_codes, true_bits
 from ngheo_cli.schema import GROUP_FLAGS
-from ngheo_cli.standards.expr import Context, Range
+from ngheo_cli.standards.expr import HOUSEHOLD_POSITION, Context, Range
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.standards.model import CLASS_NAMES
 
@@ -124,9 +124,12 @@ def _income_range(
 
 
 def _with_household_position(members: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
+    """Members with the row of their household; validate_survey has found it already."""
+    if HOUSEHOLD_POSITION in members:
+        return members
     position = position_in(members["household_id"], households["household_id"])
     members = members[position >= 0].copy()
-    members["_household"] = position[position >= 0]
+    members[HOUSEHOLD_POSITION] = position[position >= 0]
     return members.reset_index(drop=True)
 
 

@@ -27,6 +27,7 @@ from ngheo_cli.schema import (
     Header,
     area_from_ward_name,
 )
+from ngheo_cli.standards.expr import HOUSEHOLD_POSITION
 
 ROW = "row"  # spreadsheet row number of each record
 
@@ -34,7 +35,7 @@ ROW = "row"  # spreadsheet row number of each record
 @dataclass
 class ValidSurvey:
     households: pd.DataFrame  # valid households, typed; ROW column; extra columns kept
-    members: pd.DataFrame  # members of valid households, with resolved age
+    members: pd.DataFrame  # members of valid households, with resolved age and HOUSEHOLD_POSITION
     rejected: pd.DataFrame  # households not classified: ROW, household_id, ward, codes
     problems: ProblemLog
     rows_read: int
@@ -91,6 +92,9 @@ def validate_survey(
     of_valid_household = household_of >= 0
     of_valid_household[of_valid_household] = ~household_bad.to_numpy()[household_of[of_valid_household]]
     members = members[of_valid_household].reset_index(drop=True)
+    # each member's row among the valid households (their ids are unique: duplicates are rejected)
+    valid_row = np.cumsum(~household_bad.to_numpy()) - 1
+    members[HOUSEHOLD_POSITION] = valid_row[household_of[of_valid_household]]
     shown = [ROW, "household_id", "head_name", "ward", "hamlet", "area", "members_count", *survey.households.extra_columns]
     rejected = households.loc[household_bad, shown].reset_index(drop=True)  # what could be read of them
     present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]

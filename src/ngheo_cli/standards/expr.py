@@ -33,6 +33,8 @@ import pandas as pd
 
 from ngheo_cli.errors import CriteriaError
 
+HOUSEHOLD_POSITION = "_household"  # the column of Context.members giving each member's household row
+
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 AGGREGATES = ("any_member", "all_members", "count_members", "share_of_members")
@@ -64,7 +66,7 @@ class Context:
     """The data an expression is evaluated over."""
 
     households: pd.DataFrame
-    members: pd.DataFrame  # with integer column "_household" = position in households
+    members: pd.DataFrame  # with integer column HOUSEHOLD_POSITION = position in households
     values: dict[str, Any]  # parameters, value sets, lines, ranges, indicators
 
 
@@ -214,7 +216,7 @@ class _Aggregate(_Node):
 
     def eval(self, ctx: Context, member_level: bool) -> Any:
         n = len(ctx.households)
-        codes = ctx.members["_household"].to_numpy()
+        codes = ctx.members[HOUSEHOLD_POSITION].to_numpy()
         size = np.bincount(codes, minlength=n)
         value = self.condition.eval(ctx, member_level=True)
         if isinstance(value, bool):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.standards.expr import Context, Expression, Range
+from ngheo_cli.standards.expr import HOUSEHOLD_POSITION, Context, Expression, Range
 from ngheo_cli.standards.model import Standard
 
 # Rules that read only these can be decided on the grid; others (e.g. merit_family) are skipped.
@@ -19,7 +19,7 @@ def unreachable_rules(model: Standard, rules: list[Expression]) -> list[int]:
     grid = _grid(model)
     context = Context(
         households=grid[["area"]],
-        members=pd.DataFrame({"_household": pd.Series(dtype="int64")}),
+        members=pd.DataFrame({HOUSEHOLD_POSITION: pd.Series(dtype="int64")}),
         values={name: p.value for name, p in model.parameters.items()}
         | {name: frozenset(v.values) for name, v in model.value_sets.items()}
         | {name: pd.Series(np.where(grid["area"] == "urban", line.urban, line.rural)) for name, line in model.income_lines.items()}
