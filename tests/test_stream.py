@@ -141,3 +141,14 @@ def test_a_worker_that_dies_is_one_clear_error(sample_csv, monkeypatch):
     with pytest.raises(NgheoError, match="stopped unexpectedly") as stopped:
         classify_in_chunks(households, members, load_standard(), 50, lambda csv, n: None, jobs=2)
     assert "fewer --jobs" in stopped.value.hint
+
+
+def test_by_default_as_many_jobs_as_cores_that_fit_in_half_the_free_memory(monkeypatch):
+    from ngheo_cli import stream
+
+    monkeypatch.setattr(stream, "usable_cores", lambda: 8)
+    for free_gb, jobs in ((64, 8), (4, 2), (0.1, 1)):  # a chunk of 200,000 households needs about 1 GB
+        monkeypatch.setattr(stream, "available_memory", lambda free_gb=free_gb: int(free_gb * 1024**3))
+        assert stream.default_jobs(200_000) == jobs
+    monkeypatch.setattr(stream, "available_memory", lambda: None)  # unknown (not Linux): the cores
+    assert stream.default_jobs(200_000) == 8

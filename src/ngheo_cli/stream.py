@@ -1,9 +1,10 @@
 """Classifying a survey too big for memory, chunk by chunk: CSV or Parquet, households file and
 members file, for a city or the country.
 
-Memory is bounded by the chunk (about 5 KB per household of it, members included) plus about
-40 bytes per household of the file while the ids are hashed and sorted, then 12 (a 64-bit hash
-of each id and its chunk), whatever the order of the members file:
+Memory is bounded by the chunk (about 5 KB per household of it, members included, for each of
+the `jobs` chunks classified at once) plus about 40 bytes per household of the file while the
+ids are hashed and sorted, then 12 (a 64-bit hash of each id and its chunk), whatever the
+order of the members file:
 
 1. ids: read the household ids once; find the ids used twice in the whole file, and where each
    id's household will be classified (its chunk);
@@ -11,7 +12,8 @@ of each id and its chunk), whatever the order of the members file:
    temporary file for that chunk (members whose household is nowhere go with the last chunk,
    where they are reported exactly as a whole-file run reports them);
 3. households: read the households file again, chunk by chunk; each chunk with its members is
-   classified by the same pipeline as a whole file, and its roster handed to `write_roster`.
+   classified by the same pipeline as a whole file (in `jobs` worker processes at once), and
+   its roster, as CSV, handed to `write_roster` in file order.
 
 The ward summary is added up from each chunk's counts, so it equals the whole-file summary;
 rows keep their spreadsheet numbers. The title and header rows of the first chunk are put in
@@ -39,7 +41,12 @@ from ngheo_cli.errors import InputError, NgheoError
 from ngheo_cli.frames import filled
 from ngheo_cli.io.cells import normalise_arrow_text, parse_text
 from ngheo_cli.io.layout import find_survey
-from ngheo_cli.io.workbook import Grid, arrow_text_frame, csv_arrow_options
+from ngheo_cli.io.workbook import (
+    Grid,
+    arrow_text_frame,
+    available_memory,
+    csv_arrow_options,
+)
 from ngheo_cli.io.writers import csv_bytes
 from ngheo_cli.issues import ProblemLog
 from ngheo_cli.pipeline import (
@@ -71,6 +78,16 @@ def usable_cores() -> int:
         return max(len(os.sched_getaffinity(0)), 1)
     except AttributeError:  # macOS, Windows
         return os.cpu_count() or 1
+
+
+CHUNK_BYTES_PER_HOUSEHOLD = 5 * 1024  # a chunk's working set, members included (BENCHMARKS.md)
+
+
+def default_jobs(chunk_rows: int) -> int:
+    """As many chunks at once as there are cores, and as fit in half the free memory."""
+    free = available_memory()
+    fit = int(free / 2 // (chunk_rows * CHUNK_BYTES_PER_HOUSEHOLD)) if free else usable_cores()
+    return max(1, min(usable_cores(), fit))
 
 
 def estimated_rows(path: Path) -> int:

@@ -32,8 +32,8 @@ from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
 from ngheo_cli.stream import (
     STREAMABLE,
     classify_in_chunks,
+    default_jobs,
     estimated_rows,
-    usable_cores,
 )
 
 
@@ -60,7 +60,7 @@ def classify_command(
     force: bool = typer.Option(False, "--force", help="Replace output files that already exist."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the counts line and problems."),
     chunk_size: Optional[int] = typer.Option(None, "--chunk-size", min=1, help="Classify a .csv/.parquet survey this many rows at a time, in bounded memory (city or country files); the roster is written as CSV. Automatic (200,000) for a file too big for this machine's memory."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Chunks classified at once, each in its own process (memory grows with each). Default: this machine's cores."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Chunks classified at once, each in its own process (memory grows with each). Default: this machine's cores, as many as fit in half the free memory."),
 ) -> None:
     """Classify every household of a survey and write the roster and the per-ward summary.
 
@@ -81,7 +81,7 @@ def classify_command(
     _check_targets(targets, protected, force)  # before the work: a refused run costs nothing
     if chunk_size:
         result = _classify_in_chunks(survey, members, compiled, chunk_size, targets, year, strict, lang.value,
-                                     protected, force, console, quiet, jobs or usable_cores())
+                                     protected, force, console, quiet, jobs or default_jobs(chunk_size))
         _finish(console, result, targets, chosen, lang.value, quiet)
         return
     grids = read_grids(survey, encoding)
