@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import map_distinct, position_in, text_from_codes, true_bits
+from ngheo_cli.frames import map_distinct, position_in, row_kinds, text_from_codes, true_bits
 from ngheo_cli.schema import GROUP_FLAGS
 from ngheo_cli.standards.expr import HOUSEHOLD_POSITION, Context, Range
 from ngheo_cli.standards.load import CompiledStandard
@@ -202,14 +202,12 @@ def _reasons_once_per_kind(
     """The reasons, written once for each distinct combination of what a reason says (rule,
     income, deprivations, lines, missing data) and spread to the households that share it:
     a city has millions of households but far fewer distinct reasons."""
-    key = pd.DataFrame({
-        "rule": matched_rule, "class": classification.to_numpy(),
-        "true": true_bits(deprived), "unknown": true_bits(deprived.isna()),
-        **{c: roster[c].to_numpy() for c in ("income_per_capita_month", "income_source", "b1_score",
-                                            "deprivation_count", "indicators_missing")},
-        **{f"line_{name}": line.to_numpy() for name, line in lines.items()},
-    })
-    kinds = key.groupby(list(key.columns), dropna=False, sort=False).ngroup().to_numpy()
+    kinds = row_kinds([
+        matched_rule, classification, true_bits(deprived), true_bits(deprived.isna()),
+        *(roster[c] for c in ("income_per_capita_month", "income_source", "b1_score", "deprivation_count",
+                              "indicators_missing")),
+        *lines.values(),
+    ])
     _, first = np.unique(kinds, return_index=True)
     if len(first) > MOSTLY_DISTINCT * len(roster):  # writing them all directly is as cheap
         return _reasons(roster, classification, matched_rule, standard, lines, deprived, lang)

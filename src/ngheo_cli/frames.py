@@ -33,6 +33,25 @@ def text_from_codes(texts: list, codes: np.ndarray, index: pd.Index) -> pd.Serie
     return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
 
 
+def row_kinds(columns: list) -> np.ndarray:
+    """For each row, a number shared by exactly the rows equal to it in every column (missing
+    equals missing). Each column is factorized on its own (Arrow and masked columns in C, no
+    Python objects) and the codes combined as digits of one integer, renumbered before they
+    could overflow."""
+    kinds = None
+    for column in columns:
+        codes, distinct = pd.factorize(column, use_na_sentinel=True)
+        codes = np.asarray(codes, dtype=np.int64) + 1  # 0 for missing
+        base = len(distinct) + 1
+        if kinds is None:
+            kinds = codes
+            continue
+        if int(kinds.max(initial=0)) >= (2**62) // base:
+            kinds = np.unique(kinds, return_inverse=True)[1].astype(np.int64)
+        kinds = kinds * base + codes
+    return np.unique(kinds, return_inverse=True)[1].reshape(-1) if kinds is not None else np.zeros(0, dtype=np.int64)
+
+
 def true_bits(flags: pd.DataFrame) -> np.ndarray:
     """Each row's true flags as one integer (bit i for column i; missing counts as false)."""
     return flags.fillna(False).astype(bool).to_numpy() @ (1 << np.arange(flags.shape[1], dtype=np.int64))
