@@ -170,3 +170,9 @@ def test_blank_csv_cells_are_the_blank_workbook_cells(cells):
     arrow = pd.DataFrame({0: pd.arrays.ArrowStringArray(pa.array(cells, type=pa.large_string()))})
     expected = [c is not None and bool(c.strip()) for c in cells]
     assert filled(arrow)[0].tolist() == expected == filled(pd.DataFrame({0: pd.Series(cells, dtype=object)}))[0].tolist()
+
+
+def test_a_whole_number_too_big_for_a_count_is_out_of_range_not_wrapped():
+    values, errors = parse_int(pd.Series(["1e20", 1e20, "3", 2.5], dtype=object))
+    assert errors.tolist() == ["out_of_range", "out_of_range", None, "not_an_integer"]
+    assert values.isna().tolist() == [True, True, False, True] and values[2] == 3

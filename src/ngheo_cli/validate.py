@@ -154,7 +154,8 @@ def parse_rows(
         missing = values.isna() & ~has_error if spec.required else pd.Series(False, index=raw.index)
         problems.add_many(table.sheet, rows[missing], header, raw[spec.id][missing], "required")
         bad |= has_error | bound_error | missing
-        frame[spec.id] = values.mask(has_error | bound_error)
+        unusable = has_error | bound_error
+        frame[spec.id] = values.mask(unusable) if unusable.any() else values
     for extra in table.extra_columns:
         frame[extra] = parse.parse_text(raw[extra])[0]
     frame[ROW] = raw.index

@@ -197,26 +197,28 @@ def parse_text(raw: pd.Series) -> Parsed:
 
 
 def parse_number(raw: pd.Series) -> Parsed:
-    def parse_uniques(cells: list) -> tuple[list, list]:
-        values: list = [None] * len(cells)
-        errors: list = ["not_a_number"] * len(cells)
-        text_at = []
-        for i, cell in enumerate(cells):
-            if _is_number(cell) and np.isfinite(float(cell)):
-                values[i], errors[i] = float(cell), None
-            elif isinstance(cell, str):
-                text_at.append(i)
-        if text_at:
-            text = pd.Series([nfc(cells[i]) for i in text_at], dtype=object)
-            text_values, text_errors = _parse_number_text(text)
-            for i, value, error in zip(text_at, text_values.tolist(), text_errors.tolist()):
-                values[i] = None if pd.isna(value) else value
-                errors[i] = None if pd.isna(error) else error
-        return values, errors
-
-    distinct = _per_value(raw, parse_uniques)
+    distinct = _per_value(raw, _number_uniques)
     data, missing = distinct.masked("float64", 0.0)
     return pd.Series(pd.arrays.FloatingArray(data, missing), index=raw.index), distinct.errors_column()
+
+
+def _number_uniques(cells: list) -> tuple[list, list]:
+    """Each distinct cell as a float, or None with an error code."""
+    values: list = [None] * len(cells)
+    errors: list = ["not_a_number"] * len(cells)
+    text_at = []
+    for i, cell in enumerate(cells):
+        if _is_number(cell) and np.isfinite(float(cell)):
+            values[i], errors[i] = float(cell), None
+        elif isinstance(cell, str):
+            text_at.append(i)
+    if text_at:
+        text = pd.Series([nfc(cells[i]) for i in text_at], dtype=object)
+        text_values, text_errors = _parse_number_text(text)
+        for i, value, error in zip(text_at, text_values.tolist(), text_errors.tolist()):
+            values[i] = None if pd.isna(value) else value
+            errors[i] = None if pd.isna(error) else error
+    return values, errors
 
 
 def _parse_number_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -249,11 +251,28 @@ def _parse_number_text(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values, errors
 
 
+_INT_LIMIT = 2.0**53  # beyond this a float no longer holds every whole number
+
+
 def parse_int(raw: pd.Series) -> Parsed:
-    values, errors = parse_number(raw)
-    fractional = (values.notna() & (values != values.round())).astype(bool)
-    errors = errors.mask(fractional & errors.isna(), "not_an_integer")
-    return values.mask(fractional).round().astype("Int64"), errors
+    """Whole numbers; checked once per distinct cell like the others."""
+
+    def int_uniques(cells: list) -> tuple[list, list]:
+        values, errors = _number_uniques(cells)
+        for i, value in enumerate(values):
+            if value is None:
+                continue
+            if abs(value) >= _INT_LIMIT:
+                values[i], errors[i] = None, "out_of_range"
+            elif value != round(value):
+                values[i], errors[i] = None, "not_an_integer"
+            else:
+                values[i] = int(value)
+        return values, errors
+
+    distinct = _per_value(raw, int_uniques)
+    data, missing = distinct.masked("int64", 0)
+    return pd.Series(pd.arrays.IntegerArray(data, missing), index=raw.index), distinct.errors_column()
 
 
 def _yes_no_cell(v: object) -> tuple[object, object]:
