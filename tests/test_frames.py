@@ -41,3 +41,19 @@ def test_many_columns_of_many_values_do_not_overflow():
     expected = pd.DataFrame({i: c for i, c in enumerate(columns)}).groupby(list(range(6))).ngroup().to_numpy()
     assert len(np.unique(kinds)) == len(np.unique(expected))
     assert (pd.Series(kinds).groupby(expected).nunique() == 1).all()
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["H1", "H2", "H3", "H4"])), max_size=30),
+       st.sampled_from(["string", "object"]))
+def test_duplicate_ids_are_found_on_every_row_they_are_on(ids, dtype):
+    from ngheo_cli.validate import duplicate_rows
+
+    column = pd.Series(ids, dtype=dtype)
+    rows = pd.Series(range(2, len(ids) + 2))  # spreadsheet rows
+    expected = {}
+    for household_id in dict.fromkeys(i for i in ids if i is not None):
+        on = [row for row, i in zip(rows, ids) if i == household_id]
+        if len(on) > 1:
+            expected[household_id] = on
+    assert duplicate_rows(column, rows) == expected
+    assert list(duplicate_rows(column, rows)) == list(expected)  # in the order the ids first appear

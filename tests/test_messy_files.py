@@ -258,3 +258,12 @@ def test_formulas_are_read_by_their_cached_value_and_text_is_never_written_as_a_
     name = roster.cell(2, headers.index("Họ tên chủ hộ") + 1)
     assert income.value == 2_000_000
     assert name.data_type == "s" and name.value == "=HYPERLINK(\"http://x\")"  # text, not a formula
+
+
+def test_two_extra_columns_with_the_same_header_are_both_kept():
+    cells = pd.DataFrame([["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)", "Ghi chú", "Ghi chú"],
+                          ["H1", "Phường Nghĩa Đô", "2", "1.000.000", "a", "b"]])
+    cells.index = pd.RangeIndex(1, 3)
+    result = run_classification([Grid("S", cells)], load_standard(), "x", year=2025)
+    assert result.extra_columns == ["Ghi chú", "Ghi chú (2)"]
+    assert result.roster[["Ghi chú", "Ghi chú (2)"]].iloc[0].tolist() == ["a", "b"]

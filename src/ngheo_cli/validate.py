@@ -70,7 +70,8 @@ def validate_survey(
     _flag_implausible(households, household_bad, survey.households, problems)
     _fill_area(households, household_bad, survey.households, problems)
     _check_income(households, household_bad, survey.households, problems)
-    _reject_duplicates(households, household_bad, survey.households, problems, known_duplicates)
+    first_row = position_in(households["household_id"], households["household_id"])  # of each row's id
+    _reject_duplicates(households, household_bad, first_row, survey.households, problems, known_duplicates)
 
     members_read = 0
     if survey.members is not None:
@@ -87,7 +88,7 @@ def validate_survey(
         members = pd.DataFrame({c.id: _default_column(c, no_rows) for c in MEMBER_COLUMNS})
         members[ROW] = pd.Series(dtype="int64")
         household_of = np.zeros(0, dtype=np.int64)
-    _resolve_members_count(households, household_bad, household_of, survey.households, problems)
+    _resolve_members_count(households, household_bad, household_of, first_row, survey.households, problems)
 
     of_valid_household = household_of >= 0
     of_valid_household[of_valid_household] = ~household_bad.to_numpy()[household_of[of_valid_household]]
@@ -189,8 +190,11 @@ def _default_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
         array_type, dtype = _MASKED[spec.kind]
         data = np.full(len(index), 0 if missing else spec.default, dtype=dtype)
         return pd.Series(array_type(data, np.full(len(index), missing)), index=index)
-    text = pa.array([None if missing else str(spec.default)], type=pa.large_string())
-    return pd.Series(pd.arrays.ArrowStringArray(text.take(np.zeros(len(index), dtype=np.int64))), index=index)
+    if missing:
+        text = pa.nulls(len(index), pa.large_string())
+    else:
+        text = pa.array([str(spec.default)], type=pa.large_string()).take(np.zeros(len(index), dtype=np.int64))
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=index)
 
 
 def _out_of_bounds(spec: ColumnSpec, values: pd.Series) -> pd.Series:
@@ -259,9 +263,14 @@ def _check_income(households: pd.DataFrame, bad: pd.Series, table: Table, proble
     bad |= none_given
 
 
-def duplicate_rows(ids: pd.Series, rows: pd.Series) -> dict[str, list[int]]:
-    """Household id -> every row it is on, for the ids used more than once."""
-    duplicated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+def duplicate_rows(ids: pd.Series, rows: pd.Series, first_row: np.ndarray | None = None) -> dict[str, list[int]]:
+    """Household id -> every row it is on, for the ids used more than once. `first_row`: the
+    position of the first row with each row's id (-1 for none), when known already."""
+    first_row = position_in(ids, ids) if first_row is None else first_row
+    later = first_row >= 0
+    later[later] = first_row[later] != np.flatnonzero(later)  # rows whose id came before
+    duplicated = later.copy()
+    duplicated[first_row[later]] = True  # and the first row of each such id
     if not duplicated.any():
         return {}
     groups = pd.Series(rows.to_numpy()[duplicated]).groupby(ids.to_numpy()[duplicated], sort=False)
@@ -269,12 +278,12 @@ def duplicate_rows(ids: pd.Series, rows: pd.Series) -> dict[str, list[int]]:
 
 
 def _reject_duplicates(
-    households: pd.DataFrame, bad: pd.Series, table: Table, problems: ProblemLog,
+    households: pd.DataFrame, bad: pd.Series, first_row: np.ndarray, table: Table, problems: ProblemLog,
     known: dict[str, list[int]] | None = None,
 ) -> None:
     """No household of an id used twice is classified: which one is right is the officer's call.
     `known`: the duplicates of the whole file, when this table is one chunk of it."""
-    known = duplicate_rows(households["household_id"], households[ROW]) if known is None else known
+    known = duplicate_rows(households["household_id"], households[ROW], first_row) if known is None else known
     if not known:
         return
     hit = is_in(households["household_id"], pd.Series(list(known), dtype="string"))
@@ -329,11 +338,12 @@ def _link_members(
 
 
 def _resolve_members_count(
-    households: pd.DataFrame, bad: pd.Series, household_of: np.ndarray, table: Table, problems: ProblemLog
+    households: pd.DataFrame, bad: pd.Series, household_of: np.ndarray, first_row: np.ndarray, table: Table,
+    problems: ProblemLog,
 ) -> None:
-    """`household_of`: the household row (the first with its id) of each valid member, -1 for none."""
+    """`household_of`: the household row (the first with its id) of each valid member, -1 for
+    none; `first_row`: the first row with each household's id."""
     listed = np.bincount(household_of[household_of >= 0], minlength=len(households))
-    first_row = position_in(households["household_id"], households["household_id"])
     count = np.where(first_row >= 0, listed[np.maximum(first_row, 0)], 0)
     listed_count = pd.Series(pd.arrays.IntegerArray(count.astype("int64"), count == 0), index=households.index)
     differs = (households["members_count"] != listed_count).fillna(False).astype(bool) & ~bad

@@ -175,13 +175,19 @@ def _table_from(
 
     body = grid.cells.loc[header_row + 1 :]
     body_filled = filled(body)
-    extra = {}
+    extra: dict[int, str] = {}
+    taken = set(matched.values())
     for position in header_cells.index:
         if int(position) in matched:
             continue
         text = written(int(position))
         if text and body_filled[position].any():
-            extra[int(position)] = text
+            name, copy = text, 1
+            while name in taken:  # the same header twice: kept as "Ghi chú", "Ghi chú (2)"
+                copy += 1
+                name = f"{text} ({copy})"
+            extra[int(position)] = name
+            taken.add(name)
     columns = dict(sorted({**matched, **extra}.items()))  # sheet order, for totals-row detection
     cells = body[list(columns)].copy()
     cells.columns = [columns[p] for p in columns]
