@@ -201,3 +201,30 @@ def test_english_workbook(tmp_path):
     moves = {row[11] for row in rows[1:]}
     assert {"escaped poor", "re-entered poor", "newly poor", "poor to near-poor"} <= moves
     assert "No poor household among merit families" in result.output
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_each_survey_classified_for_the_review_reports_its_progress(monkeypatch, tmp_path, quiet):
+    """Both years' surveys are classified before the review: each gets the classify progress
+    bar (shown on a terminal only, never with --quiet), with its rows and phases in order."""
+    from contextlib import contextmanager
+
+    from ngheo_cli.cli import review as review_cli
+
+    bars = []
+
+    @contextmanager
+    def recording_bar(console, rows, lang, enabled):
+        reports = []
+        bars.append((rows, enabled, reports))
+        yield lambda phase, fraction: reports.append((phase, fraction))
+
+    monkeypatch.setattr(review_cli, "progress_bar", recording_bar)
+    args = ["review", str(LAST), str(THIS), "--ward-map", str(WARD_MAP), "-f", "csv", "-d", str(tmp_path)]
+    assert invoke(*args, *(["-q"] if quiet else [])).exit_code == 0
+    assert len(bars) == 2
+    for rows, enabled, reports in bars:
+        assert rows > 100 and enabled is not quiet
+        fractions = [fraction for _, fraction in reports]
+        assert fractions == sorted(fractions) and reports[-1][0] == "write"
+        assert {"validate", "classify"} <= {phase for phase, _ in reports}

@@ -13,7 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import map_distinct, position_in, row_kinds, text_from_codes, true_bits
+from ngheo_cli.frames import (
+    map_distinct,
+    position_in,
+    row_kinds,
+    text_from_codes,
+    true_bits,
+)
 from ngheo_cli.schema import GROUP_FLAGS
 from ngheo_cli.standards.expr import HOUSEHOLD_POSITION, Context, Range
 from ngheo_cli.standards.load import CompiledStandard

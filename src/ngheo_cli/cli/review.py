@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.console import Console
 
 from ngheo_cli.cli.common import Lang, format_from, output_stem
 from ngheo_cli.errors import InputError
@@ -18,7 +19,7 @@ from ngheo_cli.io.writers import (
     write_json_document,
     write_table,
 )
-from ngheo_cli.report import stderr_console
+from ngheo_cli.report import progress_bar, stderr_console
 from ngheo_cli.report_review import review_report
 from ngheo_cli.review.inputs import Loaded, load_year_list
 from ngheo_cli.review.output import headers, household_rows, metadata, workbook_sheets
@@ -65,12 +66,13 @@ def review_command(
     console = stderr_console()
     last_path, this_path = (files[0], files[1]) if len(files) == 2 else (None, files[0])
     this_default = ((last_year + 1, "the year after --last-year") if last_year else (dt.date.today().year, "today"))
-    this = _load(this_path, year, this_default, standard, lang.value)
-    last = _load(last_path, last_year, (this.year_list.year - 1, f"the year before {this.year_list.year}"), last_standard, lang.value) if last_path else None
+    this = _load(this_path, year, this_default, standard, lang.value, console, not quiet)
+    last = _load(last_path, last_year, (this.year_list.year - 1, f"the year before {this.year_list.year}"), last_standard,
+                 lang.value, console, not quiet) if last_path else None
     earlier = []
     oldest = (last.year_list.year if last else this.year_list.year - 1)
     for position, path in enumerate(reversed(history), start=1):
-        earlier.append(_load(path, None, (oldest - position, "order of --history"), last_standard, lang.value))
+        earlier.append(_load(path, None, (oldest - position, "order of --history"), last_standard, lang.value, console, not quiet))
 
     targets_model, _ = load_targets(targets)
     ward_grid = read_grids(ward_map)[0] if ward_map else None
@@ -93,8 +95,13 @@ def review_command(
     raise typer.Exit(1 if fail_on_target and not result.failed_targets().empty else 0)
 
 
-def _load(path: Path, year: int | None, default_year: tuple[int, str], standard: str | None, lang: str) -> Loaded:
-    return load_year_list(read_grids(path), path.name, year=year, default_year=default_year, standard=standard, lang=lang)
+def _load(path: Path, year: int | None, default_year: tuple[int, str], standard: str | None, lang: str,
+          console: Console, progress: bool) -> Loaded:
+    """One year's list; a survey that has to be classified first shows the classify progress bar."""
+    grids = read_grids(path)
+    with progress_bar(console, sum(len(grid.cells) for grid in grids), lang, progress) as report:
+        return load_year_list(grids, path.name, year=year, default_year=default_year, standard=standard, lang=lang,
+                              report=report)
 
 
 def _period(standard_id: str | None) -> tuple[int, int | None]:

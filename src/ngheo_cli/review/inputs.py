@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import pandas as pd
 
@@ -75,9 +76,11 @@ def _covers(standard: CompiledStandard, year: int) -> bool:
 def load_year_list(
     grids: list[Grid], name: str, *, year: int | None, default_year: tuple[int, str],
     standard: str | None, members_grids: list[Grid] | None = None, lang: str = "vi",
+    report: Callable[[str, float], None] | None = None,
 ) -> Loaded:
     """`year`: given by the user. `default_year`: (year, where from) when neither the user nor
-    the file tells it (a roster's metadata, a survey's title row or the file name)."""
+    the file tells it (a roster's metadata, a survey's title row or the file name). `report`:
+    told how far the classifying of a survey has come (a progress bar)."""
     from_name = year_in_file_name(name)
     fallback = (from_name, "file name") if from_name else default_year
     read_back = _roster_in(grids)
@@ -93,10 +96,12 @@ def load_year_list(
         return Loaded(year_list, "roster")
     guess = year or fallback[0]
     compiled = standard_for_year(guess, standard)
-    run = run_classification(grids, compiled, name, members_grids, year=year, lang=lang, default_year=fallback)
+    run = run_classification(grids, compiled, name, members_grids, year=year, lang=lang, default_year=fallback,
+                             report=report)
     if not standard and standard_for_year(run.review_year, None) is not compiled:  # the title row named another year
         compiled = standard_for_year(run.review_year, None)
-        run = run_classification(grids, compiled, name, members_grids, year=year, lang=lang, default_year=fallback)
+        run = run_classification(grids, compiled, name, members_grids, year=year, lang=lang, default_year=fallback,
+                                 report=report)
     year_list = list_from_roster(run.roster, run.review_year, run.review_year_source, name, compiled.id)
     return Loaded(year_list, "survey", run)
 
