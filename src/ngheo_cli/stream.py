@@ -102,9 +102,10 @@ def estimated_rows(path: Path) -> int:
     return int(path.stat().st_size * lines / max(len(head), 1))
 
 
-def batches(path: Path, rows: int) -> Iterator[pd.DataFrame]:
-    """The raw cells of a CSV or Parquet file, `rows` rows at a time, as text columns indexed by
-    spreadsheet row (1-based; a Parquet file's column names are row 1)."""
+def batches(path: Path, rows: int, header_rows: int = 0) -> Iterator[pd.DataFrame]:
+    """The raw cells of a CSV or Parquet file, `rows` rows at a time (the first batch also holds
+    the `header_rows` title and header rows), as text columns indexed by spreadsheet row
+    (1-based; a Parquet file's column names are row 1)."""
     suffix = path.suffix.lower()
     if suffix not in STREAMABLE:
         raise InputError(f"{path}: --chunk-size reads .csv or .parquet files", "save the survey as CSV UTF-8")
@@ -118,7 +119,7 @@ def batches(path: Path, rows: int) -> Iterator[pd.DataFrame]:
         header = pa.table({n: pa.array([n], type=pa.large_string()) for n in names})
         pieces = (pa.Table.from_batches([b]).cast(pa.schema([(n, pa.large_string()) for n in names]))
                   for b in reader.iter_batches(batch_size=rows))
-        yield from _regroup([header, *pieces], rows)
+        yield from _regroup([header, *pieces], rows, header_rows)
         return
     import pyarrow.csv as pacsv
 
@@ -127,24 +128,24 @@ def batches(path: Path, rows: int) -> Iterator[pd.DataFrame]:
         raise InputError(f"{path}: --chunk-size needs a UTF-8 CSV file", "save it as 'CSV UTF-8' from Excel")
     try:
         reader = pacsv.open_csv(path, *options)
-        yield from _regroup((pa.Table.from_batches([b]) for b in reader), rows)
+        yield from _regroup((pa.Table.from_batches([b]) for b in reader), rows, header_rows)
     except pa.ArrowInvalid as exc:
         raise InputError(f"{path}: not a well-formed CSV file ({exc})", "every row needs the same number of fields") from exc
 
 
-def _regroup(tables: Iterator, rows: int) -> Iterator[pd.DataFrame]:
+def _regroup(tables: Iterator, rows: int, header_rows: int = 0) -> Iterator[pd.DataFrame]:
     import pyarrow as pa
 
-    pending, count, start = [], 0, 1
+    pending, count, start, wanted = [], 0, 1, rows + header_rows
     for table in tables:
         pending.append(table)
         count += table.num_rows
-        while count >= rows:
+        while count >= wanted:
             joined = pa.concat_tables(pending)
-            yield _frame(joined.slice(0, rows), start)
-            start += rows
-            rest = joined.slice(rows)
-            pending, count = [rest], rest.num_rows
+            yield _frame(joined.slice(0, wanted), start)
+            start += wanted
+            rest = joined.slice(wanted)
+            pending, count, wanted = [rest], rest.num_rows, rows
     if count:
         yield _frame(pa.concat_tables(pending), start)
 
@@ -233,7 +234,8 @@ def classify_in_chunks(
     # columns hold data somewhere (a whole-file run keeps an extra column only then)
     hashes, rows, chunk_of = [], [], []
     has_data = np.zeros(first.shape[1], dtype=bool)
-    for number, frame in enumerate(batches(households_path, chunk_rows)):
+    header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
+    for number, frame in enumerate(batches(households_path, chunk_rows, header_rows)):
         body = _body(frame, households_layout)
         has_data |= filled(body).any(axis=0).to_numpy()
         present, id_hashes = _id_hashes(body, households_layout.id_position)
@@ -271,7 +273,7 @@ def classify_in_chunks(
                         extras, duplicate_rows, year, (dt.date.today().year, "today"), strict, lang)
         parts, problems, totals, first_run = [], ProblemLog(), None, None
         seen_problems: set[tuple] = set()
-        for number, done in enumerate(_run_chunks(job, batches(households_path, chunk_rows), jobs)):
+        for number, done in enumerate(_run_chunks(job, batches(households_path, chunk_rows, header_rows), jobs)):
             write_roster(done.roster_csv, number)
             first_run = first_run or done.run
             parts.append(done.ward_counts)
