@@ -151,9 +151,8 @@ def _text_cell(v: object) -> tuple[object, None]:
 # list against str.isspace), as RE2 classes: all of it, and all but the space.
 SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + \
     "\u2028\u2029\u202f\u205f\u3000"
-_SPACES = list(SPACES)
-_WHITESPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACES) + "]"
-_NOT_SPACE_WHITESPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _SPACES if c != " ") + "]"
+_WHITESPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]"
+_NOT_SPACE_WHITESPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES if c != " ") + "]"
 # A text that differs from " ".join(text.split()): whitespace at an end, other than a space, or twice.
 _NEEDS_FOLDING = f"^{_WHITESPACE}|{_WHITESPACE}$|{_NOT_SPACE_WHITESPACE}|{_WHITESPACE}{{2}}"
 
@@ -165,11 +164,13 @@ def normalise_arrow_text(values):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
     values = pc.utf8_normalize(values, "NFC")
     needs = pc.match_substring_regex(values, _NEEDS_FOLDING)
     if pc.any(needs).as_py():
         folded = pc.utf8_trim(pc.replace_substring_regex(values.filter(needs), _WHITESPACE + "+", " "), " ")
-        values = pc.replace_with_mask(values, needs, folded.combine_chunks() if hasattr(folded, "combine_chunks") else folded)
+        values = pc.replace_with_mask(values, needs, folded)
     return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
 
 
