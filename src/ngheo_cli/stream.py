@@ -357,6 +357,9 @@ def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame], jobs: int) -> It
     _job = job
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            # The first task forks every worker: do it before the reader below starts its threads,
+            # so that no worker is forked while a reader thread holds a lock.
+            pool.submit(int).result()
             pending: deque = deque()
             for number, frame in enumerate(frames):
                 pending.append(pool.submit(_classify_chunk_in_worker, number, frame))
