@@ -10,6 +10,8 @@ never put in a class by a guess.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -88,7 +90,8 @@ def classify(
     roster["indicators_missing"] = _names_where(deprived.isna())
     roster["indicators_blank_as_no"] = _names_where(pd.DataFrame(blank_as_no))
     roster["classification"] = classification
-    roster["reason"] = _reasons_once_per_kind(roster, classification, matched_rule, standard, lines, deprived, lang)
+    decided = _Decided(roster, classification, matched_rule, lines, deprived)
+    roster["reason"] = _reasons_once_per_kind(decided, standard, lang)
     for column in (*GROUP_FLAGS, "previous_status", "split_from", "weight"):
         roster[column] = households[column]
     return roster
@@ -196,43 +199,44 @@ def _vnd(values: pd.Series) -> pd.Series:
 MOSTLY_DISTINCT = 0.5  # share of distinct reasons above which each is written row by row
 
 
-def _reasons_once_per_kind(
-    roster: pd.DataFrame,
-    classification: pd.Series,
-    matched_rule: np.ndarray,
-    standard: CompiledStandard,
-    lines: dict[str, pd.Series],
-    deprived: pd.DataFrame,
-    lang: str,
-) -> pd.Series:
+@dataclass
+class _Decided:
+    """What a household's reason is written from, one row per household."""
+
+    roster: pd.DataFrame
+    classification: pd.Series
+    matched_rule: np.ndarray  # index of the rule that gave the class, -1 for undetermined
+    lines: dict[str, pd.Series]  # income lines by the household's area
+    deprived: pd.DataFrame  # indicator -> deprived (nullable)
+
+    def rows(self, positions: np.ndarray) -> _Decided:
+        pick = lambda frame: frame.iloc[positions].reset_index(drop=True)  # noqa: E731
+        return _Decided(pick(self.roster), pick(self.classification), self.matched_rule[positions],
+                        {name: pick(line) for name, line in self.lines.items()}, pick(self.deprived))
+
+
+def _reasons_once_per_kind(decided: _Decided, standard: CompiledStandard, lang: str) -> pd.Series:
     """The reasons, written once for each distinct combination of what a reason says (rule,
     income, deprivations, lines, missing data) and spread to the households that share it:
     a city has millions of households but far fewer distinct reasons."""
+    roster, deprived = decided.roster, decided.deprived
     kinds = row_kinds([
-        matched_rule, classification, true_bits(deprived), true_bits(deprived.isna()),
+        decided.matched_rule, decided.classification, true_bits(deprived), true_bits(deprived.isna()),
         *(roster[c] for c in ("income_per_capita_month", "income_source", "b1_score", "deprivation_count",
                               "indicators_missing")),
-        *lines.values(),
+        *decided.lines.values(),
     ])
     _, first = np.unique(kinds, return_index=True)
     if len(first) > MOSTLY_DISTINCT * len(roster):  # writing them all directly is as cheap
-        return _reasons(roster, classification, matched_rule, standard, lines, deprived, lang)
-    pick = lambda frame: frame.iloc[first].reset_index(drop=True)  # noqa: E731
-    written = _reasons(pick(roster), pick(classification), matched_rule[first], standard,
-                       {name: pick(line) for name, line in lines.items()}, pick(deprived), lang)
+        return _reasons(decided, standard, lang)
+    written = _reasons(decided.rows(first), standard, lang)
     return text_from_codes(written.astype(object).where(written.notna(), None).tolist(), kinds, roster.index)
 
 
-def _reasons(
-    roster: pd.DataFrame,
-    classification: pd.Series,
-    matched_rule: np.ndarray,
-    standard: CompiledStandard,
-    lines: dict[str, pd.Series],
-    deprived: pd.DataFrame,
-    lang: str,
-) -> pd.Series:
+def _reasons(decided: _Decided, standard: CompiledStandard, lang: str) -> pd.Series:
     """Fill each rule's reason template ({income}, {deprivation_count}, {deprived}, line names)."""
+    roster, classification, matched_rule = decided.roster, decided.classification, decided.matched_rule
+    lines, deprived = decided.lines, decided.deprived
     names = {i.id: getattr(i.name, lang).lower() for i in standard.model.indicators}
     b1 = roster["income_source"] == "b1_score"
     score_text = ("điểm B1 " if lang == "vi" else "B1 score ") + roster["b1_score"].astype("string")
