@@ -215,7 +215,7 @@ def classify_in_chunks(
     members_path: Path | None,
     standard: CompiledStandard,
     chunk_rows: int,
-    write_roster: Callable[[pd.DataFrame, int], None],
+    write_roster: Callable[[bytes, int], None],
     *,
     year: int | None = None,
     strict: bool = False,
