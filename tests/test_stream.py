@@ -155,3 +155,10 @@ def test_by_default_as_many_jobs_as_cores_that_fit_in_half_the_free_memory(monke
         assert stream.default_jobs(200_000) == jobs
     monkeypatch.setattr(stream, "available_memory", lambda: None)  # unknown (not Linux): the cores
     assert stream.default_jobs(200_000) == 8
+
+
+def test_jobs_without_chunks_says_it_has_no_effect(sample_csv, tmp_path):
+    households, members = sample_csv
+    result = runner.invoke(app, ["classify", str(households), "--members", str(members), "--jobs", "2", "-o", "-"])
+    assert result.exit_code == 1 and result.stdout.startswith('"household_id"')  # the roster, untouched
+    assert "--jobs takes effect with --chunk-size" in result.stderr

@@ -84,6 +84,8 @@ def classify_command(
                                      protected, force, console, quiet, jobs or default_jobs(chunk_size))
         _finish(console, result, targets, chosen, lang.value, quiet)
         return
+    if jobs and jobs > 1:
+        console.print("Note: --jobs takes effect with --chunk-size; this file is classified whole, in one process.")
     grids = read_grids(survey, encoding)
     rows = sum(len(grid.cells) for grid in grids)
     with progress_bar(console, rows, lang.value, enabled=not quiet) as report:
