@@ -10,18 +10,16 @@ never put in a class by a guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from ngheo_cli.frames import (
     map_distinct,
     position_in,
-    row_kinds,
     text_from_codes,
     true_bits,
 )
+from ngheo_cli.parallel import thread_map
 from ngheo_cli.schema import GROUP_FLAGS
 from ngheo_cli.standards.expr import HOUSEHOLD_POSITION, Context, Range
 from ngheo_cli.standards.load import CompiledStandard
@@ -47,8 +45,9 @@ def classify(
     households = households.reset_index(drop=True)
     model = standard.model
     income, source = _income(households)
-    lines = {name: _by_area(households["area"], line.rural, line.urban) for name, line in model.income_lines.items()}
-    score_lines = {name: _by_area(households["area"], s.rural, s.urban) for name, s in model.score_lines.items()}
+    urban = (households["area"] == "urban").fillna(False).to_numpy(dtype=bool)
+    lines = {name: _by_area(urban, line.rural, line.urban, households.index) for name, line in model.income_lines.items()}
+    score_lines = {name: _by_area(urban, s.rural, s.urban, households.index) for name, s in model.score_lines.items()}
     income_range = _income_range(income, households["b1_score"], source, lines, score_lines)
 
     context = Context(
@@ -58,8 +57,9 @@ def classify(
         | {name: frozenset(v.values) for name, v in model.value_sets.items()},
     )
     indicators, blank_as_no = {}, {}
-    for indicator in model.indicators:
-        value, blank = _indicator(indicator.id, households, standard, context, direct_answers, strict)
+    derived = thread_map(lambda i: _indicator(i.id, households, standard, context, direct_answers, strict),
+                         model.indicators)  # each reads the context only: at once, in threads
+    for indicator, (value, blank) in zip(model.indicators, derived):
         indicators[indicator.id], blank_as_no[indicator.id] = value, blank
 
     deprived = pd.DataFrame(indicators)
@@ -90,8 +90,7 @@ def classify(
     roster["indicators_missing"] = _names_where(deprived.isna())
     roster["indicators_blank_as_no"] = _names_where(pd.DataFrame(blank_as_no))
     roster["classification"] = classification
-    decided = _Decided(roster, classification, matched_rule, lines, deprived)
-    roster["reason"] = _reasons_once_per_kind(decided, standard, lang)
+    roster["reason"] = _reasons(roster, matched_rule, lines, deprived, standard, lang)
     for column in (*GROUP_FLAGS, "previous_status", "split_from", "weight"):
         roster[column] = households[column]
     return roster
@@ -109,8 +108,8 @@ def _income(households: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return income, source
 
 
-def _by_area(area: pd.Series, rural: float, urban: float) -> pd.Series:
-    return pd.Series(np.where(area.to_numpy(dtype=object) == "urban", urban, rural), index=area.index, dtype="float64")
+def _by_area(urban: np.ndarray, rural_line: float, urban_line: float, index: pd.Index) -> pd.Series:
+    return pd.Series(np.where(urban, urban_line, rural_line), index=index, dtype="float64")
 
 
 def _income_range(
@@ -179,15 +178,15 @@ def _apply_rules(standard: CompiledStandard, context: Context) -> tuple[pd.Serie
     return pd.Series(classification, dtype="string"), matched
 
 
-def _names_where(flags: pd.DataFrame) -> pd.Series:
-    """Comma-separated column names where the flag is true, per row.
+def _names_where(flags: pd.DataFrame, empty: str = "") -> pd.Series:
+    """Comma-separated column names where the flag is true, per row (`empty` where none is).
 
     Rows share few patterns, so each row's flags become one integer and each distinct
     pattern is spelled out once."""
     names = list(flags.columns)
     bits = true_bits(flags)
     return map_distinct(pd.Series(bits, index=flags.index),
-                        lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1), "string")
+                        lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1) or empty, "string")
 
 
 def _vnd(values: pd.Series) -> pd.Series:
@@ -196,78 +195,66 @@ def _vnd(values: pd.Series) -> pd.Series:
     return map_distinct(whole, lambda n: f"{n:,}".replace(",", ".") + " đ", "string")
 
 
-MOSTLY_DISTINCT = 0.5  # share of distinct reasons above which each is written row by row
+def _as_text(values: pd.Series) -> pd.Series:
+    """values.astype("string"), converted once per distinct value."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    texts = pd.Series(distinct).astype("string")
+    return text_from_codes(texts.astype(object).where(texts.notna(), None).tolist(), codes, values.index)
 
 
-@dataclass
-class _Decided:
-    """What a household's reason is written from, one row per household."""
+def _arrow(text: pd.Series):
+    import pyarrow as pa
 
-    roster: pd.DataFrame
-    classification: pd.Series
-    matched_rule: np.ndarray  # index of the rule that gave the class, -1 for undetermined
-    lines: dict[str, pd.Series]  # income lines by the household's area
-    deprived: pd.DataFrame  # indicator -> deprived (nullable)
-
-    def rows(self, positions: np.ndarray) -> _Decided:
-        pick = lambda frame: frame.iloc[positions].reset_index(drop=True)  # noqa: E731
-        return _Decided(pick(self.roster), pick(self.classification), self.matched_rule[positions],
-                        {name: pick(line) for name, line in self.lines.items()}, pick(self.deprived))
+    return pa.chunked_array(text.array._pa_array).combine_chunks()
 
 
-def _reasons_once_per_kind(decided: _Decided, standard: CompiledStandard, lang: str) -> pd.Series:
-    """The reasons, written once for each distinct combination of what a reason says (rule,
-    income, deprivations, lines, missing data) and spread to the households that share it:
-    a city has millions of households but far fewer distinct reasons."""
-    roster, deprived = decided.roster, decided.deprived
-    kinds = row_kinds([
-        decided.matched_rule, decided.classification, true_bits(deprived), true_bits(deprived.isna()),
-        *(roster[c] for c in ("income_per_capita_month", "income_source", "b1_score", "deprivation_count",
-                              "indicators_missing")),
-        *decided.lines.values(),
-    ])
-    _, first = np.unique(kinds, return_index=True)
-    if len(first) > MOSTLY_DISTINCT * len(roster):  # writing them all directly is as cheap
-        return _reasons(decided, standard, lang)
-    written = _reasons(decided.rows(first), standard, lang)
-    return text_from_codes(written.astype(object).where(written.notna(), None).tolist(), kinds, roster.index)
-
-
-def _reasons(decided: _Decided, standard: CompiledStandard, lang: str) -> pd.Series:
-    """Fill each rule's reason template ({income}, {deprivation_count}, {deprived}, line names)."""
-    roster, classification, matched_rule = decided.roster, decided.classification, decided.matched_rule
-    lines, deprived = decided.lines, decided.deprived
-    names = {i.id: getattr(i.name, lang).lower() for i in standard.model.indicators}
-    b1 = roster["income_source"] == "b1_score"
-    score_text = ("điểm B1 " if lang == "vi" else "B1 score ") + roster["b1_score"].astype("string")
-    fields = {
-        "income": _vnd(roster["income_per_capita_month"]).where(~b1.fillna(False), score_text),
-        "deprivation_count": roster["deprivation_count"].astype("string"),
-        "deprived": _names_where(deprived.rename(columns=names)).replace("", "-"),
-    } | {name: _vnd(line) for name, line in lines.items()}
-    reasons = pd.Series("", index=roster.index, dtype="string")
-    for index, rule in enumerate(standard.model.classes):
-        rows = matched_rule == index
-        if not rows.any():
-            continue
-        template = getattr(rule.reason, lang)
-        reasons[rows] = _fill(template, fields, rows).to_numpy()  # only the rows this rule decided
-    undetermined = classification == "undetermined"
-    if undetermined.any():
-        reasons = reasons.mask(undetermined, _undetermined_reason(roster, lang))
-    head = map_distinct(classification, lambda c: CLASS_NAMES.get(c, {}).get(lang, c), "string")
-    return (head + ": " + reasons).where(~undetermined, reasons)
-
-
-def _fill(template: str, fields: dict[str, pd.Series], rows: np.ndarray) -> pd.Series:
+def _reasons(
+    roster: pd.DataFrame, matched_rule: np.ndarray, lines: dict[str, pd.Series], deprived: pd.DataFrame,
+    standard: CompiledStandard, lang: str,
+) -> pd.Series:
+    """Each household's reason: its class, then its rule's template ({income}, {deprivation_count},
+    {deprived}, line names) filled. Each field is spelled once per distinct value; the pieces are
+    then joined row by row in Arrow, for the rows of each rule at once (a city has millions of
+    households: no Python string per row)."""
     import string
 
-    out = pd.Series("", index=np.flatnonzero(rows), dtype="string")
-    for literal, name, _, _ in string.Formatter().parse(template):
-        out = out + literal
-        if name:
-            out = out + fields[name][rows].fillna("?").to_numpy()
-    return out
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = {i.id: getattr(i.name, lang).lower() for i in standard.model.indicators}
+    b1 = (roster["income_source"] == "b1_score").fillna(False).to_numpy(dtype=bool)
+    score_text = _arrow(map_distinct(_as_text(roster["b1_score"]), lambda s: ("điểm B1 " if lang == "vi" else "B1 score ") + s,
+                                     "string"))
+    fields = {
+        "income": pc.if_else(pa.array(b1), score_text, _arrow(_vnd(roster["income_per_capita_month"]))),
+        "deprivation_count": _arrow(_as_text(roster["deprivation_count"])),
+        "deprived": _arrow(_names_where(deprived.rename(columns=names), empty="-")),
+    } | {name: _arrow(_vnd(line)) for name, line in lines.items()}
+    text = pa.large_string()
+    fields = {name: field.cast(text) for name, field in fields.items()}
+
+    positions, pieces = [], []
+    for index, rule in enumerate(standard.model.classes):
+        rows = np.flatnonzero(matched_rule == index)
+        if not len(rows):
+            continue
+        parts: list = [CLASS_NAMES.get(rule.class_, {}).get(lang, rule.class_) + ": "]
+        for literal, name, _, _ in string.Formatter().parse(getattr(rule.reason, lang)):
+            parts += [literal, fields[name].take(rows)] if name else [literal]
+        parts = [pa.scalar(p, text) if isinstance(p, str) else p for p in parts]
+        pieces.append(pc.binary_join_element_wise(*parts, pa.scalar("", text), null_handling="replace",
+                                                  null_replacement="?"))
+        positions.append(rows)
+    undetermined = np.flatnonzero(matched_rule < 0)
+    if len(undetermined):
+        pieces.append(_arrow(_undetermined_reason(roster.iloc[undetermined], lang)))
+        positions.append(undetermined)
+    if not pieces:
+        return pd.Series(pd.arrays.ArrowStringArray(pa.array([], type=text)), index=roster.index)
+    at = np.empty(len(roster), dtype=np.int64)
+    at[np.concatenate(positions)] = np.arange(len(roster))  # each row's place among the pieces
+    reasons = pa.concat_arrays([p.cast(text) for p in pieces]).take(pa.array(at))
+    return pd.Series(pd.arrays.ArrowStringArray(reasons), index=roster.index)
 
 
 def _undetermined_reason(roster: pd.DataFrame, lang: str) -> pd.Series:

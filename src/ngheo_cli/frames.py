@@ -33,25 +33,6 @@ def text_from_codes(texts: list, codes: np.ndarray, index: pd.Index) -> pd.Serie
     return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
 
 
-def row_kinds(columns: list) -> np.ndarray:
-    """For each row, a number shared by exactly the rows equal to it in every column (missing
-    equals missing). Each column is factorized on its own (Arrow and masked columns in C, no
-    Python objects) and the codes combined as digits of one integer, renumbered before they
-    could overflow."""
-    kinds = None
-    for column in columns:
-        codes, distinct = pd.factorize(column, use_na_sentinel=True)
-        codes = np.asarray(codes, dtype=np.int64) + 1  # 0 for missing
-        base = len(distinct) + 1
-        if kinds is None:
-            kinds = codes
-            continue
-        if int(kinds.max(initial=0)) >= (2**62) // base:
-            kinds = np.unique(kinds, return_inverse=True)[1].astype(np.int64)
-        kinds = kinds * base + codes
-    return np.unique(kinds, return_inverse=True)[1].reshape(-1) if kinds is not None else np.zeros(0, dtype=np.int64)
-
-
 def true_bits(flags: pd.DataFrame) -> np.ndarray:
     """Each row's true flags as one integer (bit i for column i; missing counts as false)."""
     return flags.fillna(False).astype(bool).to_numpy() @ (1 << np.arange(flags.shape[1], dtype=np.int64))
@@ -71,24 +52,31 @@ def filled(frame: pd.DataFrame) -> pd.DataFrame:
 
     Text is checked once per distinct value (factorize, then strip the uniques): a column of a
     million cells holds a few thousand distinct texts, or is all ids that are never blank.
+    Columns are checked at once in threads (parallel.py).
     """
-    mask = frame.notna().to_numpy(copy=True)
-    for position, column in enumerate(frame.columns):
-        values = frame[column]
-        if isinstance(values.array, pd.arrays.ArrowStringArray):  # CSV and Parquet text: in C
-            import pyarrow.compute as pc
+    from ngheo_cli.parallel import thread_map
 
-            column = values.array._pa_array  # something: not empty and not all whitespace (no copy made)
-            some = pc.fill_null(pc.and_not(pc.greater(pc.binary_length(column), 0), pc.utf8_is_space(column)), False)
-            mask[:, position] = some.to_numpy().astype(bool, copy=False) if hasattr(some, "to_numpy") else some
-            continue
-        if values.dtype != object:
-            continue  # numbers, booleans, dates: notna says it all
-        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-        blank = np.fromiter((isinstance(u, str) and not u.strip() for u in uniques), dtype=bool, count=len(uniques))
-        if blank.any():
-            mask[:, position] &= ~np.append(blank, False)[codes]
+    columns = [frame.iloc[:, position] for position in range(frame.shape[1])]
+    flags = list(thread_map(_filled_column, columns))
+    mask = np.column_stack(flags) if flags else np.zeros(frame.shape, dtype=bool)
     return pd.DataFrame(mask, index=frame.index, columns=frame.columns)
+
+
+def _filled_column(values: pd.Series) -> np.ndarray:
+    if isinstance(values.array, pd.arrays.ArrowStringArray):  # CSV and Parquet text: in C
+        import pyarrow.compute as pc
+
+        column = values.array._pa_array  # something: not empty and not all whitespace (no copy made)
+        some = pc.fill_null(pc.and_not(pc.greater(pc.binary_length(column), 0), pc.utf8_is_space(column)), False)
+        return some.to_numpy().astype(bool, copy=False) if hasattr(some, "to_numpy") else np.asarray(some, dtype=bool)
+    mask = values.notna().to_numpy(copy=True)
+    if values.dtype != object:
+        return mask  # numbers, booleans, dates: notna says it all
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    blank = np.fromiter((isinstance(u, str) and not u.strip() for u in uniques), dtype=bool, count=len(uniques))
+    if blank.any():
+        mask &= ~np.append(blank, False)[codes]
+    return mask
 
 
 def is_in(series: pd.Series, values) -> pd.Series:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import multiprocessing
-import os
 import tempfile
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -49,6 +48,7 @@ from ngheo_cli.io.workbook import (
 )
 from ngheo_cli.io.writers import csv_bytes
 from ngheo_cli.issues import ProblemLog
+from ngheo_cli.parallel import default_threads, limit_threads, usable_cores
 from ngheo_cli.pipeline import (
     Counts,
     RunResult,
@@ -70,14 +70,6 @@ class StreamedRun:
     counts: Counts
     first: RunResult  # the first chunk's run: standard, review year, metadata
     chunks: int
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (a container or taskset may allow fewer than the machine has)."""
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 CHUNK_BYTES_PER_HOUSEHOLD = 5 * 1024  # a chunk's working set, members included (BENCHMARKS.md)
@@ -356,7 +348,10 @@ def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame], jobs: int) -> It
     global _job
     _job = job
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        # the cores are shared among the workers: each gets its part of the column threads
+        share = max(1, default_threads() // jobs)
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=limit_threads, initargs=(share,)) as pool:
             # The first task forks every worker: do it before the reader below starts its threads,
             # so that no worker is forked while a reader thread holds a lock.
             pool.submit(int).result()

@@ -19,6 +19,7 @@ from ngheo_cli.frames import is_in, map_distinct, position_in
 from ngheo_cli.io import cells as parse
 from ngheo_cli.io.layout import Survey, Table
 from ngheo_cli.issues import Problem, ProblemLog
+from ngheo_cli.parallel import thread_map
 from ngheo_cli.schema import (
     HOUSEHOLD_COLUMNS,
     INCOME_SOURCES,
@@ -120,11 +121,14 @@ def parse_rows(
     """Parse every column of a table by its spec; return the typed frame and a rejected-row mask.
 
     Columns the sheet does not have get their default. Extra columns are kept as text.
+    Columns are parsed at once in threads (parallel.py); their problems are logged in column order.
     """
     raw = table.cells
     frame = pd.DataFrame(index=raw.index)
     bad = pd.Series(False, index=raw.index)
     rows = pd.Series(raw.index, index=raw.index)
+    present = [(spec, raw[spec.id]) for spec in columns if spec.id in raw]
+    checked = thread_map(lambda work: _check_column(*work, blank_is_no), present)
     for done, spec in enumerate(columns):
         if report:
             report(done / len(columns))
@@ -135,32 +139,49 @@ def parse_rows(
                 problems.add(Problem(table.sheet, table.header_row, spec.header.vi, None, "required"))
                 bad[:] = True
             continue
-        values, errors = _parse(spec, raw[spec.id])
-        if spec.default is not None:
-            values = values.fillna(spec.default)
-        elif spec.kind == "yesno" and blank_is_no:
-            # In the members sheet a person's row is filled as a checkbox form: a blank yes/no
-            # cell is "no" (the contract lists blank among the spellings of no). In the
-            # households sheet a blank raw field stays unknown, since checkbox-only households
-            # leave raw fields blank. A column the sheet lacks stays unknown in both.
-            values = values.fillna(False)
-        has_error = errors.notna()
-        for code in errors[has_error].unique():
+        column = next(checked)
+        errors = column.errors
+        for code in errors[column.has_error].unique():
             mask = errors == code
             problems.add_many(table.sheet, rows[mask], header, raw[spec.id][mask], code, _expected(spec))
-        bound_error = _out_of_bounds(spec, values) & ~has_error
-        problems.add_many(
-            table.sheet, rows[bound_error], header, raw[spec.id][bound_error], "out_of_range", _expected(spec)
-        )
-        missing = values.isna() & ~has_error if spec.required else pd.Series(False, index=raw.index)
-        problems.add_many(table.sheet, rows[missing], header, raw[spec.id][missing], "required")
-        bad |= has_error | bound_error | missing
-        unusable = has_error | bound_error
-        frame[spec.id] = values.mask(unusable) if unusable.any() else values
+        problems.add_many(table.sheet, rows[column.bound_error], header, raw[spec.id][column.bound_error],
+                          "out_of_range", _expected(spec))
+        if column.missing is not None:
+            problems.add_many(table.sheet, rows[column.missing], header, raw[spec.id][column.missing], "required")
+            bad |= column.missing
+        bad |= column.has_error | column.bound_error
+        frame[spec.id] = column.values
     for extra in table.extra_columns:
         frame[extra] = parse.parse_text(raw[extra])[0]
     frame[ROW] = raw.index
     return frame.reset_index(drop=True), bad.reset_index(drop=True)
+
+
+@dataclass
+class _CheckedColumn:
+    values: pd.Series  # typed; missing where the cell is unusable
+    errors: pd.Series  # error code of each row, None where it parsed
+    has_error: pd.Series
+    bound_error: pd.Series  # parsed, but outside the spec's bounds
+    missing: pd.Series | None  # required and blank (None when not required)
+
+
+def _check_column(spec: ColumnSpec, raw: pd.Series, blank_is_no: bool) -> _CheckedColumn:
+    """One column parsed and checked against its spec; no problem logged yet (this runs in a thread)."""
+    values, errors = _parse(spec, raw)
+    if spec.default is not None:
+        values = values.fillna(spec.default)
+    elif spec.kind == "yesno" and blank_is_no:
+        # In the members sheet a person's row is filled as a checkbox form: a blank yes/no
+        # cell is "no" (the contract lists blank among the spellings of no). In the
+        # households sheet a blank raw field stays unknown, since checkbox-only households
+        # leave raw fields blank. A column the sheet lacks stays unknown in both.
+        values = values.fillna(False)
+    has_error = errors.notna()
+    bound_error = _out_of_bounds(spec, values) & ~has_error
+    missing = values.isna() & ~has_error if spec.required else None
+    unusable = has_error | bound_error
+    return _CheckedColumn(values.mask(unusable) if unusable.any() else values, errors, has_error, bound_error, missing)
 
 
 def _parse(spec: ColumnSpec, raw: pd.Series) -> parse.Parsed:

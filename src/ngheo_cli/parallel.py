@@ -1,0 +1,53 @@
+"""Doing independent column work at once, on the cores this process may use.
+
+Most of the work on a column (dictionary encoding, hashing, taking, comparing) runs in
+pyarrow's and numpy's C code, which lets go of Python's lock; so threads working on different
+columns run side by side even though pandas' Python parts take turns (BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterable, Iterator, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+_thread_limit: int | None = None  # set by limit_threads
+
+
+def default_threads() -> int:
+    """Threads for column work: twice the cores (while one thread holds Python's lock, the
+    others' C work goes on; more than one per core measured faster, BENCHMARKS.md), or the
+    limit this process was given."""
+    return _thread_limit or 2 * usable_cores()
+
+
+def limit_threads(threads: int | None) -> None:
+    """Column threads for this whole process from now on (None: the default again). Worker
+    processes that share the cores among themselves set it, as pyarrow's set_cpu_count does."""
+    global _thread_limit
+    _thread_limit = max(1, threads) if threads else None
+
+
+def thread_map(work: Callable[[Item], Result], items: Iterable[Item], threads: int | None = None) -> Iterator[Result]:
+    """`work(item)` for every item, `threads` (default: default_threads()) at a time, results in
+    the items' order, each as soon as it and those before it are done. One thread: plainly in
+    order, no pool."""
+    items = list(items)
+    threads = threads or default_threads()
+    if threads <= 1 or len(items) <= 1:
+        yield from map(work, items)
+        return
+    with ThreadPoolExecutor(min(threads, len(items)), thread_name_prefix="ngheo-columns") as pool:
+        yield from pool.map(work, items)
