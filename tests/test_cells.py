@@ -176,3 +176,18 @@ def test_a_whole_number_too_big_for_a_count_is_out_of_range_not_wrapped():
     values, errors = parse_int(pd.Series(["1e20", 1e20, "3", 2.5], dtype=object))
     assert errors.tolist() == ["out_of_range", "out_of_range", None, "not_an_integer"]
     assert values.isna().tolist() == [True, True, False, True] and values[2] == 3
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="=+-@ 'ab\t", max_size=4)), max_size=20))
+def test_formula_like_text_is_escaped_alike_in_arrow_and_python_columns(cells):
+    """A CSV/Parquet roster (Arrow text) and a workbook's (Python text) get the same apostrophes."""
+    import pyarrow as pa
+
+    from ngheo_cli.io.writers import safe_text
+
+    arrow = pd.DataFrame({"t": pd.arrays.ArrowStringArray(pa.array(cells, type=pa.large_string()))})
+    python = pd.DataFrame({"t": pd.Series(cells, dtype=object)})
+    expected = [None if c is None else ("'" + c if c[:1] in ("=", "+", "-", "@") else c) for c in cells]
+    for frame in (arrow, python):
+        written = safe_text(frame)["t"]
+        assert [None if pd.isna(v) else v for v in written] == expected

@@ -56,3 +56,15 @@ def test_thread_map_keeps_the_order_of_the_items():
         return n * n
 
     assert list(thread_map(slow_first, range(10), threads=4)) == [n * n for n in range(10)]
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"])), max_size=30),
+       st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c"])), max_size=10),
+       st.sampled_from(["string", "object"]))
+def test_each_member_finds_the_first_household_with_its_id(cells, ids, dtype):
+    """Runs of equal cells (members listed under their household) are looked up once; the
+    answer must be each cell's own: the first equal id's position, -1 for none or a blank."""
+    from ngheo_cli.frames import position_in
+
+    found = position_in(pd.Series(cells, dtype=dtype), pd.Series(ids, dtype=dtype))
+    assert list(found) == [ids.index(c) if c is not None and c in ids else -1 for c in cells]

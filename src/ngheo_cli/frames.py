@@ -103,10 +103,17 @@ def position_in(series: pd.Series, values: pd.Series) -> np.ndarray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        column = pa.chunked_array(series.array._pa_array)
+        column = pa.chunked_array(series.array._pa_array).combine_chunks()
         lookup = pa.chunked_array(values.array._pa_array).combine_chunks().cast(column.type)
-        found = pc.index_in(column, value_set=lookup, skip_nulls=True)
-        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        # Members are listed under their household: look up each run of equal cells once.
+        starts = np.ones(len(column), dtype=bool)
+        if len(column) > 1:
+            same = pc.equal(column.slice(1), column.slice(0, len(column) - 1))
+            starts[1:] = ~same.fill_null(False).to_numpy(zero_copy_only=False)
+        heads = column.filter(pa.array(starts)) if not starts.all() else column
+        found = pc.index_in(heads, value_set=lookup, skip_nulls=True)
+        found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        return found if heads is column else found[np.cumsum(starts) - 1]
     values = pd.Index(values)
     first = np.flatnonzero(~values.duplicated() & values.notna())
     if not len(first):

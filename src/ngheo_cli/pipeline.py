@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from ngheo_cli import __version__
@@ -225,15 +226,19 @@ def _report_classification_warnings(
     """Missing indicators, undetermined households and all-blank answer rows become warnings."""
     id_header = headers.get("household_id", "Mã hộ")
 
-    def report(rows: pd.Series, code: str, detail: pd.Series | None = None) -> None:
-        details = detail[rows] if detail is not None else pd.Series("", index=roster.index)[rows]
-        for source_row, household_id, text in zip(roster.loc[rows, "source_row"], roster.loc[rows, "household_id"], details):
+    def report(rows: np.ndarray, code: str, details: pd.Series | None = None) -> None:
+        """`details`: the detail of each of `rows` (already picked), else none."""
+        texts = details if details is not None else [""] * int(rows.sum())
+        for source_row, household_id, text in zip(roster.loc[rows, "source_row"], roster.loc[rows, "household_id"], texts):
             problems.add(Problem(sheet, int(source_row), id_header, household_id, code, text))
 
     undetermined = (roster["classification"] == UNDETERMINED).to_numpy()
     missing = roster["indicators_missing"]
-    report(undetermined, "undetermined", missing.where(missing != "", "B1 (chỉ có điểm B1 / B1 score only)"))
-    report((missing != "").to_numpy() & ~undetermined, "indicator_missing", missing)
+    undetermined_missing = missing[undetermined]
+    report(undetermined, "undetermined",
+           undetermined_missing.where(undetermined_missing != "", "B1 (chỉ có điểm B1 / B1 score only)"))
+    some_missing = (missing != "").to_numpy() & ~undetermined
+    report(some_missing, "indicator_missing", missing[some_missing])
     if direct_answers:
         blank = roster["indicators_blank_as_no"]
         all_blank = ((blank.str.count(",") + 1 == len(direct_answers)) & (blank != "")).to_numpy()
