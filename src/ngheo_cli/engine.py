@@ -165,17 +165,18 @@ def _apply_rules(standard: CompiledStandard, context: Context) -> tuple[pd.Serie
     the household as undetermined. Returns the class and the index of the rule that gave it
     (-1 for undetermined): two rules may give the same class for different reasons."""
     n = len(context.households)
-    classification = np.full(n, UNDETERMINED, dtype=object)
     matched = np.full(n, -1)
     open_rows = np.ones(n, dtype=bool)
-    for index, (rule, expression) in enumerate(zip(standard.model.classes, standard.rules)):
+    for index, expression in enumerate(standard.rules):
         result = expression.evaluate_bool(context)
         holds = result.fillna(False).to_numpy(dtype=bool) & open_rows
         unknown = result.isna().to_numpy(dtype=bool) & open_rows
-        classification[holds] = rule.class_
         matched[holds] = index
         open_rows &= ~(holds | unknown)
-    return pd.Series(classification, dtype="string"), matched
+    classes = [rule.class_ for rule in standard.model.classes]
+    classification = text_from_codes([*classes, UNDETERMINED], np.where(matched < 0, len(classes), matched),
+                                     context.households.index)
+    return classification, matched
 
 
 def _names_where(flags: pd.DataFrame, empty: str = "") -> pd.Series:

@@ -35,7 +35,12 @@ def text_from_codes(texts: list, codes: np.ndarray, index: pd.Index) -> pd.Serie
 
 def true_bits(flags: pd.DataFrame) -> np.ndarray:
     """Each row's true flags as one integer (bit i for column i; missing counts as false)."""
-    return flags.fillna(False).astype(bool).to_numpy() @ (1 << np.arange(flags.shape[1], dtype=np.int64))
+    bits = np.zeros(len(flags), dtype=np.int64)
+    for i in range(flags.shape[1]):
+        column = flags.iloc[:, i]
+        flag = column.to_numpy(dtype=bool, na_value=False) if column.hasnans else column.to_numpy(dtype=bool)
+        bits |= flag.astype(np.int64) << i
+    return bits
 
 
 def is_blank(cell: object) -> bool:
