@@ -191,3 +191,4 @@ def test_formula_like_text_is_escaped_alike_in_arrow_and_python_columns(cells):
     for frame in (arrow, python):
         written = safe_text(frame)["t"]
         assert [None if pd.isna(v) else v for v in written] == expected
+        assert [None if pd.isna(v) else v for v in frame["t"]] == cells  # the roster itself unchanged

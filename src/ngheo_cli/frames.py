@@ -7,6 +7,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from ngheo_cli.parallel import thread_map
+
 
 def map_distinct(series: pd.Series, fn: Callable[[object], object], dtype: str | None = None) -> pd.Series:
     """`fn` once per distinct non-missing value, spread back with a dict lookup.
@@ -59,8 +61,6 @@ def filled(frame: pd.DataFrame) -> pd.DataFrame:
     million cells holds a few thousand distinct texts, or is all ids that are never blank.
     Columns are checked at once in threads (parallel.py).
     """
-    from ngheo_cli.parallel import thread_map
-
     columns = [frame.iloc[:, position] for position in range(frame.shape[1])]
     flags = list(thread_map(_filled_column, columns))
     mask = np.column_stack(flags) if flags else np.zeros(frame.shape, dtype=bool)

@@ -58,7 +58,7 @@ def atomic_file(path: Path, protected: set[Path], force: bool) -> Iterator[IO[by
 
 def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would read as a formula with an apostrophe."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place (copy-on-write)
     for column in out.columns:
         if isinstance(out[column].array, pd.arrays.ArrowStringArray):  # checked in C, no Python strings
             import pyarrow.compute as pc
@@ -82,10 +82,16 @@ def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
-    """UTF-8 CSV with a header of ids, text quoted, blank for missing values.
+    """UTF-8 CSV with a header of ids, text quoted, blank for missing values (see csv_parts)."""
+    return b"".join(csv_parts(frame, header))
 
-    Written by pyarrow, about ten times faster than pandas' to_csv (BENCHMARKS.md); a frame
-    Arrow cannot type (a column mixing numbers and text) falls back to pandas."""
+
+def csv_parts(frame: pd.DataFrame, header: bool = True) -> Iterator[bytes]:
+    """The CSV of a frame in consecutive pieces, to be written one after the other.
+
+    Written by pyarrow, about ten times faster than pandas' to_csv (BENCHMARKS.md), in slices
+    side by side (the writer lets go of Python's lock); a frame Arrow cannot type (a column
+    mixing numbers and text) falls back to pandas."""
     import pyarrow as pa
     import pyarrow.csv as arrow_csv
 
@@ -95,7 +101,9 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         buffer = io.StringIO()
         safe.to_csv(buffer, index=False, lineterminator="\n", header=header)
-        return buffer.getvalue().encode("utf-8")
+        yield buffer.getvalue().encode("utf-8")
+        return
+    del safe
 
     def write(numbered_slice) -> bytes:
         number, rows = numbered_slice
@@ -103,16 +111,16 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
         arrow_csv.write_csv(rows, sink, arrow_csv.WriteOptions(quoting_style="needed", include_header=header and number == 0))
         return sink.getvalue()
 
-    # in slices written side by side (the writer lets go of Python's lock), joined in order
     slices = [table.slice(start, CSV_SLICE_ROWS) for start in range(0, max(table.num_rows, 1), CSV_SLICE_ROWS)]
-    return b"".join(thread_map(write, enumerate(slices)))
+    yield from thread_map(write, enumerate(slices))
 
 
 CSV_SLICE_ROWS = 200_000
 
 
 def write_csv_stdout(frame: pd.DataFrame, header: bool = True) -> None:
-    write_stdout(csv_bytes(frame, header))
+    for part in csv_parts(frame, header):
+        write_stdout(part)
 
 
 def write_stdout(data: bytes) -> None:
@@ -143,7 +151,8 @@ def write_table(
         if fmt == "xlsx":
             _write_xlsx(handle, sheets, headers, metadata)
         elif fmt == "csv":
-            handle.write(csv_bytes(first))
+            for part in csv_parts(first):
+                handle.write(part)
         elif fmt == "json":
             records = json.loads(first.to_json(orient="records", force_ascii=False, date_format="iso"))
             handle.write(json.dumps({"metadata": metadata, "rows": records}, ensure_ascii=False, indent=1).encode())
