@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ngheo_cli.standards.model import CLASSES
@@ -22,21 +23,30 @@ def summarise_by_ward(roster: pd.DataFrame, indicator_ids: list[str], lang: str 
 
 def ward_counts(roster: pd.DataFrame, indicator_ids: list[str]) -> tuple[pd.DataFrame, int]:
     """The additive part of the summary: counts per ward, and all rejected rows. The counts of
-    two parts of a survey add up to the counts of the whole (streaming adds them chunk by chunk)."""
-    rejected = roster["classification"] == "rejected"
-    households = roster[~rejected]
-    table = pd.DataFrame(index=pd.Index(roster["ward"].dropna().unique(), name="ward"))
-    grouped = households.groupby("ward", sort=False)
-    table["households"] = grouped.size()
-    table["persons"] = grouped["members_count"].sum()
-    counts = pd.crosstab(households["ward"], households["classification"])
+    two parts of a survey add up to the counts of the whole (streaming adds them chunk by chunk).
+
+    Each count is a bincount over the rows' ward numbers: no copy of the roster per group."""
+    codes, wards = pd.factorize(roster["ward"], use_na_sentinel=True)  # wards in order of first appearance
+    in_ward = codes >= 0
+    classes = roster["classification"]
+    rejected = (classes == "rejected").to_numpy(dtype=bool)
+
+    def per_ward(weights) -> np.ndarray:
+        weights = np.asarray(weights, dtype="float64")
+        return np.bincount(codes[in_ward], weights=weights[in_ward], minlength=len(wards)).astype("int64")
+
+    counted = ~rejected
+    table = pd.DataFrame(index=pd.Index(wards, name="ward"))
+    table["households"] = per_ward(counted)
+    table["persons"] = per_ward(roster["members_count"].fillna(0).to_numpy(dtype="float64") * counted)
     for name in (*CLASSES, "undetermined"):
-        table[name] = counts[name] if name in counts else 0
-    table["rejected"] = roster[rejected].groupby("ward").size()
-    poor_or_near = households[households["classification"].isin(["poor", "near_poor"])]
+        table[name] = per_ward((classes == name).to_numpy(dtype=bool))
+    table["rejected"] = per_ward(rejected)
+    poor_or_near = classes.isin(["poor", "near_poor"]).to_numpy(dtype=bool)
     for i in indicator_ids:
-        table[f"poor_near_poor_deprived_{i}"] = poor_or_near.groupby("ward")[f"d_{i}"].sum()
-    return table.fillna(0).astype("int64"), int(rejected.sum())
+        deprived = roster[f"d_{i}"].fillna(0).to_numpy(dtype="float64")
+        table[f"poor_near_poor_deprived_{i}"] = per_ward(deprived * poor_or_near)
+    return table, int(rejected.sum())
 
 
 def add_counts(parts: list[tuple[pd.DataFrame, int]]) -> tuple[pd.DataFrame, int]:
