@@ -234,18 +234,21 @@ def _reasons(
     text = pa.large_string()
     fields = {name: field.cast(text) for name, field in fields.items()}
 
-    positions, pieces = [], []
-    for index, rule in enumerate(standard.model.classes):
+    def filled_in(numbered_rule) -> tuple[np.ndarray, object]:
+        """The rows a rule decided, and their reasons joined from its template."""
+        index, rule = numbered_rule
         rows = np.flatnonzero(matched_rule == index)
-        if not len(rows):
-            continue
         parts: list = [CLASS_NAMES.get(rule.class_, {}).get(lang, rule.class_) + ": "]
         for literal, name, _, _ in string.Formatter().parse(getattr(rule.reason, lang)):
             parts += [literal, fields[name].take(rows)] if name else [literal]
         parts = [pa.scalar(p, text) if isinstance(p, str) else p for p in parts]
-        pieces.append(pc.binary_join_element_wise(*parts, pa.scalar("", text), null_handling="replace",
-                                                  null_replacement="?"))
+        return rows, pc.binary_join_element_wise(*parts, pa.scalar("", text), null_handling="replace",
+                                                 null_replacement="?")
+
+    positions, pieces = [], []
+    for rows, joined in thread_map(filled_in, enumerate(standard.model.classes)):  # rules side by side
         positions.append(rows)
+        pieces.append(joined)
     undetermined = np.flatnonzero(matched_rule < 0)
     if len(undetermined):
         pieces.append(_arrow(_undetermined_reason(roster.iloc[undetermined], lang)))
