@@ -82,8 +82,9 @@ def validate_survey(
         _resolve_age(members, member_bad, survey.members, review_year, problems)
         household_of = position_in(members["household_id"], households["household_id"])  # -1: no such household
         _link_members(households, household_bad, members, member_bad, household_of, survey, problems)
-        household_of = household_of[~member_bad.to_numpy()]
-        members = members[~member_bad]
+        if member_bad.any():  # (a mask that keeps every row would still copy 3.5 million rows)
+            household_of = household_of[~member_bad.to_numpy()]
+            members = members[~member_bad]
     else:
         no_rows = pd.RangeIndex(0)
         members = pd.DataFrame({c.id: _default_column(c, no_rows) for c in MEMBER_COLUMNS})
@@ -93,7 +94,7 @@ def validate_survey(
 
     of_valid_household = household_of >= 0
     of_valid_household[of_valid_household] = ~household_bad.to_numpy()[household_of[of_valid_household]]
-    members = members[of_valid_household].reset_index(drop=True)
+    members = (members if of_valid_household.all() else members[of_valid_household]).reset_index(drop=True)
     # each member's row among the valid households (their ids are unique: duplicates are rejected)
     valid_row = np.cumsum(~household_bad.to_numpy()) - 1
     members[HOUSEHOLD_POSITION] = valid_row[household_of[of_valid_household]]
@@ -102,7 +103,7 @@ def validate_survey(
     present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]
     report(1.0)
     return ValidSurvey(
-        households=households[~household_bad].reset_index(drop=True),
+        households=(households[~household_bad] if household_bad.any() else households).reset_index(drop=True),
         members=members,
         rejected=rejected,
         problems=problems,
