@@ -68,3 +68,11 @@ def test_each_member_finds_the_first_household_with_its_id(cells, ids, dtype):
 
     found = position_in(pd.Series(cells, dtype=dtype), pd.Series(ids, dtype=dtype))
     assert list(found) == [ids.index(c) if c is not None and c in ids else -1 for c in cells]
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c"])), max_size=30), st.sampled_from(["string", "object"]))
+def test_each_household_row_finds_the_first_row_with_its_id(cells, dtype):
+    from ngheo_cli.frames import first_positions
+
+    found = first_positions(pd.Series(cells, dtype=dtype))
+    assert list(found) == [cells.index(c) if c is not None else -1 for c in cells]

@@ -101,6 +101,23 @@ def is_in(series: pd.Series, values) -> pd.Series:
     return pd.Series(lookup.get_indexer(series) >= 0, index=series.index)
 
 
+def first_positions(series: pd.Series) -> np.ndarray:
+    """For each cell, the position of the first cell equal to it (itself when it is the first);
+    -1 for a missing cell. Arrow text by one dictionary encoding; position_in(series, series)
+    otherwise."""
+    if not isinstance(series.array, pd.arrays.ArrowStringArray):
+        return position_in(series, series)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(pa.chunked_array(series.array._pa_array).combine_chunks())
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    first = np.full(len(encoded.dictionary) + 1, -1, dtype=np.int64)  # the last slot: missing
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # written last, so the first position wins
+    first[-1] = -1
+    return first[codes]
+
+
 def position_in(series: pd.Series, values: pd.Series) -> np.ndarray:
     """For each cell of `series`, the position of the first equal cell in `values`, -1 if none;
     missing never matches (Arrow's index_in for Arrow text; a pandas Index lookup otherwise)."""

@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import is_in, map_distinct, position_in
+from ngheo_cli.frames import first_positions, is_in, map_distinct, position_in
 from ngheo_cli.io import cells as parse
 from ngheo_cli.io.layout import Survey, Table
 from ngheo_cli.issues import Problem, ProblemLog
@@ -71,7 +71,7 @@ def validate_survey(
     _flag_implausible(households, household_bad, survey.households, problems)
     _fill_area(households, household_bad, survey.households, problems)
     _check_income(households, household_bad, survey.households, problems)
-    first_row = position_in(households["household_id"], households["household_id"])  # of each row's id
+    first_row = first_positions(households["household_id"])  # of each row's id
     _reject_duplicates(households, household_bad, first_row, survey.households, problems, known_duplicates)
 
     members_read = 0
@@ -142,15 +142,18 @@ def parse_rows(
             continue
         column = next(checked)
         errors = column.errors
-        for code in errors[column.has_error].unique():
-            mask = errors == code
-            problems.add_many(table.sheet, rows[mask], header, raw[spec.id][mask], code, _expected(spec))
-        problems.add_many(table.sheet, rows[column.bound_error], header, raw[spec.id][column.bound_error],
-                          "out_of_range", _expected(spec))
-        if column.missing is not None:
+        if column.has_error.any():
+            for code in errors[column.has_error].unique():
+                mask = errors == code
+                problems.add_many(table.sheet, rows[mask], header, raw[spec.id][mask], code, _expected(spec))
+            bad |= column.has_error
+        if column.bound_error.any():
+            problems.add_many(table.sheet, rows[column.bound_error], header, raw[spec.id][column.bound_error],
+                              "out_of_range", _expected(spec))
+            bad |= column.bound_error
+        if column.missing is not None and column.missing.any():
             problems.add_many(table.sheet, rows[column.missing], header, raw[spec.id][column.missing], "required")
             bad |= column.missing
-        bad |= column.has_error | column.bound_error
         frame[spec.id] = column.values
     for extra in table.extra_columns:
         frame[extra] = parse.parse_text(raw[extra])[0]
@@ -288,7 +291,7 @@ def _check_income(households: pd.DataFrame, bad: pd.Series, table: Table, proble
 def duplicate_rows(ids: pd.Series, rows: pd.Series, first_row: np.ndarray | None = None) -> dict[str, list[int]]:
     """Household id -> every row it is on, for the ids used more than once. `first_row`: the
     position of the first row with each row's id (-1 for none), when known already."""
-    first_row = position_in(ids, ids) if first_row is None else first_row
+    first_row = first_positions(ids) if first_row is None else first_row
     later = first_row >= 0
     later[later] = first_row[later] != np.flatnonzero(later)  # rows whose id came before
     duplicated = later.copy()
