@@ -130,3 +130,21 @@ def test_unknown_standard_lists_the_built_in_ones():
     with pytest.raises(CriteriaError) as error:
         load_standard("vn-2099")
     assert "vn-2022-2025" in error.value.hint
+
+
+def test_a_reason_without_any_field_is_written_for_every_household_of_its_rule(tmp_path):
+    """A province may word a reason with no amounts in it; each of its households still gets it."""
+    from conftest import SAMPLE
+
+    from ngheo_cli.io.workbook import read_grids
+    from ngheo_cli.pipeline import run_classification
+
+    data = yaml.safe_load(national_text())
+    data["id"] = "plain-reasons"
+    data["classes"][-1]["reason"] = {"vi": "không thuộc diện nghèo", "en": "not poor"}
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    roster = run_classification(read_grids(SAMPLE), load_standard(str(path)), SAMPLE.name, year=2025).roster
+    not_poor = roster[roster["classification"] == data["classes"][-1]["class"]]
+    assert len(not_poor) > 10
+    assert set(not_poor["reason"]) == {"Hộ không nghèo: không thuộc diện nghèo"}

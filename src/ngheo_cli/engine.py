@@ -242,8 +242,11 @@ def _reasons(
         for literal, name, _, _ in string.Formatter().parse(getattr(rule.reason, lang)):
             parts += [literal, fields[name].take(rows)] if name else [literal]
         parts = [pa.scalar(p, text) if isinstance(p, str) else p for p in parts]
-        return rows, pc.binary_join_element_wise(*parts, pa.scalar("", text), null_handling="replace",
-                                                 null_replacement="?")
+        joined = pc.binary_join_element_wise(*parts, pa.scalar("", text), null_handling="replace",
+                                             null_replacement="?")
+        if isinstance(joined, pa.Scalar):  # a template without fields: the same text for every row
+            joined = pa.array([joined.as_py()], type=text).take(np.zeros(len(rows), dtype=np.int64))
+        return rows, joined
 
     positions, pieces = [], []
     for rows, joined in thread_map(filled_in, enumerate(standard.model.classes)):  # rules side by side
