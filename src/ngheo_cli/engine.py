@@ -256,8 +256,6 @@ def _reasons(
     if len(undetermined):
         pieces.append(_arrow(_undetermined_reason(roster.iloc[undetermined], lang)))
         positions.append(undetermined)
-    if not pieces:
-        return pd.Series(pd.arrays.ArrowStringArray(pa.array([], type=text)), index=roster.index)
     at = np.empty(len(roster), dtype=np.int64)
     at[np.concatenate(positions)] = np.arange(len(roster))  # each row's place among the pieces
     reasons = pa.concat_arrays([p.cast(text) for p in pieces]).take(pa.array(at))
