@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.frames import (
+    arrow_text,
     map_distinct,
     position_in,
     text_from_codes,
@@ -203,12 +204,6 @@ def _as_text(values: pd.Series) -> pd.Series:
     return text_from_codes(texts.astype(object).where(texts.notna(), None).tolist(), codes, values.index)
 
 
-def _arrow(text: pd.Series):
-    import pyarrow as pa
-
-    return pa.chunked_array(text.array._pa_array).combine_chunks()
-
-
 def _reasons(
     roster: pd.DataFrame, matched_rule: np.ndarray, lines: dict[str, pd.Series], deprived: pd.DataFrame,
     standard: CompiledStandard, lang: str,
@@ -224,13 +219,13 @@ def _reasons(
 
     names = {i.id: getattr(i.name, lang).lower() for i in standard.model.indicators}
     b1 = (roster["income_source"] == "b1_score").fillna(False).to_numpy(dtype=bool)
-    score_text = _arrow(map_distinct(_as_text(roster["b1_score"]), lambda s: ("điểm B1 " if lang == "vi" else "B1 score ") + s,
+    score_text = arrow_text(map_distinct(_as_text(roster["b1_score"]), lambda s: ("điểm B1 " if lang == "vi" else "B1 score ") + s,
                                      "string"))
     fields = {
-        "income": pc.if_else(pa.array(b1), score_text, _arrow(_vnd(roster["income_per_capita_month"]))),
-        "deprivation_count": _arrow(_as_text(roster["deprivation_count"])),
-        "deprived": _arrow(_names_where(deprived.rename(columns=names), empty="-")),
-    } | {name: _arrow(_vnd(line)) for name, line in lines.items()}
+        "income": pc.if_else(pa.array(b1), score_text, arrow_text(_vnd(roster["income_per_capita_month"]))),
+        "deprivation_count": arrow_text(_as_text(roster["deprivation_count"])),
+        "deprived": arrow_text(_names_where(deprived.rename(columns=names), empty="-")),
+    } | {name: arrow_text(_vnd(line)) for name, line in lines.items()}
     text = pa.large_string()
     fields = {name: field.cast(text) for name, field in fields.items()}
 
@@ -254,7 +249,7 @@ def _reasons(
         pieces.append(joined)
     undetermined = np.flatnonzero(matched_rule < 0)
     if len(undetermined):
-        pieces.append(_arrow(_undetermined_reason(roster.iloc[undetermined], lang)))
+        pieces.append(arrow_text(_undetermined_reason(roster.iloc[undetermined], lang)))
         positions.append(undetermined)
     at = np.empty(len(roster), dtype=np.int64)
     at[np.concatenate(positions)] = np.arange(len(roster))  # each row's place among the pieces

@@ -25,6 +25,14 @@ def map_distinct(series: pd.Series, fn: Callable[[object], object], dtype: str |
     return out.astype(dtype) if dtype else out
 
 
+def arrow_text(text: pd.Series | pd.arrays.ArrowStringArray):
+    """The Arrow array behind an Arrow-backed text column or array, in one piece."""
+    import pyarrow as pa
+
+    array = text.array if isinstance(text, pd.Series) else text
+    return pa.chunked_array(array._pa_array).combine_chunks()
+
+
 def text_from_codes(texts: list, codes: np.ndarray, index: pd.Index) -> pd.Series:
     """A "string" column whose row i is texts[codes[i]] (missing where the code is -1 or the
     text is None), spread by Arrow's take: no column of Python strings in between."""
@@ -92,7 +100,7 @@ def is_in(series: pd.Series, values) -> pd.Series:
         import pyarrow.compute as pc
 
         wanted = values.array if isinstance(values, pd.Series) and isinstance(values.array, pd.arrays.ArrowStringArray) else None
-        value_set = (pa.chunked_array(wanted._pa_array).combine_chunks() if wanted is not None
+        value_set = (arrow_text(wanted) if wanted is not None
                      else pa.array([v for v in values if isinstance(v, str)], type=pa.large_string()))
         column = series.array._pa_array
         hit = pc.is_in(column, value_set=value_set.cast(column.type), skip_nulls=True)
@@ -107,10 +115,9 @@ def first_positions(series: pd.Series) -> np.ndarray:
     otherwise."""
     if not isinstance(series.array, pd.arrays.ArrowStringArray):
         return position_in(series, series)
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pa.chunked_array(series.array._pa_array).combine_chunks())
+    encoded = pc.dictionary_encode(arrow_text(series))
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     first = np.full(len(encoded.dictionary) + 1, -1, dtype=np.int64)  # the last slot: missing
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # written last, so the first position wins
@@ -125,8 +132,8 @@ def position_in(series: pd.Series, values: pd.Series) -> np.ndarray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        column = pa.chunked_array(series.array._pa_array).combine_chunks()
-        lookup = pa.chunked_array(values.array._pa_array).combine_chunks().cast(column.type)
+        column = arrow_text(series)
+        lookup = arrow_text(values).cast(column.type)
         # Members are listed under their household: look up each run of equal cells once.
         starts = np.ones(len(column), dtype=bool)
         if len(column) > 1:

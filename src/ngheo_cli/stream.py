@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import InputError, NgheoError
-from ngheo_cli.frames import filled
+from ngheo_cli.frames import arrow_text, filled
 from ngheo_cli.io.cells import normalise_arrow_text, parse_text
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.workbook import (
@@ -156,10 +156,9 @@ def _household_ids(frame: pd.DataFrame, table_position: int) -> pd.Series:
 def _id_hashes(frame: pd.DataFrame, table_position: int) -> tuple[np.ndarray, np.ndarray]:
     """Which rows hold a household id, and a 64-bit hash of each of those ids as the checker
     normalises it; each distinct id normalised and hashed once (batches are Arrow text)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pa.chunked_array(frame[table_position].array._pa_array).combine_chunks())
+    encoded = pc.dictionary_encode(arrow_text(frame[table_position]))
     ids = normalise_arrow_text(encoded.dictionary)
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     has_id = np.append(ids.is_valid().to_numpy(zero_copy_only=False), False)[codes]

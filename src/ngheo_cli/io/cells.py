@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import is_blank, text_from_codes
+from ngheo_cli.frames import arrow_text, is_blank, text_from_codes
 from ngheo_cli.schema import Categories
 from ngheo_cli.text import fold, nfc
 
@@ -118,10 +118,9 @@ def _per_value(raw: pd.Series, parse_uniques) -> _Distinct:
 
 def _dictionary_codes(array: pd.arrays.ArrowStringArray) -> tuple[np.ndarray, list, list]:
     """Codes (-1 for missing), distinct values and which of them are blank, of Arrow text, in C."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pa.chunked_array(array._pa_array).combine_chunks())
+    encoded = pc.dictionary_encode(arrow_text(array))
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     blank = pc.equal(pc.utf8_trim_whitespace(encoded.dictionary), "").to_numpy(zero_copy_only=False).tolist()
     return codes, encoded.dictionary.to_pylist(), blank
@@ -186,10 +185,9 @@ def _text_uniques(values: list) -> tuple[list, list]:
 def parse_text(raw: pd.Series) -> Parsed:
     """Text in NFC; whole numbers typed into a text column lose Excel's ".0" (101.0 -> "101")."""
     if isinstance(raw.array, pd.arrays.ArrowStringArray):  # CSV and Parquet: each distinct text normalised in C
-        import pyarrow as pa
         import pyarrow.compute as pc
 
-        encoded = pc.dictionary_encode(pa.chunked_array(raw.array._pa_array).combine_chunks())
+        encoded = pc.dictionary_encode(arrow_text(raw))
         text = normalise_arrow_text(encoded.dictionary).take(encoded.indices)
         no_errors = pd.Series(np.full(len(raw), None, dtype=object), index=raw.index, dtype=object, copy=False)
         return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index), no_errors
