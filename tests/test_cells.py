@@ -152,6 +152,29 @@ def test_csv_text_is_normalised_like_a_workbook_cell(cells):
     assert errors.isna().all()
 
 
+@pytest.mark.parametrize("layout", ["few values, shuffled", "few values, in runs", "all distinct"])
+def test_a_long_csv_column_is_normalised_cell_by_cell_alike_whichever_way_it_is_worked(layout):
+    """A long Arrow column is normalised once per run of equal cells, then once per distinct
+    value or value by value, as its first cells suggest; each way must give every cell what the
+    one-cell path gives it."""
+    import random
+
+    import pyarrow as pa
+
+    from ngheo_cli.io.cells import _text_cell, normalised_text_column
+
+    rng = random.Random(11)
+    messy = [" Tổ  1", "Tổ 1", "to\t2 ", "To\u0302\u0309 3", "\u3000", "", None, "Phường\u00a0Yên Hòa"]  # NFD, odd spaces
+    if layout == "few values, shuffled":
+        cells = [rng.choice(messy) for _ in range(30_000)]
+    elif layout == "few values, in runs":
+        cells = [value for value in (rng.choice(messy) for _ in range(8_000)) for _ in range(rng.randint(1, 5))]
+    else:
+        cells = [f"{rng.choice(messy) or ''} H{n}" for n in range(30_000)]
+    expected = [None if c is None or not c.strip() else _text_cell(c)[0] for c in cells]
+    assert normalised_text_column(pa.array(cells, type=pa.large_string())).to_pylist() == expected
+
+
 def test_the_whitespace_folded_in_c_is_pythons():
     import sys
 

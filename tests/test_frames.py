@@ -76,3 +76,18 @@ def test_each_household_row_finds_the_first_row_with_its_id(cells, dtype):
 
     found = first_positions(pd.Series(cells, dtype=dtype))
     assert list(found) == [cells.index(c) if c is not None else -1 for c in cells]
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["H1", "H2", " H1", "h1"])), max_size=40))
+def test_runs_of_equal_neighbours_give_back_every_cell(cells):
+    """Work done once per run (members' household ids) is spread back by the run numbers: each
+    cell must get its own run's first cell, and two neighbouring runs never hold one value."""
+    import pyarrow as pa
+
+    from ngheo_cli.frames import runs
+
+    heads, run_of = runs(pa.array(cells, type=pa.large_string()))
+    spread = heads.to_pylist() if run_of is None else [heads[int(r)].as_py() for r in run_of]
+    assert spread == cells
+    values = heads.to_pylist()
+    assert all(a != b or a is None for a, b in zip(values, values[1:]))

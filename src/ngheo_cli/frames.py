@@ -125,24 +125,36 @@ def first_positions(series: pd.Series) -> np.ndarray:
     return first[codes]
 
 
+def runs(column) -> tuple:
+    """An Arrow text column's runs of equal neighbouring cells: the first cell of each run, and
+    each cell's run number (None when no two neighbours are equal: every cell is a run of its
+    own). Members are listed under their household, so their household ids come in runs, and
+    work done once per run is done for a third of the rows. Missing cells are runs of one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(column) < 2:
+        return column, None
+    starts = np.ones(len(column), dtype=bool)
+    same = pc.equal(column.slice(1), column.slice(0, len(column) - 1))
+    starts[1:] = ~same.fill_null(False).to_numpy(zero_copy_only=False)
+    if starts.all():
+        return column, None
+    return column.filter(pa.array(starts)), np.cumsum(starts) - 1
+
+
 def position_in(series: pd.Series, values: pd.Series) -> np.ndarray:
     """For each cell of `series`, the position of the first equal cell in `values`, -1 if none;
     missing never matches (Arrow's index_in for Arrow text; a pandas Index lookup otherwise)."""
     if isinstance(series.array, pd.arrays.ArrowStringArray) and isinstance(values.array, pd.arrays.ArrowStringArray):
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         column = arrow_text(series)
         lookup = arrow_text(values).cast(column.type)
-        # Members are listed under their household: look up each run of equal cells once.
-        starts = np.ones(len(column), dtype=bool)
-        if len(column) > 1:
-            same = pc.equal(column.slice(1), column.slice(0, len(column) - 1))
-            starts[1:] = ~same.fill_null(False).to_numpy(zero_copy_only=False)
-        heads = column.filter(pa.array(starts)) if not starts.all() else column
+        heads, run_of = runs(column)  # members are listed under their household: each run looked up once
         found = pc.index_in(heads, value_set=lookup, skip_nulls=True)
         found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-        return found if heads is column else found[np.cumsum(starts) - 1]
+        return found if run_of is None else found[run_of]
     values = pd.Index(values)
     first = np.flatnonzero(~values.duplicated() & values.notna())
     if not len(first):

@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import InputError, NgheoError
-from ngheo_cli.frames import arrow_text, filled
-from ngheo_cli.io.cells import normalise_arrow_text, parse_text
+from ngheo_cli.frames import arrow_text, filled, runs
+from ngheo_cli.io.cells import normalised_values, parse_text
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.workbook import (
     Grid,
@@ -155,14 +155,15 @@ def _household_ids(frame: pd.DataFrame, table_position: int) -> pd.Series:
 
 def _id_hashes(frame: pd.DataFrame, table_position: int) -> tuple[np.ndarray, np.ndarray]:
     """Which rows hold a household id, and a 64-bit hash of each of those ids as the checker
-    normalises it; each distinct id normalised and hashed once (batches are Arrow text)."""
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(arrow_text(frame[table_position]))
-    ids = normalise_arrow_text(encoded.dictionary)
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    has_id = np.append(ids.is_valid().to_numpy(zero_copy_only=False), False)[codes]
-    return has_id, _hash_texts(ids.to_numpy(zero_copy_only=False))[codes[has_id]]
+    normalises it; a members file's run of rows of one household normalised and hashed once."""
+    heads, run_of = runs(arrow_text(frame[table_position]))
+    ids = normalised_values(heads)
+    has_id = ids.is_valid().to_numpy(zero_copy_only=False)
+    hashes = np.zeros(len(ids), dtype=np.uint64)
+    hashes[has_id] = _hash_texts(ids.filter(has_id).to_numpy(zero_copy_only=False))
+    if run_of is not None:
+        has_id, hashes = has_id[run_of], hashes[run_of]
+    return has_id, hashes[has_id]
 
 
 def _hash_texts(texts: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import arrow_text, is_blank, text_from_codes
+from ngheo_cli.frames import arrow_text, is_blank, runs, text_from_codes
 from ngheo_cli.schema import Categories
 from ngheo_cli.text import fold, nfc
 
@@ -173,6 +173,30 @@ def normalise_arrow_text(values):
     return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
 
 
+def normalised_text_column(column):
+    """normalise_arrow_text of every cell of an Arrow text column, done once per run of equal
+    neighbours (frames.runs) and, where values repeat, once per distinct value."""
+    heads, run_of = runs(column)
+    text = normalised_values(heads)
+    return text if run_of is None else text.take(run_of)
+
+
+_DISTINCT_SAMPLE = 10_000
+
+
+def normalised_values(values):
+    """normalise_arrow_text of Arrow text values, each distinct value once where values repeat.
+    Ids and names are mostly distinct: a dictionary of them would cost twice the normalising it
+    saves, so the first values say whether to build one."""
+    import pyarrow.compute as pc
+
+    sample = values.slice(0, _DISTINCT_SAMPLE)
+    if 2 * len(pc.unique(sample)) > len(sample):
+        return normalise_arrow_text(values)
+    encoded = pc.dictionary_encode(values)
+    return normalise_arrow_text(encoded.dictionary).take(encoded.indices)
+
+
 def _text_uniques(values: list) -> tuple[list, list]:
     """_text_cell for each distinct value; many distinct texts (ids, names) are normalised in C."""
     if len(values) < 2_000 or not all(type(v) is str for v in values):
@@ -184,11 +208,8 @@ def _text_uniques(values: list) -> tuple[list, list]:
 
 def parse_text(raw: pd.Series) -> Parsed:
     """Text in NFC; whole numbers typed into a text column lose Excel's ".0" (101.0 -> "101")."""
-    if isinstance(raw.array, pd.arrays.ArrowStringArray):  # CSV and Parquet: each distinct text normalised in C
-        import pyarrow.compute as pc
-
-        encoded = pc.dictionary_encode(arrow_text(raw))
-        text = normalise_arrow_text(encoded.dictionary).take(encoded.indices)
+    if isinstance(raw.array, pd.arrays.ArrowStringArray):  # CSV and Parquet: normalised in C
+        text = normalised_text_column(arrow_text(raw))
         no_errors = pd.Series(np.full(len(raw), None, dtype=object), index=raw.index, dtype=object, copy=False)
         return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index), no_errors
     distinct = _per_value(raw, _text_uniques)
