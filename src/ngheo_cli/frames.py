@@ -33,6 +33,33 @@ def arrow_text(text: pd.Series | pd.arrays.ArrowStringArray):
     return pa.chunked_array(array._pa_array).combine_chunks()
 
 
+def dictionary_codes(text) -> tuple[np.ndarray, object]:
+    """The distinct values of an Arrow text column (pandas or Arrow) and each cell's code into
+    them (int32, -1 for a missing cell), by one dictionary encoding in C. The column's chunks
+    (one per block the CSV reader read) are encoded as they are, not copied into one first."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(text, pd.Series):
+        text = text.array
+    if isinstance(text, pd.arrays.ArrowStringArray):
+        text = text._pa_array
+    encoded = pc.dictionary_encode(text)
+    if isinstance(encoded, pa.ChunkedArray):
+        if encoded.num_chunks == 0:
+            return np.zeros(0, dtype=np.int32), pa.array([], type=text.type)
+        dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+        if any(len(chunk.dictionary) != len(dictionary) for chunk in encoded.chunks):  # (Arrow gives every chunk the whole dictionary)
+            encoded = encoded.unify_dictionaries()
+            dictionary = encoded.chunk(0).dictionary
+        indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks], type=pa.int32())
+    else:
+        dictionary, indices = encoded.dictionary, encoded.indices
+    codes = indices.fill_null(-1).to_numpy(zero_copy_only=False) if indices.null_count else \
+        indices.to_numpy(zero_copy_only=False)
+    return codes.astype(np.int32, copy=False), dictionary
+
+
 def text_from_codes(texts: list, codes: np.ndarray, index: pd.Index) -> pd.Series:
     """A "string" column whose row i is texts[codes[i]] (missing where the code is -1 or the
     text is None), spread by Arrow's take: no column of Python strings in between."""
@@ -115,11 +142,8 @@ def first_positions(series: pd.Series) -> np.ndarray:
     otherwise."""
     if not isinstance(series.array, pd.arrays.ArrowStringArray):
         return position_in(series, series)
-    import pyarrow.compute as pc
-
-    encoded = pc.dictionary_encode(arrow_text(series))
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    first = np.full(len(encoded.dictionary) + 1, -1, dtype=np.int64)  # the last slot: missing
+    codes, dictionary = dictionary_codes(series)
+    first = np.full(len(dictionary) + 1, -1, dtype=np.int64)  # the last slot: missing
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # written last, so the first position wins
     first[-1] = -1
     return first[codes]

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import arrow_text, is_blank, runs, text_from_codes
+from ngheo_cli.frames import (
+    arrow_text,
+    dictionary_codes,
+    is_blank,
+    runs,
+    text_from_codes,
+)
 from ngheo_cli.schema import Categories
 from ngheo_cli.text import fold, nfc
 
@@ -59,11 +65,10 @@ class _Distinct:
     index: pd.Index
 
     def errors_column(self) -> pd.Series:
-        """The error code of each row (None where it parsed), as an object column."""
+        """The error code of each row (missing where it parsed), as a "string" column."""
         if not any(e is not None for e in self.errors):
-            return pd.Series(np.full(len(self.codes), None, dtype=object), index=self.index, dtype=object, copy=False)
-        table = np.array([*self.errors, None], dtype=object)
-        return pd.Series(table[self.codes], index=self.index, dtype=object, copy=False)
+            return no_errors(self.index)
+        return text_from_codes(self.errors, self.codes, self.index)
 
     def text_column(self) -> pd.Series:
         """Values (str or None per distinct) as a "string" column."""
@@ -98,12 +103,9 @@ def _per_value(raw: pd.Series, parse_uniques) -> _Distinct:
             ambiguous = [i for i, u in enumerate(uniques) if _is_bool(u) or (_is_number(u) and u in (0, 1))]
     kept = np.cumsum([not b for b in blank]) - 1  # position of each non-blank unique among the parsed ones
     parsed, errors = parse_uniques([u for u, b in zip(uniques, blank) if not b]) if not all(blank) else ([], [])
-    codes = np.asarray(codes, dtype=np.int64)
-    if any(blank):
-        blank_at = np.append(np.array(blank, dtype=bool), True)
-        codes = np.where(blank_at[codes], -1, np.append(kept, -1)[codes])
-    elif len(uniques):
-        codes = np.where(codes < 0, -1, kept[np.maximum(codes, 0)])
+    codes = np.asarray(codes)
+    if any(blank):  # blank cells get code -1, like missing ones; the others their position among the kept
+        codes = np.append(np.where(blank, -1, kept), -1).astype(codes.dtype)[codes]
     if ambiguous:
         parsed, errors = list(parsed), list(errors)
         ambiguous_codes = set(ambiguous)
@@ -120,10 +122,16 @@ def _dictionary_codes(array: pd.arrays.ArrowStringArray) -> tuple[np.ndarray, li
     """Codes (-1 for missing), distinct values and which of them are blank, of Arrow text, in C."""
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(arrow_text(array))
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    blank = pc.equal(pc.utf8_trim_whitespace(encoded.dictionary), "").to_numpy(zero_copy_only=False).tolist()
-    return codes, encoded.dictionary.to_pylist(), blank
+    codes, dictionary = dictionary_codes(array)
+    blank = pc.equal(pc.utf8_trim_whitespace(dictionary), "").to_numpy(zero_copy_only=False).tolist()
+    return codes, dictionary.to_pylist(), blank
+
+
+def no_errors(index: pd.Index) -> pd.Series:
+    """The error column of a column that parsed everywhere: all missing, at no cost per row."""
+    import pyarrow as pa
+
+    return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(len(index), pa.large_string())), index=index)
 
 
 def _scalar(fn):
@@ -210,8 +218,7 @@ def parse_text(raw: pd.Series) -> Parsed:
     """Text in NFC; whole numbers typed into a text column lose Excel's ".0" (101.0 -> "101")."""
     if isinstance(raw.array, pd.arrays.ArrowStringArray):  # CSV and Parquet: normalised in C
         text = normalised_text_column(arrow_text(raw))
-        no_errors = pd.Series(np.full(len(raw), None, dtype=object), index=raw.index, dtype=object, copy=False)
-        return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index), no_errors
+        return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index), no_errors(raw.index)
     distinct = _per_value(raw, _text_uniques)
     return distinct.text_column(), distinct.errors_column()
 
