@@ -193,8 +193,13 @@ def _table_from(
     cells.columns = [columns[p] for p in columns]
 
     non_blank = body_filled[list(columns)].any(axis=1)
-    cells = cells[non_blank]
-    cells, skipped = _drop_totals_rows(grid.name, cells, {matched[p]: written(p) for p in matched})
+    if not non_blank.all():  # (a mask that keeps every row would still copy every cell)
+        cells = cells[non_blank]
+    position_of = {column_id: p for p, column_id in matched.items()}
+    id_column = position_of.get("ward", position_of.get("household_id"))
+    no_id = None if id_column is None else \
+        pd.Series(~body_filled[id_column].to_numpy()[non_blank.to_numpy()], index=cells.index)
+    cells, skipped = _drop_totals_rows(grid.name, cells, {matched[p]: written(p) for p in matched}, no_id)
 
     title = [
         " ".join(_cell_text(c) for c in grid.cells.loc[r] if _cell_text(c))
@@ -211,20 +216,23 @@ def _table_from(
     )
 
 
-def _drop_totals_rows(sheet: str, cells: pd.DataFrame, headers: dict[str, str]) -> tuple[pd.DataFrame, list[Problem]]:
+def _drop_totals_rows(
+    sheet: str, cells: pd.DataFrame, headers: dict[str, str], no_id: pd.Series | None,
+) -> tuple[pd.DataFrame, list[Problem]]:
     """A row whose first text says "Tổng"/"Cộng" and that names no ward is a totals row
-    (officers often write "Tổng cộng" in the STT column and "310 hộ" under Mã hộ)."""
-    if "household_id" not in cells:
+    (officers often write "Tổng cộng" in the STT column and "310 hộ" under Mã hộ). `no_id`: the
+    rows with a blank ward cell (a blank household id cell in a members sheet)."""
+    if "household_id" not in cells or no_id is None:
         return cells, []
-    no_id = ~filled(cells[["ward" if "ward" in cells else "household_id"]]).iloc[:, 0]
 
     def says_total(row: pd.Series) -> bool:
         first = next((c for c in row if isinstance(c, str) and c.strip()), "")
         return fold(first).startswith(_TOTALS)
 
+    if not no_id.any():
+        return cells, []
     totals = pd.Series(False, index=cells.index)
-    if no_id.any():
-        totals[no_id] = cells[no_id].apply(says_total, axis=1).astype(bool)
+    totals[no_id] = cells[no_id].apply(says_total, axis=1).astype(bool)
     skipped = [
         Problem(sheet, int(r), headers["household_id"], None, "totals_row") for r in cells.index[totals]
     ]
