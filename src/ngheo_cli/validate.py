@@ -58,9 +58,9 @@ def validate_survey(
         if table is not None:
             problems.problems.extend(table.skipped)
 
-    direct_specs = tuple(
+    direct_specs = tuple(  # only the answer columns the sheet has: the engine reads no other
         ColumnSpec(id=f"d_{i}", header=Header(f"d_{i}", f"d_{i}"), kind="yesno", required=False, default=None)
-        for i in direct_answer_ids
+        for i in direct_answer_ids if f"d_{i}" in survey.households.headers
     )
     household_columns = HOUSEHOLD_COLUMNS + direct_specs
     member_share = 0.0 if survey.members is None else 0.6  # members sheets are 3-4 rows per household
@@ -213,7 +213,7 @@ def _default_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
     missing = spec.default is None
     if spec.kind in _MASKED:
         array_type, dtype = _MASKED[spec.kind]
-        data = np.full(len(index), 0 if missing else spec.default, dtype=dtype)
+        data = np.zeros(len(index), dtype=dtype) if missing else np.full(len(index), spec.default, dtype=dtype)
         return pd.Series(array_type(data, np.full(len(index), missing)), index=index)
     if missing:
         text = pa.nulls(len(index), pa.large_string())
