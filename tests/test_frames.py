@@ -91,3 +91,21 @@ def test_runs_of_equal_neighbours_give_back_every_cell(cells):
     assert spread == cells
     values = heads.to_pylist()
     assert all(a != b or a is None for a, b in zip(values, values[1:]))
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"])), max_size=12),
+       st.lists(st.integers(min_value=0, max_value=3), max_size=12), st.booleans())
+def test_members_listed_in_household_order_find_their_household_without_a_lookup(ids, repeats, shuffle):
+    """When each household's members follow one another in the households' order, the lookup is
+    skipped; the answer must still be each member's first household with its id, -1 for none,
+    whether or not the members are in that order (shuffled: the lookup is done)."""
+    import random
+
+    from ngheo_cli.frames import first_positions, position_in
+
+    cells = [i for i, n in zip(ids, repeats + [1] * len(ids)) for _ in range(n)]
+    if shuffle:
+        random.Random(len(cells)).shuffle(cells)
+    households = pd.Series(ids, dtype="string")
+    found = position_in(pd.Series(cells, dtype="string"), households, first_positions(households))
+    assert list(found) == [ids.index(c) if c is not None and c in ids else -1 for c in cells]

@@ -167,17 +167,22 @@ def runs(column) -> tuple:
     return column.filter(pa.array(starts)), np.cumsum(starts) - 1
 
 
-def position_in(series: pd.Series, values: pd.Series) -> np.ndarray:
+def position_in(series: pd.Series, values: pd.Series, first_of_values: np.ndarray | None = None) -> np.ndarray:
     """For each cell of `series`, the position of the first equal cell in `values`, -1 if none;
-    missing never matches (Arrow's index_in for Arrow text; a pandas Index lookup otherwise)."""
+    missing never matches (Arrow's index_in for Arrow text; a pandas Index lookup otherwise).
+    `first_of_values`: first_positions(values), when known; then a members sheet that lists
+    every household's members together, in the households' order, needs no lookup at all."""
     if isinstance(series.array, pd.arrays.ArrowStringArray) and isinstance(values.array, pd.arrays.ArrowStringArray):
         import pyarrow.compute as pc
 
         column = arrow_text(series)
         lookup = arrow_text(values).cast(column.type)
         heads, run_of = runs(column)  # members are listed under their household: each run looked up once
-        found = pc.index_in(heads, value_set=lookup, skip_nulls=True)
-        found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        if first_of_values is not None and heads.equals(lookup):  # run i is household i's members
+            found = first_of_values.copy()
+        else:
+            found = pc.index_in(heads, value_set=lookup, skip_nulls=True)
+            found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
         return found if run_of is None else found[run_of]
     values = pd.Index(values)
     first = np.flatnonzero(~values.duplicated() & values.notna())

@@ -80,7 +80,7 @@ def validate_survey(
                                          report=lambda done: report((1 - member_share) * 0.9 + member_share * 0.9 * done))
         members_read = len(members)
         _resolve_age(members, member_bad, survey.members, review_year, problems)
-        household_of = position_in(members["household_id"], households["household_id"])  # -1: no such household
+        household_of = position_in(members["household_id"], households["household_id"], first_row)  # -1: none
         _link_members(households, household_bad, members, member_bad, household_of, survey, problems)
         if member_bad.any():  # (a mask that keeps every row would still copy 3.5 million rows)
             household_of = household_of[~member_bad.to_numpy()]
@@ -320,7 +320,9 @@ def _reject_duplicates(
 
 
 def _resolve_age(members: pd.DataFrame, bad: pd.Series, table: Table, year: int, problems: ProblemLog) -> None:
-    age = members["age"].fillna(year - members["birth_year"])
+    age = members["age"]
+    if age.hasnans:  # (most sheets give every age: no column of differences to build)
+        age = age.fillna(year - members["birth_year"])
     unknown = age.isna() & ~bad
     problems.add_many(table.sheet, members.loc[unknown, ROW], _header(table, "age"),
                       pd.Series([None] * int(unknown.sum())), "age_missing")
@@ -329,7 +331,9 @@ def _resolve_age(members: pd.DataFrame, bad: pd.Series, table: Table, year: int,
                       members.loc[negative, "birth_year"], "out_of_range", f"<= {year}")
     bad |= unknown | negative
     members["age"] = age.astype("Int64")
-    members["birth_year"] = members["birth_year"].fillna(year - members["age"]).astype("Int64")
+    birth_year = members["birth_year"]
+    from_age = year - members["age"]
+    members["birth_year"] = (from_age if birth_year.isna().all() else birth_year.fillna(from_age)).astype("Int64")
 
 
 def _link_members(
