@@ -110,7 +110,7 @@ def _income(households: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def _by_area(urban: np.ndarray, rural_line: float, urban_line: float, index: pd.Index) -> pd.Series:
-    return pd.Series(np.where(urban, urban_line, rural_line), index=index, dtype="float64")
+    return pd.Series(np.where(urban, urban_line, rural_line), index=index, dtype="float64", copy=False)
 
 
 def _income_range(
@@ -129,7 +129,7 @@ def _income_range(
         over = by_score & (score > score_line.to_numpy())
         hi = np.where(at_or_under, np.minimum(hi, line), hi)
         lo = np.where(over, np.maximum(lo, np.nextafter(line, np.inf)), lo)
-    return Range(pd.Series(lo, index=income.index), pd.Series(hi, index=income.index))
+    return Range(pd.Series(lo, index=income.index, copy=False), pd.Series(hi, index=income.index, copy=False))
 
 
 def _with_household_position(members: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
@@ -187,7 +187,7 @@ def _names_where(flags: pd.DataFrame, empty: str = "") -> pd.Series:
     pattern is spelled out once."""
     names = list(flags.columns)
     bits = true_bits(flags)
-    return map_distinct(pd.Series(bits, index=flags.index),
+    return map_distinct(pd.Series(bits, index=flags.index, copy=False),
                         lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1) or empty, "string")
 
 

@@ -30,7 +30,8 @@ def arrow_text(text: pd.Series | pd.arrays.ArrowStringArray):
     import pyarrow as pa
 
     array = text.array if isinstance(text, pd.Series) else text
-    return pa.chunked_array(array._pa_array).combine_chunks()
+    chunks = pa.chunked_array(array._pa_array)
+    return chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()  # (combining copies even one)
 
 
 def dictionary_codes(text) -> tuple[np.ndarray, object]:
@@ -131,9 +132,9 @@ def is_in(series: pd.Series, values) -> pd.Series:
                      else pa.array([v for v in values if isinstance(v, str)], type=pa.large_string()))
         column = series.array._pa_array
         hit = pc.is_in(column, value_set=value_set.cast(column.type), skip_nulls=True)
-        return pd.Series(hit.to_numpy(zero_copy_only=False).astype(bool, copy=False), index=series.index)
+        return pd.Series(hit.to_numpy(zero_copy_only=False).astype(bool, copy=False), index=series.index, copy=False)
     lookup = pd.Index(pd.Series(list(values), dtype=object).dropna().unique())
-    return pd.Series(lookup.get_indexer(series) >= 0, index=series.index)
+    return pd.Series(lookup.get_indexer(series) >= 0, index=series.index, copy=False)
 
 
 def first_positions(series: pd.Series) -> np.ndarray:

@@ -214,7 +214,7 @@ def _default_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
     if spec.kind in _MASKED:
         array_type, dtype = _MASKED[spec.kind]
         data = np.zeros(len(index), dtype=dtype) if missing else np.full(len(index), spec.default, dtype=dtype)
-        return pd.Series(array_type(data, np.full(len(index), missing)), index=index)
+        return pd.Series(array_type(data, np.full(len(index), missing)), index=index, copy=False)
     if missing:
         text = pa.nulls(len(index), pa.large_string())
     else:
@@ -374,7 +374,7 @@ def _resolve_members_count(
     none; `first_row`: the first row with each household's id."""
     listed = np.bincount(household_of[household_of >= 0], minlength=len(households))
     count = np.where(first_row >= 0, listed[np.maximum(first_row, 0)], 0)
-    listed_count = pd.Series(pd.arrays.IntegerArray(count.astype("int64"), count == 0), index=households.index)
+    listed_count = pd.Series(pd.arrays.IntegerArray(count.astype("int64"), count == 0), index=households.index, copy=False)
     differs = (households["members_count"] != listed_count).fillna(False).astype(bool) & ~bad
     for row, typed, listed_here in zip(households.loc[differs, ROW], households.loc[differs, "members_count"],
                                        listed_count[differs]):

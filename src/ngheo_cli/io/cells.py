@@ -226,7 +226,7 @@ def parse_text(raw: pd.Series) -> Parsed:
 def parse_number(raw: pd.Series) -> Parsed:
     distinct = _per_value(raw, _number_uniques)
     data, missing = distinct.masked("float64", 0.0)
-    return pd.Series(pd.arrays.FloatingArray(data, missing), index=raw.index), distinct.errors_column()
+    return pd.Series(pd.arrays.FloatingArray(data, missing), index=raw.index, copy=False), distinct.errors_column()
 
 
 def _number_uniques(cells: list) -> tuple[list, list]:
@@ -299,7 +299,7 @@ def parse_int(raw: pd.Series) -> Parsed:
 
     distinct = _per_value(raw, int_uniques)
     data, missing = distinct.masked("int64", 0)
-    return pd.Series(pd.arrays.IntegerArray(data, missing), index=raw.index), distinct.errors_column()
+    return pd.Series(pd.arrays.IntegerArray(data, missing), index=raw.index, copy=False), distinct.errors_column()
 
 
 def _yes_no_cell(v: object) -> tuple[object, object]:
@@ -318,7 +318,7 @@ def _yes_no_cell(v: object) -> tuple[object, object]:
 def parse_yes_no(raw: pd.Series) -> Parsed:
     distinct = _per_value(raw, _scalar(_yes_no_cell))
     data, missing = distinct.masked("bool", False)
-    return pd.Series(pd.arrays.BooleanArray(data, missing), index=raw.index), distinct.errors_column()
+    return pd.Series(pd.arrays.BooleanArray(data, missing), index=raw.index, copy=False), distinct.errors_column()
 
 
 def parse_category(raw: pd.Series, categories: Categories) -> Parsed:

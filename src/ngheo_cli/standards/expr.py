@@ -232,10 +232,10 @@ class _Aggregate(_Node):
             result = np.where(false > 0, 0, np.where(unknown > 0, -1, 1))
         else:
             numbers = true if self.function == "count_members" else true / np.maximum(size, 1)
-            out = pd.Series(numbers, index=ctx.households.index, dtype="Float64")
+            out = pd.Series(numbers, index=ctx.households.index, dtype="Float64", copy=False)
             return out.mask((unknown > 0) | no_members)
         result = np.where(no_members, -1, result)
-        out = pd.Series(result == 1, index=ctx.households.index, dtype="boolean")
+        out = pd.Series(result == 1, index=ctx.households.index, dtype="boolean", copy=False)
         return out.mask(result == -1)
 
 
@@ -274,7 +274,7 @@ def _isin(values: Any, allowed: frozenset) -> pd.Series:
         raise CriteriaError("'in' needs a column on its left")
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     inside = np.append(np.asarray([u in allowed for u in uniques], dtype=bool), False)[codes]
-    return pd.Series(inside, index=values.index, dtype="boolean").mask(codes < 0)
+    return pd.Series(inside, index=values.index, dtype="boolean", copy=False).mask(codes < 0)
 
 
 def _compare_range(op: type, value: Range, other: Any) -> pd.Series:
