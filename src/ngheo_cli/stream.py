@@ -153,17 +153,17 @@ def _household_ids(frame: pd.DataFrame, table_position: int) -> pd.Series:
     return parse_text(frame[table_position])[0]
 
 
-def _id_hashes(frame: pd.DataFrame, table_position: int) -> tuple[np.ndarray, np.ndarray]:
-    """Which rows hold a household id, and a 64-bit hash of each of those ids as the checker
-    normalises it; a members file's run of rows of one household normalised and hashed once."""
+def _id_hashes(frame: pd.DataFrame, table_position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The household ids of a batch as the checker normalises them, hashed to 64 bits, once per
+    run of equal neighbouring cells (a members file lists a household's members together):
+    whether each run holds an id, its hash (0 where none), and each row's run (None when every
+    row is a run of its own)."""
     heads, run_of = runs(arrow_text(frame[table_position]))
     ids = normalised_values(heads)
     has_id = ids.is_valid().to_numpy(zero_copy_only=False)
     hashes = np.zeros(len(ids), dtype=np.uint64)
     hashes[has_id] = _hash_texts(ids.filter(has_id).to_numpy(zero_copy_only=False))
-    if run_of is not None:
-        has_id, hashes = has_id[run_of], hashes[run_of]
-    return has_id, hashes[has_id]
+    return has_id, hashes, run_of
 
 
 def _hash_texts(texts: np.ndarray) -> np.ndarray:
@@ -230,8 +230,10 @@ def classify_in_chunks(
     for number, frame in enumerate(batches(households_path, chunk_rows, header_rows)):
         body = _body(frame, households_layout)
         has_data |= filled(body).any(axis=0).to_numpy()
-        present, id_hashes = _id_hashes(body, households_layout.id_position)
-        hashes.append(id_hashes)
+        present, id_hashes, run_of = _id_hashes(body, households_layout.id_position)
+        if run_of is not None:  # (an id on neighbouring rows: a duplicate, each row counted)
+            present, id_hashes = present[run_of], id_hashes[run_of]
+        hashes.append(id_hashes[present])
         rows.append(body.index.to_numpy()[present])
         chunk_of.append(np.full(int(present.sum()), number, dtype=np.int32))
     chunks = len(chunk_of)
@@ -400,12 +402,15 @@ def _spread_members(
             body = _body(frame, layout)
             if body.empty:
                 continue
-            present, wanted = _id_hashes(body, layout.id_position)
-            target = np.full(len(body), chunks - 1, dtype=np.int64)
+            present, hashes, run_of = _id_hashes(body, layout.id_position)
+            target = np.full(len(present), chunks - 1, dtype=np.int64)  # of each run of one household's members
             if present.any():
+                wanted = hashes[present]
                 at = np.searchsorted(sorted_hashes, wanted).clip(0, max(len(sorted_hashes) - 1, 0))
                 found = sorted_hashes[at] == wanted if len(sorted_hashes) else np.zeros(len(wanted), dtype=bool)
                 target[present] = np.where(found, chunk_by_hash[at], chunks - 1)
+            if run_of is not None:
+                target = target[run_of]
             table = pa.table({**{str(c): body[c].array._pa_array for c in body.columns}, "_row": body.index.to_numpy()})
             order = np.arange(len(target))
             if (np.diff(target) < 0).any():  # members not in household order: group them by chunk
