@@ -109,3 +109,19 @@ def test_members_listed_in_household_order_find_their_household_without_a_lookup
     households = pd.Series(ids, dtype="string")
     found = position_in(pd.Series(cells, dtype="string"), households, first_positions(households))
     assert list(found) == [ids.index(c) if c is not None and c in ids else -1 for c in cells]
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["x", "có", "", " "])), max_size=6), max_size=5))
+def test_dictionary_codes_of_a_column_read_in_blocks_point_at_each_cells_value(blocks):
+    """A CSV column arrives in blocks (chunks), some empty or all missing; every cell's code
+    must point at its own value in the one dictionary, -1 for a missing cell."""
+    import pyarrow as pa
+
+    from ngheo_cli.frames import dictionary_codes
+
+    column = pa.chunked_array([pa.array(b, type=pa.large_string()) for b in blocks], type=pa.large_string())
+    codes, dictionary = dictionary_codes(pd.Series(pd.arrays.ArrowStringArray(column)))
+    values = dictionary.to_pylist()
+    cells = [c for b in blocks for c in b]
+    assert [None if code < 0 else values[code] for code in codes] == cells
+    assert len(set(values)) == len(values)
