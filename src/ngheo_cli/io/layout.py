@@ -174,14 +174,13 @@ def _table_from(
         seen[column_id] = position
 
     body = grid.cells.loc[header_row + 1 :]
-    body_filled = filled(body)
+    named = [p for p in header_cells.index if int(p) not in matched and written(int(p))]
+    named_filled = filled(body[named])
     extra: dict[int, str] = {}
     taken = set(matched.values())
-    for position in header_cells.index:
-        if int(position) in matched:
-            continue
-        text = written(int(position))
-        if text and body_filled[position].any():
+    for position in named:
+        if named_filled[position].any():
+            text = written(int(position))
             name, copy = text, 1
             while name in taken:  # the same header twice: kept as "Ghi chú", "Ghi chú (2)"
                 copy += 1
@@ -192,13 +191,18 @@ def _table_from(
     cells = body[list(columns)].copy()
     cells.columns = [columns[p] for p in columns]
 
-    non_blank = body_filled[list(columns)].any(axis=1)
-    if not non_blank.all():  # (a mask that keeps every row would still copy every cell)
-        cells = cells[non_blank]
+    # Blank rows are dropped. A row with a household id holds something; only when some rows
+    # have none are the other cells checked (a million rows, a tenth of a second per column).
     position_of = {column_id: p for p, column_id in matched.items()}
-    id_column = position_of.get("ward", position_of.get("household_id"))
-    no_id = None if id_column is None else \
-        pd.Series(~body_filled[id_column].to_numpy()[non_blank.to_numpy()], index=cells.index)
+    key = [position_of[c] for c in ("household_id", "ward") if c in position_of]
+    key_filled = filled(body[key])
+    non_blank = key_filled[key[0]] if key else pd.Series(False, index=body.index)
+    if not non_blank.all():
+        non_blank = filled(body[list(columns)]).any(axis=1)
+        cells = cells[non_blank]  # (a mask that keeps every row would still copy every cell)
+    no_id_column = key[-1] if key else None  # the ward, where the sheet has one
+    no_id = None if no_id_column is None else \
+        pd.Series(~key_filled[no_id_column].to_numpy()[non_blank.to_numpy()], index=cells.index)
     cells, skipped = _drop_totals_rows(grid.name, cells, {matched[p]: written(p) for p in matched}, no_id)
 
     title = [
