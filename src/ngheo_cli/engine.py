@@ -10,12 +10,14 @@ never put in a class by a guess.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 
 from ngheo_cli.frames import (
     arrow_text,
-    map_distinct,
     position_in,
     text_from_codes,
     true_bits,
@@ -88,8 +90,8 @@ def classify(
     for indicator_id, value in indicators.items():
         roster[f"d_{indicator_id}"] = value.astype("Int8")
     roster["deprivation_count"] = known_true.astype("int64")
-    roster["indicators_missing"] = _names_where(deprived.isna())
-    roster["indicators_blank_as_no"] = _names_where(pd.DataFrame(blank_as_no))
+    roster["indicators_missing"] = _names_where(deprived.isna()).column(households.index)
+    roster["indicators_blank_as_no"] = _names_where(pd.DataFrame(blank_as_no)).column(households.index)
     roster["classification"] = classification
     roster["reason"] = _reasons(roster, matched_rule, lines, deprived, standard, lang)
     for column in (*GROUP_FLAGS, "previous_status", "split_from", "weight"):
@@ -180,28 +182,65 @@ def _apply_rules(standard: CompiledStandard, context: Context) -> tuple[pd.Serie
     return classification, matched
 
 
-def _names_where(flags: pd.DataFrame, empty: str = "") -> pd.Series:
+@dataclass
+class _Spelled:
+    """A text per row, kept as each distinct text once (`texts`, Arrow, its last slot missing)
+    and each row's position among them (`codes`): a field of the reasons is copied out once,
+    for the rows of the rule that shows it, never spread over the whole column first."""
+
+    texts: object
+    codes: np.ndarray
+
+    @classmethod
+    def of(cls, values: pd.Series, spell: Callable[[object], str | None]) -> _Spelled:
+        """`spell` once per distinct non-missing value; missing values stay missing."""
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        return cls.from_codes([spell(v) for v in distinct], codes)
+
+    @classmethod
+    def from_codes(cls, texts: list, codes: np.ndarray) -> _Spelled:
+        import pyarrow as pa
+
+        return cls(pa.array([*texts, None], type=pa.large_string()), np.where(codes < 0, len(texts), codes))
+
+    def rows(self, rows: np.ndarray):
+        """The texts of these rows, as an Arrow array."""
+        import pyarrow as pa
+
+        return self.texts.take(pa.array(self.codes[rows]))
+
+    def column(self, index: pd.Index) -> pd.Series:
+        return pd.Series(pd.arrays.ArrowStringArray(self.rows(np.arange(len(self.codes)))), index=index)
+
+    def where(self, condition: np.ndarray, other: _Spelled) -> _Spelled:
+        """This text where `condition` holds, `other`'s elsewhere."""
+        import pyarrow as pa
+
+        texts = pa.concat_arrays([other.texts, self.texts])
+        return _Spelled(texts, np.where(condition, self.codes + len(other.texts), other.codes))
+
+
+def _names_where(flags: pd.DataFrame, empty: str = "") -> _Spelled:
     """Comma-separated column names where the flag is true, per row (`empty` where none is).
 
     Rows share few patterns, so each row's flags become one integer and each distinct
     pattern is spelled out once."""
     names = list(flags.columns)
-    bits = true_bits(flags)
-    return map_distinct(pd.Series(bits, index=flags.index, copy=False),
-                        lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1) or empty, "string")
+    bits = pd.Series(true_bits(flags), index=flags.index, copy=False)
+    return _Spelled.of(bits, lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1) or empty)
 
 
-def _vnd(values: pd.Series) -> pd.Series:
+def _vnd(values: pd.Series) -> _Spelled:
     """2000000 -> "2.000.000 đ" (formatted once per distinct amount)."""
     whole = values.astype("Float64").round(0).astype("Int64")
-    return map_distinct(whole, lambda n: f"{n:,}".replace(",", ".") + " đ", "string")
+    return _Spelled.of(whole, lambda n: f"{n:,}".replace(",", ".") + " đ")
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """values.astype("string"), converted once per distinct value."""
+def _as_text(values: pd.Series, prefix: str = "") -> _Spelled:
+    """prefix + values.astype("string"), converted once per distinct value."""
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
     texts = pd.Series(distinct).astype("string")
-    return text_from_codes(texts.astype(object).where(texts.notna(), None).tolist(), codes, values.index)
+    return _Spelled.from_codes([None if pd.isna(t) else prefix + t for t in texts], codes)
 
 
 def _reasons(
@@ -219,15 +258,13 @@ def _reasons(
 
     names = {i.id: getattr(i.name, lang).lower() for i in standard.model.indicators}
     b1 = (roster["income_source"] == "b1_score").fillna(False).to_numpy(dtype=bool)
-    score_text = arrow_text(map_distinct(_as_text(roster["b1_score"]), lambda s: ("điểm B1 " if lang == "vi" else "B1 score ") + s,
-                                     "string"))
+    score = _as_text(roster["b1_score"], "điểm B1 " if lang == "vi" else "B1 score ")
     fields = {
-        "income": pc.if_else(pa.array(b1), score_text, arrow_text(_vnd(roster["income_per_capita_month"]))),
-        "deprivation_count": arrow_text(_as_text(roster["deprivation_count"])),
-        "deprived": arrow_text(_names_where(deprived.rename(columns=names), empty="-")),
-    } | {name: arrow_text(_vnd(line)) for name, line in lines.items()}
+        "income": score.where(b1, _vnd(roster["income_per_capita_month"])),
+        "deprivation_count": _as_text(roster["deprivation_count"]),
+        "deprived": _names_where(deprived.rename(columns=names), empty="-"),
+    } | {name: _vnd(line) for name, line in lines.items()}
     text = pa.large_string()
-    fields = {name: field.cast(text) for name, field in fields.items()}
 
     def filled_in(numbered_rule) -> tuple[np.ndarray, object]:
         """The rows a rule decided, and their reasons joined from its template."""
@@ -235,7 +272,7 @@ def _reasons(
         rows = np.flatnonzero(matched_rule == index)
         parts: list = [CLASS_NAMES.get(rule.class_, {}).get(lang, rule.class_) + ": "]
         for literal, name, _, _ in string.Formatter().parse(getattr(rule.reason, lang)):
-            parts += [literal, fields[name].take(rows)] if name else [literal]
+            parts += [literal, fields[name].rows(rows)] if name else [literal]
         parts = [pa.scalar(p, text) if isinstance(p, str) else p for p in parts]
         joined = pc.binary_join_element_wise(*parts, pa.scalar("", text), null_handling="replace",
                                              null_replacement="?")
