@@ -10,13 +10,11 @@ never put in a class by a guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 import pandas as pd
 
 from ngheo_cli.frames import (
+    Spelled,
     arrow_text,
     position_in,
     text_from_codes,
@@ -182,65 +180,27 @@ def _apply_rules(standard: CompiledStandard, context: Context) -> tuple[pd.Serie
     return classification, matched
 
 
-@dataclass
-class _Spelled:
-    """A text per row, kept as each distinct text once (`texts`, Arrow, its last slot missing)
-    and each row's position among them (`codes`): a field of the reasons is copied out once,
-    for the rows of the rule that shows it, never spread over the whole column first."""
-
-    texts: object
-    codes: np.ndarray
-
-    @classmethod
-    def of(cls, values: pd.Series, spell: Callable[[object], str | None]) -> _Spelled:
-        """`spell` once per distinct non-missing value; missing values stay missing."""
-        codes, distinct = pd.factorize(values, use_na_sentinel=True)
-        return cls.from_codes([spell(v) for v in distinct], codes)
-
-    @classmethod
-    def from_codes(cls, texts: list, codes: np.ndarray) -> _Spelled:
-        import pyarrow as pa
-
-        return cls(pa.array([*texts, None], type=pa.large_string()), np.where(codes < 0, len(texts), codes))
-
-    def rows(self, rows: np.ndarray):
-        """The texts of these rows, as an Arrow array."""
-        import pyarrow as pa
-
-        return self.texts.take(pa.array(self.codes[rows]))
-
-    def column(self, index: pd.Index) -> pd.Series:
-        return pd.Series(pd.arrays.ArrowStringArray(self.rows(np.arange(len(self.codes)))), index=index)
-
-    def where(self, condition: np.ndarray, other: _Spelled) -> _Spelled:
-        """This text where `condition` holds, `other`'s elsewhere."""
-        import pyarrow as pa
-
-        texts = pa.concat_arrays([other.texts, self.texts])
-        return _Spelled(texts, np.where(condition, self.codes + len(other.texts), other.codes))
-
-
-def _names_where(flags: pd.DataFrame, empty: str = "") -> _Spelled:
+def _names_where(flags: pd.DataFrame, empty: str = "") -> Spelled:
     """Comma-separated column names where the flag is true, per row (`empty` where none is).
 
     Rows share few patterns, so each row's flags become one integer and each distinct
     pattern is spelled out once."""
     names = list(flags.columns)
     bits = pd.Series(true_bits(flags), index=flags.index, copy=False)
-    return _Spelled.of(bits, lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1) or empty)
+    return Spelled.of(bits, lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1) or empty)
 
 
-def _vnd(values: pd.Series) -> _Spelled:
+def _vnd(values: pd.Series) -> Spelled:
     """2000000 -> "2.000.000 đ" (formatted once per distinct amount)."""
     whole = values.astype("Float64").round(0).astype("Int64")
-    return _Spelled.of(whole, lambda n: f"{n:,}".replace(",", ".") + " đ")
+    return Spelled.of(whole, lambda n: f"{n:,}".replace(",", ".") + " đ")
 
 
-def _as_text(values: pd.Series, prefix: str = "") -> _Spelled:
+def _as_text(values: pd.Series, prefix: str = "") -> Spelled:
     """prefix + values.astype("string"), converted once per distinct value."""
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
     texts = pd.Series(distinct).astype("string")
-    return _Spelled.from_codes([None if pd.isna(t) else prefix + t for t in texts], codes)
+    return Spelled.from_codes([None if pd.isna(t) else prefix + t for t in texts], codes)
 
 
 def _reasons(

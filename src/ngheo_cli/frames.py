@@ -2,12 +2,55 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from ngheo_cli.parallel import thread_map
+
+
+@dataclass
+class Spelled:
+    """A text per row, kept as each distinct text once (`texts`, Arrow, its last slot missing)
+    and each row's position among them (`codes`). Survey columns repeat, so each text is made
+    once in Python; rows are copied out by Arrow's take only where needed (the reasons take
+    each field for one rule's rows), never through a column of Python strings."""
+
+    texts: object
+    codes: np.ndarray
+
+    @classmethod
+    def of(cls, values: pd.Series, spell: Callable[[object], str | None]) -> Spelled:
+        """`spell` once per distinct non-missing value; missing values stay missing."""
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        return cls.from_codes([spell(v) for v in distinct], codes)
+
+    @classmethod
+    def from_codes(cls, texts: list, codes: np.ndarray) -> Spelled:
+        import pyarrow as pa
+
+        return cls(pa.array([*texts, None], type=pa.large_string()), np.where(codes < 0, len(texts), codes))
+
+    def rows(self, rows: np.ndarray):
+        """The texts of these rows, as an Arrow array."""
+        import pyarrow as pa
+
+        return self.texts.take(pa.array(self.codes[rows]))
+
+    def column(self, index: pd.Index) -> pd.Series:
+        """Every row's text, as a "string" column."""
+        import pyarrow as pa
+
+        return pd.Series(pd.arrays.ArrowStringArray(self.texts.take(pa.array(self.codes))), index=index)
+
+    def where(self, condition: np.ndarray, other: Spelled) -> Spelled:
+        """This text where `condition` holds, `other`'s elsewhere."""
+        import pyarrow as pa
+
+        texts = pa.concat_arrays([other.texts, self.texts])
+        return Spelled(texts, np.where(condition, self.codes + len(other.texts), other.codes))
 
 
 def map_distinct(series: pd.Series, fn: Callable[[object], object], dtype: str | None = None) -> pd.Series:
@@ -18,8 +61,7 @@ def map_distinct(series: pd.Series, fn: Callable[[object], object], dtype: str |
     spread by Arrow's take, without a column of Python strings in between.
     """
     if dtype == "string":
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        return text_from_codes([fn(u) for u in uniques], codes, series.index)
+        return Spelled.of(series, fn).column(series.index)
     table = {value: fn(value) for value in series.dropna().unique()}
     out = series.map(table)
     return out.astype(dtype) if dtype else out
@@ -64,11 +106,7 @@ def dictionary_codes(text) -> tuple[np.ndarray, object]:
 def text_from_codes(texts: list, codes: np.ndarray, index: pd.Index) -> pd.Series:
     """A "string" column whose row i is texts[codes[i]] (missing where the code is -1 or the
     text is None), spread by Arrow's take: no column of Python strings in between."""
-    import pyarrow as pa
-
-    table = pa.array([*texts, None], type=pa.large_string())
-    taken = table.take(pa.array(np.where(codes < 0, len(texts), codes)))
-    return pd.Series(pd.arrays.ArrowStringArray(taken), index=index)
+    return Spelled.from_codes(texts, codes).column(index)
 
 
 def true_bits(flags: pd.DataFrame) -> np.ndarray:
