@@ -70,6 +70,23 @@ def test_chunks_give_the_whole_file_result(sample_csv, whole, chunk_rows, jobs):
     assert {"duplicate_household", "member_without_household", "totals_row", "member_rejected"} <= codes
 
 
+def test_an_extra_column_left_empty_is_left_out_in_chunks_as_in_a_whole_run(sample_csv, tmp_path):
+    """A header the contract does not name is kept as an extra column only where some row fills
+    it; chunks look for data in it across the whole file, so they keep the same columns."""
+    households, members = sample_csv
+    lines = households.read_text(encoding="utf-8").splitlines()
+    header_at = next(i for i, line in enumerate(lines) if "Mã hộ" in line)
+    widened = tmp_path / "households.csv"
+    widened.write_text("\n".join(
+        [line + ",Ghi chú riêng" if i == header_at else line + "," for i, line in enumerate(lines)]
+    ) + "\n", encoding="utf-8")
+    reference = run_classification(read_grids(widened), load_standard(), widened.name, read_grids(members))
+    assert "Ghi chú riêng" not in reference.roster.columns
+    rosters = []
+    classify_in_chunks(widened, members, load_standard(), 13, lambda csv, n: rosters.append(csv))
+    assert b"".join(rosters) == csv_bytes(reference.roster)
+
+
 def test_members_in_any_order(sample_csv, whole, tmp_path):
     households, members = sample_csv
     lines = members.read_text(encoding="utf-8").splitlines()

@@ -225,11 +225,13 @@ def classify_in_chunks(
     # 1. ids: every household's chunk, and the ids used twice in the whole file; and which
     # columns hold data somewhere (a whole-file run keeps an extra column only then)
     hashes, rows, chunk_of = [], [], []
-    has_data = np.zeros(first.shape[1], dtype=bool)
+    named = _extra_columns(households_layout, households_path.stem, direct_answer_headers(standard))
+    named_positions = [position for _, position in named]
+    has_data = np.zeros(len(named), dtype=bool)  # of each named extra column, somewhere in the file
     header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
     for number, frame in enumerate(batches(households_path, chunk_rows, header_rows)):
         body = _body(frame, households_layout)
-        has_data |= filled(body).any(axis=0).to_numpy()
+        has_data |= filled(body[named_positions]).any(axis=0).to_numpy()
         present, id_hashes, run_of = _id_hashes(body, households_layout.id_position)
         if run_of is not None:  # (an id on neighbouring rows: a duplicate, each row counted)
             present, id_hashes = present[run_of], id_hashes[run_of]
@@ -251,7 +253,7 @@ def classify_in_chunks(
                 duplicate_rows[int(sorted_hashes[side])].append(row)
     for found in duplicate_rows.values():
         found.sort()
-    extras = [name for name, position in _extra_columns(households_layout, households_path.stem, direct_answer_headers(standard)) if has_data[position]]
+    extras = [name for (name, _), kept in zip(named, has_data) if kept]
     report("validate", 0.1)
 
     with tempfile.TemporaryDirectory(prefix="ngheo-chunks-") as scratch:
