@@ -125,3 +125,33 @@ def test_dictionary_codes_of_a_column_read_in_blocks_point_at_each_cells_value(b
     cells = [c for b in blocks for c in b]
     assert [None if code < 0 else values[code] for code in codes] == cells
     assert len(set(values)) == len(values)
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(0, 1)), max_size=40),
+       st.sampled_from([[3, 4, 2], [2**40, 2**40, 2**40]]))
+def test_rows_share_a_combination_exactly_when_they_share_every_code(rows, sizes):
+    """The reasons are spelled once per combination of field values: two households get the same
+    reason text only if every field of it is the same. The huge sizes force the key to be
+    renumbered part-way (it would overflow 64 bits)."""
+    import numpy as np
+
+    from ngheo_cli.frames import combinations
+
+    codes = [np.array([row[i] for row in rows], dtype=np.int64) for i in range(3)]
+    number, first = combinations(codes, sizes, len(rows))
+    assert len(number) == len(rows)
+    for a in range(len(rows)):
+        assert rows[first[number[a]]] == rows[a]  # the example row of a's combination has a's codes
+        assert first[number[a]] == rows.index(rows[a])  # and is the first such row
+        for b in range(len(rows)):
+            assert (number[a] == number[b]) == (rows[a] == rows[b])
+    assert len(first) == len(set(rows))
+
+
+def test_a_reason_without_fields_is_the_same_text_on_every_row_of_its_rule():
+    import numpy as np
+
+    from ngheo_cli.frames import combinations
+
+    number, first = combinations([], [], 4)
+    assert list(number) == [0, 0, 0, 0] and list(first) == [0]

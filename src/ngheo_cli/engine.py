@@ -16,6 +16,7 @@ import pandas as pd
 from ngheo_cli.frames import (
     Spelled,
     arrow_text,
+    combinations,
     position_in,
     text_from_codes,
     true_bits,
@@ -208,9 +209,9 @@ def _reasons(
     standard: CompiledStandard, lang: str,
 ) -> pd.Series:
     """Each household's reason: its class, then its rule's template ({income}, {deprivation_count},
-    {deprived}, line names) filled. Each field is spelled once per distinct value; the pieces are
-    then joined row by row in Arrow, for the rows of each rule at once (a city has millions of
-    households: no Python string per row)."""
+    {deprived}, line names) filled. Each field is spelled once per distinct value, and each rule's
+    template is joined in Arrow once per distinct combination of its fields; one take then spreads
+    the reasons to the rows (a city has millions of households: no Python string per row)."""
     import string
 
     import pyarrow as pa
@@ -225,32 +226,39 @@ def _reasons(
         "deprived": _names_where(deprived.rename(columns=names), empty="-"),
     } | {name: _vnd(line) for name, line in lines.items()}
     text = pa.large_string()
+    reason_of = np.empty(len(roster), dtype=np.int64)  # each row's position among all distinct reasons
 
-    def filled_in(numbered_rule) -> tuple[np.ndarray, object]:
-        """The rows a rule decided, and their reasons joined from its template."""
+    def spelled_out(numbered_rule) -> tuple[np.ndarray, np.ndarray, object]:
+        """The rows a rule decided, each one's combination of field values, and the reason of
+        each distinct combination joined from the rule's template (households share incomes,
+        counts and indicator patterns: far fewer reasons than rows are spelled)."""
         index, rule = numbered_rule
         rows = np.flatnonzero(matched_rule == index)
+        template = list(string.Formatter().parse(getattr(rule.reason, lang)))
+        used = [fields[name] for _, name, _, _ in template if name]
+        combination, first = combinations([f.codes[rows] for f in used], [len(f.texts) for f in used], len(rows))
+        examples = rows[first]  # one row of each combination
         parts: list = [CLASS_NAMES.get(rule.class_, {}).get(lang, rule.class_) + ": "]
-        for literal, name, _, _ in string.Formatter().parse(getattr(rule.reason, lang)):
-            parts += [literal, fields[name].rows(rows)] if name else [literal]
+        for literal, name, _, _ in template:
+            parts += [literal, fields[name].rows(examples)] if name else [literal]
         parts = [pa.scalar(p, text) if isinstance(p, str) else p for p in parts]
         joined = pc.binary_join_element_wise(*parts, pa.scalar("", text), null_handling="replace",
                                              null_replacement="?")
         if isinstance(joined, pa.Scalar):  # a template without fields: the same text for every row
-            joined = pa.array([joined.as_py()], type=text).take(np.zeros(len(rows), dtype=np.int64))
-        return rows, joined
+            joined = pa.array([joined.as_py()] * len(examples), type=text)
+        return rows, combination, joined
 
-    positions, pieces = [], []
-    for rows, joined in thread_map(filled_in, enumerate(standard.model.classes)):  # rules side by side
-        positions.append(rows)
-        pieces.append(joined)
+    distinct_reasons = []
+    offset = 0
+    for rows, combination, joined in thread_map(spelled_out, enumerate(standard.model.classes)):  # side by side
+        reason_of[rows] = combination + offset
+        distinct_reasons.append(joined)
+        offset += len(joined)
     undetermined = np.flatnonzero(matched_rule < 0)
     if len(undetermined):
-        pieces.append(arrow_text(_undetermined_reason(roster.iloc[undetermined], lang)))
-        positions.append(undetermined)
-    at = np.empty(len(roster), dtype=np.int64)
-    at[np.concatenate(positions)] = np.arange(len(roster))  # each row's place among the pieces
-    reasons = pa.concat_arrays([p.cast(text) for p in pieces]).take(pa.array(at))
+        distinct_reasons.append(arrow_text(_undetermined_reason(roster.iloc[undetermined], lang)).cast(text))
+        reason_of[undetermined] = offset + np.arange(len(undetermined))
+    reasons = pa.concat_arrays(distinct_reasons).take(pa.array(reason_of))  # the one full-length copy
     return pd.Series(pd.arrays.ArrowStringArray(reasons), index=roster.index)
 
 

@@ -182,10 +182,32 @@ def first_positions(series: pd.Series) -> np.ndarray:
     if not isinstance(series.array, pd.arrays.ArrowStringArray):
         return position_in(series, series)
     codes, dictionary = dictionary_codes(series)
-    first = np.full(len(dictionary) + 1, -1, dtype=np.int64)  # the last slot: missing
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # written last, so the first position wins
+    first = first_of_each(codes, len(dictionary) + 1)  # the last slot: missing (code -1)
     first[-1] = -1
     return first[codes]
+
+
+def first_of_each(codes: np.ndarray, count: int) -> np.ndarray:
+    """For each code 0..count-1, the position of its first cell (-1 for a code no cell has)."""
+    first = np.full(count, -1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # written last, so the first position wins
+    return first
+
+
+def combinations(codes: list[np.ndarray], sizes: list[int], rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that share a value in every one of several coded columns (codes[i] in
+    0..sizes[i]-1) share a combination: each row's combination number, and the first row of
+    each combination. Work done once per combination (spelling a reason) is then done for the
+    few distinct ones, not for every row."""
+    key, span = np.zeros(rows, dtype=np.int64), 1
+    for column, size in zip(codes, sizes):
+        if span * size >= 2**62:  # the key would overflow: number the combinations so far first
+            key, so_far = pd.factorize(key)
+            key, span = key.astype(np.int64, copy=False), len(so_far)
+        key = key * size + column
+        span *= size
+    number, distinct = pd.factorize(key)
+    return number, first_of_each(number, len(distinct))
 
 
 def runs(column) -> tuple:
