@@ -80,6 +80,22 @@ def test_other_formats_carry_ids_and_the_standard_used(tmp_path, fmt):
         assert table.column("classification").to_pylist() == ["poor", "not_poor"]
 
 
+def test_parquet_roster_keeps_category_columns_as_plain_text(tmp_path):
+    """Category answers are coded internally (one byte per row); an analyst reading the Parquet
+    roster still gets text columns, not dictionaries that pandas would turn into categoricals."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    result = invoke("classify", str(SAMPLE), "-f", "parquet", "--out-dir", str(tmp_path), "-s", "ha-noi-2022-2025",
+                    "--year", "2025")
+    assert result.exit_code == 1, result.output  # the sample's bad rows
+    table = pq.read_table(tmp_path / "cau-giay-2025.classified.parquet")
+    for column in ("area", "previous_status", "classification", "ward"):
+        assert pa.types.is_large_string(table.schema.field(column).type) or pa.types.is_string(table.schema.field(column).type), column
+    assert set(table.column("area").drop_null().to_pylist()) == {"urban"}
+    assert {"poor", "near_poor"} <= set(table.column("previous_status").drop_null().to_pylist())
+
+
 def test_rejected_rows_give_exit_1_and_are_listed_with_outputs_still_written(tmp_path):
     survey = small_survey(tmp_path, [["H1", "Phường A", 2, "1.000.000", "x", "x", "x"], ["H2", "Phường A", 3, "nhiều", "", "", ""]])
     result = invoke("classify", str(survey), "-s", "vn-2022-2025", "--lang", "en")

@@ -19,7 +19,9 @@ SCOPE = Scope(
 )
 
 
-def context() -> Context:
+def context(categorical: bool = False) -> Context:
+    """`categorical`: the category columns as validation gives them (pandas categoricals of
+    their allowed values), else as text."""
     households = pd.DataFrame(
         {
             "house_type": pd.Series(["đơn sơ", "kiên cố", pd.NA], dtype="string"),
@@ -36,6 +38,11 @@ def context() -> Context:
             "_household": [0, 0, 1, 1, 1],  # household 2 has no members
         }
     )
+    if categorical:
+        households["house_type"] = households["house_type"].astype(
+            pd.CategoricalDtype(pd.Index(["kiên cố", "thiếu kiên cố", "đơn sơ"], dtype="string")))
+        members["employment"] = members["employment"].astype(
+            pd.CategoricalDtype(pd.Index(["tự làm", "làm công", "thất nghiệp"], dtype="string")))
     values = {
         "limit": 8.0,
         "bad_houses": frozenset({"đơn sơ", "thiếu kiên cố"}),
@@ -46,13 +53,24 @@ def context() -> Context:
     return Context(households, members, values)
 
 
-def evaluate(text: str) -> list:
-    return compile_expression(text, SCOPE).evaluate(context()).tolist()
+def evaluate(text: str, categorical: bool = False) -> list:
+    return compile_expression(text, SCOPE).evaluate(context(categorical)).tolist()
 
 
 def test_value_sets_and_missing_values():
     assert evaluate("house_type in bad_houses") == [True, False, pd.NA]
     assert evaluate("house_type not in {'kiên cố'}") == [True, False, pd.NA]
+
+
+@pytest.mark.parametrize("text", [
+    "house_type in bad_houses", "house_type not in {'kiên cố'}", "house_type == 'kiên cố'",
+    "house_type != 'kiên cố'", "'đơn sơ' == house_type", "house_type == 'không có'", "house_type < 'l'",
+    "any_member(employment == 'thất nghiệp')", "any_member(employment in {'tự làm'})",
+    "all_members(employment != 'làm công')", "internet_use or house_type == 'kiên cố'",
+])
+def test_category_columns_coded_or_as_text_give_the_same_answers(text):
+    """A missing category answer stays unknown (NA) in every comparison, coded or not."""
+    assert evaluate(text, categorical=True) == evaluate(text)
 
 
 def test_arithmetic_and_comparison():

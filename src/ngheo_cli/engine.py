@@ -16,6 +16,7 @@ import pandas as pd
 from ngheo_cli.frames import (
     Spelled,
     arrow_text,
+    category_as_text,
     combinations,
     position_in,
     text_from_codes,
@@ -79,7 +80,7 @@ def classify(
             "head_name": households["head_name"],
             "ward": households["ward"],
             "hamlet": households["hamlet"],
-            "area": households["area"],
+            "area": category_as_text(households["area"]),
             "members_count": households["members_count"],
             "income_per_capita_month": income.round(0).astype("Int64"),
             "income_source": source,
@@ -94,7 +95,7 @@ def classify(
     roster["classification"] = classification
     roster["reason"] = _reasons(roster, matched_rule, lines, deprived, standard, lang)
     for column in (*GROUP_FLAGS, "previous_status", "split_from", "weight"):
-        roster[column] = households[column]
+        roster[column] = category_as_text(households[column])
     return roster
 
 

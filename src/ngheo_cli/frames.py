@@ -67,6 +67,15 @@ def map_distinct(series: pd.Series, fn: Callable[[object], object], dtype: str |
     return out.astype(dtype) if dtype else out
 
 
+def category_as_text(values):
+    """A category column (parse_category gives pandas categoricals: one byte per row) as a
+    "string" column, for where text is the contract (the roster, comparisons with text);
+    anything else unchanged."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype("string")
+    return values
+
+
 def arrow_text(text: pd.Series | pd.arrays.ArrowStringArray):
     """The Arrow array behind an Arrow-backed text column or array, in one piece."""
     import pyarrow as pa

@@ -74,6 +74,15 @@ class _Distinct:
         """Values (str or None per distinct) as a "string" column."""
         return text_from_codes(self.values, self.codes, self.index)
 
+    def categorical(self, allowed: list[str]) -> pd.Series:
+        """Values (one of `allowed` or None per distinct) as a pandas categorical of all the
+        allowed values: one byte per row, not a text, and `in` tests look at the few values only."""
+        position = {value: i for i, value in enumerate(allowed)}
+        small = np.int8 if len(allowed) < 127 else np.int32
+        recode = np.array([position[v] if v is not None else -1 for v in self.values] + [-1], dtype=small)
+        values = pd.Categorical.from_codes(recode[self.codes], categories=pd.Index(allowed, dtype="string"))
+        return pd.Series(values, index=self.index, copy=False)
+
     def masked(self, dtype: str, fill: object) -> tuple[np.ndarray, np.ndarray]:
         """(data, mask) for a masked numeric or boolean column."""
         data = np.array([fill if v is None else v for v in self.values] + [fill], dtype=dtype)
@@ -329,4 +338,4 @@ def parse_category(raw: pd.Series, categories: Categories) -> Parsed:
         return (canonical, None) if canonical is not None else (None, "bad_category")
 
     distinct = _per_value(raw, _scalar(category_cell))
-    return distinct.text_column(), distinct.errors_column()
+    return distinct.categorical(list(categories.values)), distinct.errors_column()

@@ -12,7 +12,7 @@ from typing import Callable
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.frames import is_blank
+from ngheo_cli.frames import category_as_text, is_blank
 from ngheo_cli.io.cells import parse_category, parse_int, parse_text, parse_yes_no
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.labels import class_label, roster_header_ids
@@ -147,7 +147,7 @@ def _roster_values(body: pd.DataFrame, ids: dict, sheet: str) -> pd.DataFrame:
                 f"sheet '{sheet}', row {row}: '{columns[column][row]}' is not a value of the roster's column {column}",
                 "give the roster as `ngheo classify` wrote it, or the survey itself",
             )
-        frame[column] = values
+        frame[column] = category_as_text(values)  # the review compares and writes text
     if "source_row" not in frame:
         frame["source_row"] = body.index
     return frame.reset_index(drop=True)

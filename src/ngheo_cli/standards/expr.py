@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import CriteriaError
+from ngheo_cli.frames import category_as_text
 
 HOUSEHOLD_POSITION = "_household"  # the column of Context.members giving each member's household row
 
@@ -253,6 +254,10 @@ def _compare(op: type, left: Any, right: Any) -> Any:
             raise CriteriaError("'in' needs a value set on its right, such as {'a', 'b'}")
         inside = _isin(left, right)
         return inside if op is ast.In else ~inside
+    if op in (ast.Eq, ast.NotEq) and isinstance(right, str) and _is_categorical(left):
+        inside = _isin(left, frozenset([right]))  # (a categorical's == says False, not NA, where missing)
+        return inside if op is ast.Eq else ~inside
+    left, right = category_as_text(left), category_as_text(right)  # (other comparisons: rare)
     if isinstance(left, Range):
         return _compare_range(op, left, right)
     if isinstance(right, Range):
@@ -268,11 +273,19 @@ def _compare(op: type, left: Any, right: Any) -> Any:
     return result
 
 
+def _is_categorical(value: Any) -> bool:
+    return isinstance(value, pd.Series) and isinstance(value.dtype, pd.CategoricalDtype)
+
+
 def _isin(values: Any, allowed: frozenset) -> pd.Series:
-    """Membership tested once per distinct value (pandas' isin on text is slow per row)."""
+    """Membership tested once per distinct value (pandas' isin on text is slow per row); a
+    category column is already coded: its few allowed values are looked at, not its rows."""
     if not isinstance(values, pd.Series):
         raise CriteriaError("'in' needs a column on its left")
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if _is_categorical(values):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
     inside = np.append(np.asarray([u in allowed for u in uniques], dtype=bool), False)[codes]
     return pd.Series(inside, index=values.index, dtype="boolean", copy=False).mask(codes < 0)
 
