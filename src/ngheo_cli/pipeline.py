@@ -71,10 +71,16 @@ def check_survey(
     default_year: tuple[int, str] | None = None,
     report: Callable[[str, float], None] | None = None,
     known_duplicates: dict[str, list[int]] | None = None,
+    release_grids: bool = False,
 ) -> Checked:
     """`default_year`: (year, where from) used when neither `year` nor a title row tells it,
-    instead of this year."""
+    instead of this year. `release_grids`: empty the lists of grids once the survey is found in
+    them (its tables hold the cells they need), so that the rest of the file goes back to memory."""
     survey = find_survey(grids, direct_answer_headers(standard), source_name, members_grids)
+    if release_grids:
+        grids.clear()
+        if members_grids is not None:
+            members_grids.clear()
     if year is not None:
         review_year, year_source = year, "option"
     elif survey.review_year is not None:
@@ -110,23 +116,30 @@ def run_classification(
     default_year: tuple[int, str] | None = None,
     report: Callable[[str, float], None] | None = None,
     known_duplicates: dict[str, list[int]] | None = None,
+    release_grids: bool = False,
 ) -> RunResult:
     """Classify a survey. `strict`: blank answer cells are missing, not "no", and a household
-    with any warning is rejected instead of classified."""
+    with any warning is rejected instead of classified. `release_grids`: the lists of grids are
+    emptied, and the raw cells let go of once checked, before the classifying needs memory (the
+    CLI reads a file once; a caller that runs twice on the same grids keeps the default)."""
     model = standard.model
     report = report or (lambda phase, fraction: None)
-    checked = check_survey(grids, standard, source_name, members_grids, year, today, default_year, report, known_duplicates)
-    survey, valid, review_year, year_source = checked.survey, checked.valid, checked.review_year, checked.review_year_source
+    checked = check_survey(grids, standard, source_name, members_grids, year, today, default_year, report,
+                           known_duplicates, release_grids)
+    valid, review_year, year_source = checked.valid, checked.review_year, checked.review_year_source
+    households_sheet = checked.survey.households.sheet
+    members_sheet = checked.survey.members.sheet if checked.survey.members is not None else ""
+    del checked  # the raw cells: nothing after this point reads them
     report("classify", 0.65)
     roster = classify(valid.households, valid.members, standard, valid.direct_answers, strict=strict, lang=lang)
     report("summary", 0.9)
     roster["source_row"] = valid.households[ROW].to_numpy()
     for extra in valid.extra_columns:
         roster[extra] = valid.households[extra].to_numpy()
-    _report_classification_warnings(roster, valid.problems, survey.households.sheet, valid.headers, valid.direct_answers)
+    _report_classification_warnings(roster, valid.problems, households_sheet, valid.headers, valid.direct_answers)
     if strict:
-        roster = _reject_rows_with_warnings(roster, valid.problems, survey.households.sheet, lang)
-    roster = _with_rejected_rows(roster, valid.rejected, valid.problems, survey.households.sheet, lang)
+        roster = _reject_rows_with_warnings(roster, valid.problems, households_sheet, lang)
+    roster = _with_rejected_rows(roster, valid.rejected, valid.problems, households_sheet, lang)
 
     summary = summarise_by_ward(roster, model.indicator_ids(), lang)
     classes = roster["classification"]
@@ -141,8 +154,8 @@ def run_classification(
     metadata = {
         "tool": f"ngheo-cli {__version__}",
         "input": source_name,
-        "households_sheet": survey.households.sheet,
-        "members_sheet": survey.members.sheet if survey.members is not None else "",
+        "households_sheet": households_sheet,
+        "members_sheet": members_sheet,
         "standard": model.id,
         "standard_name": getattr(model.name, lang),
         "standard_file": str(standard.path.name),

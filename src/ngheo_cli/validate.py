@@ -51,7 +51,9 @@ def validate_survey(
     known_duplicates: dict[str, list[int]] | None = None,
 ) -> ValidSurvey:
     """`report(fraction)` is told how far the checking has come (for a progress bar).
-    `known_duplicates`: the household ids used twice in the whole file, when `survey` is a chunk."""
+    `known_duplicates`: the household ids used twice in the whole file, when `survey` is a chunk.
+    Each table's raw cells are let go of once parsed (nothing reads them again), so that a city's
+    file does not hold its raw and its typed cells at once."""
     problems = ProblemLog()
     report = report or (lambda fraction: None)
     for table in (survey.households, survey.members):
@@ -68,6 +70,7 @@ def validate_survey(
         survey.households, household_columns, problems,
         report=lambda done: report((1 - member_share) * 0.9 * done),
     )
+    _release_cells(survey.households)
     _flag_implausible(households, household_bad, survey.households, problems)
     _fill_area(households, household_bad, survey.households, problems)
     _check_income(households, household_bad, survey.households, problems)
@@ -78,6 +81,7 @@ def validate_survey(
     if survey.members is not None:
         members, member_bad = parse_rows(survey.members, MEMBER_COLUMNS, problems, blank_is_no=True,
                                          report=lambda done: report((1 - member_share) * 0.9 + member_share * 0.9 * done))
+        _release_cells(survey.members)
         members_read = len(members)
         _resolve_age(members, member_bad, survey.members, review_year, problems)
         household_of = position_in(members["household_id"], households["household_id"], first_row)  # -1: none
@@ -159,6 +163,11 @@ def parse_rows(
         frame[extra] = parse.parse_text(raw[extra])[0]
     frame[ROW] = raw.index
     return frame.reset_index(drop=True), bad.reset_index(drop=True)
+
+
+def _release_cells(table: Table) -> None:
+    """Parsed: the table keeps its header (what problems cite), not its raw cells."""
+    table.cells = pd.DataFrame(columns=list(table.cells.columns))  # (an empty slice would keep the buffers)
 
 
 @dataclass

@@ -98,6 +98,7 @@ def classify_command(
             strict=strict,
             lang=lang.value,
             report=report,
+            release_grids=True,  # a city's raw cells go back to memory once checked
         )
         _write(result, targets, chosen, lang.value, protected, force)
     _finish(console, result, targets, chosen, lang.value, quiet)
