@@ -65,10 +65,8 @@ class _Distinct:
     index: pd.Index
 
     def errors_column(self) -> pd.Series:
-        """The error code of each row (missing where it parsed), as a "string" column."""
-        if not any(e is not None for e in self.errors):
-            return no_errors(self.index)
-        return text_from_codes(self.errors, self.codes, self.index)
+        """The error code of each row (missing where it parsed), as a categorical of the few codes."""
+        return self._categorical(self.errors, list(dict.fromkeys(e for e in self.errors if e is not None)))
 
     def text_column(self) -> pd.Series:
         """Values (str or None per distinct) as a "string" column."""
@@ -77,10 +75,14 @@ class _Distinct:
     def categorical(self, allowed: list[str]) -> pd.Series:
         """Values (one of `allowed` or None per distinct) as a pandas categorical of all the
         allowed values: one byte per row, not a text, and `in` tests look at the few values only."""
-        position = {value: i for i, value in enumerate(allowed)}
-        small = np.int8 if len(allowed) < 127 else np.int32
-        recode = np.array([position[v] if v is not None else -1 for v in self.values] + [-1], dtype=small)
-        values = pd.Categorical.from_codes(recode[self.codes], categories=pd.Index(allowed, dtype="string"))
+        return self._categorical(self.values, allowed)
+
+    def _categorical(self, labels: list, categories: list[str]) -> pd.Series:
+        """`labels` (one per distinct cell: one of `categories`, or None) spread over the rows."""
+        position = {value: i for i, value in enumerate(categories)}
+        small = np.int8 if len(categories) < 127 else np.int32
+        recode = np.array([position[v] if v is not None else -1 for v in labels] + [-1], dtype=small)
+        values = pd.Categorical.from_codes(recode[self.codes], categories=pd.Index(categories, dtype="string"))
         return pd.Series(values, index=self.index, copy=False)
 
     def masked(self, dtype: str, fill: object) -> tuple[np.ndarray, np.ndarray]:
@@ -137,10 +139,11 @@ def _dictionary_codes(array: pd.arrays.ArrowStringArray) -> tuple[np.ndarray, li
 
 
 def no_errors(index: pd.Index) -> pd.Series:
-    """The error column of a column that parsed everywhere: all missing, at no cost per row."""
-    import pyarrow as pa
-
-    return pd.Series(pd.arrays.ArrowStringArray(pa.nulls(len(index), pa.large_string())), index=index)
+    """The error column of a column that parsed everywhere: all missing, one byte per row (a
+    column of missing text would cost eight, zeroed, for its offsets)."""
+    empty = pd.Index([], dtype="string")
+    return pd.Series(pd.Categorical.from_codes(np.full(len(index), -1, dtype=np.int8), categories=empty),
+                     index=index, copy=False)
 
 
 def _scalar(fn):

@@ -207,7 +207,7 @@ def _table_from(
 
     title = [
         " ".join(_cell_text(c) for c in grid.cells.loc[r] if _cell_text(c))
-        for r in grid.cells.index[grid.cells.index < header_row]
+        for r in grid.cells.loc[: header_row - 1].index  # (rows are numbered in order: a slice, not a scan)
     ]
     return Table(
         sheet=grid.name,
