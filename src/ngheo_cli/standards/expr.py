@@ -223,8 +223,10 @@ class _Aggregate(_Node):
         if isinstance(value, bool):
             value = pd.Series(value, index=ctx.members.index, dtype="boolean")
         condition = _as_bool(value)
-        true = np.bincount(codes, weights=condition.fillna(False).to_numpy(dtype=bool), minlength=n)
-        unknown = np.bincount(codes, weights=condition.isna().to_numpy(dtype=bool), minlength=n)
+        # counted over the members where it holds (weights would make a float copy of every row)
+        true = np.bincount(codes[condition.to_numpy(dtype=bool, na_value=False)], minlength=n)
+        unknown = (np.bincount(codes[condition.isna().to_numpy()], minlength=n) if condition.hasnans
+                   else np.zeros(n, dtype=np.int64))
         false = size - true - unknown
         no_members = size == 0
         if self.function == "any_member":
