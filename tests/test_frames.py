@@ -149,8 +149,6 @@ def test_rows_share_a_combination_exactly_when_they_share_every_code(rows, sizes
 
 
 def test_a_reason_without_fields_is_the_same_text_on_every_row_of_its_rule():
-    import numpy as np
-
     from ngheo_cli.frames import combinations
 
     number, first = combinations([], [], 4)
