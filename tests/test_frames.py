@@ -81,7 +81,8 @@ def test_each_household_row_finds_the_first_row_with_its_id(cells, dtype):
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["H1", "H2", " H1", "h1"])), max_size=40))
 def test_runs_of_equal_neighbours_give_back_every_cell(cells):
     """Work done once per run (members' household ids) is spread back by the run numbers: each
-    cell must get its own run's first cell, and two neighbouring runs never hold one value."""
+    cell must get its own run's first cell, and two neighbouring runs never hold one value
+    (unless the column is handed back whole: mostly runs of one)."""
     import pyarrow as pa
 
     from ngheo_cli.frames import runs
@@ -90,7 +91,9 @@ def test_runs_of_equal_neighbours_give_back_every_cell(cells):
     spread = heads.to_pylist() if run_of is None else [heads[int(r)].as_py() for r in run_of]
     assert spread == cells
     values = heads.to_pylist()
-    assert all(a != b or a is None for a, b in zip(values, values[1:]))
+    if run_of is not None:
+        assert all(a != b or a is None for a, b in zip(values, values[1:]))
+        assert 2 * len(values) <= len(cells)  # runs are used only where they halve the work
 
 
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"])), max_size=12),

@@ -222,8 +222,10 @@ def combinations(codes: list[np.ndarray], sizes: list[int], rows: int) -> tuple[
 def runs(column) -> tuple:
     """An Arrow text column's runs of equal neighbouring cells: the first cell of each run, and
     each cell's run number (None when no two neighbours are equal: every cell is a run of its
-    own). Members are listed under their household, so their household ids come in runs, and
-    work done once per run is done for a third of the rows. Missing cells are runs of one."""
+    own, or when more than half the cells start a run, so that the heads would be nearly a copy
+    of the column). Members are listed under their household, so their household ids come in
+    runs, and work done once per run is done for a third of the rows. Missing cells are runs of
+    one."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -232,7 +234,7 @@ def runs(column) -> tuple:
     starts = np.ones(len(column), dtype=bool)
     same = pc.equal(column.slice(1), column.slice(0, len(column) - 1))
     starts[1:] = ~same.fill_null(False).to_numpy(zero_copy_only=False)
-    if starts.all():
+    if 2 * np.count_nonzero(starts) > len(column):  # mostly runs of one: not worth a copy of the heads
         return column, None
     run_of = np.cumsum(starts, dtype=np.int32)  # (int32: a twentieth of the time of the default int64 here)
     run_of -= 1
