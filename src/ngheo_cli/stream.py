@@ -312,7 +312,7 @@ class _ChunkDone:
 
 
 def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame) -> _ChunkDone:
-    grid = Grid(job.sheet_name, _with_prefix(job.households, frame))
+    grids = [Grid(job.sheet_name, _with_prefix(job.households, frame))]
     members_grids = None
     if job.members is not None:
         members_grids = [Grid(job.members.sheet, _members_of(number, job.scratch, job.members))]
@@ -324,8 +324,8 @@ def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame) -> _ChunkD
             if int(value) in job.duplicate_rows:
                 known[household_id] = job.duplicate_rows[int(value)]
     run = run_classification(
-        [grid], job.standard, job.source_name, members_grids, year=job.year, default_year=job.default_year,
-        strict=job.strict, lang=job.lang, known_duplicates=known,
+        grids, job.standard, job.source_name, members_grids, year=job.year, default_year=job.default_year,
+        strict=job.strict, lang=job.lang, known_duplicates=known, release_grids=True,  # the members' raw cells go once checked
     )
     contract = [c for c in run.roster.columns if c not in run.extra_columns]
     roster = run.roster.reindex(columns=contract + job.extras)  # the whole file's columns, in every chunk
