@@ -128,6 +128,25 @@ def test_members_in_any_order(sample_csv, whole, tmp_path):
     pd.testing.assert_frame_equal(streamed.summary, whole.summary)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_reading_only_some_columns_gives_the_same_cells_under_the_same_labels(sample_csv, tmp_path, suffix):
+    """The ids pass of a chunked run reads only the id (and named extra) columns: each must hold
+    exactly the cells the full read gives at that position, row numbers included."""
+    from ngheo_cli.stream import batches
+
+    households, _ = sample_csv
+    path = households
+    if suffix == ".parquet":
+        path = tmp_path / "survey.parquet"
+        pd.read_csv(households, dtype=str, keep_default_na=False).to_parquet(path, index=False)
+    full = list(batches(path, 40, header_rows=2))
+    some = list(batches(path, 40, header_rows=2, columns=[0, 3]))
+    assert len(some) == len(full) > 2
+    for whole, part in zip(full, some):
+        assert list(part.columns) == [0, 3]
+        pd.testing.assert_frame_equal(part, whole[[0, 3]])
+
+
 def test_parquet_in_chunks(tmp_path):
     sys.path.insert(0, str(REPO / "bench"))
     try:

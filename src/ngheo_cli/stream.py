@@ -94,10 +94,11 @@ def estimated_rows(path: Path) -> int:
     return int(path.stat().st_size * lines / max(len(head), 1))
 
 
-def batches(path: Path, rows: int, header_rows: int = 0) -> Iterator[pd.DataFrame]:
+def batches(path: Path, rows: int, header_rows: int = 0, columns: list[int] | None = None) -> Iterator[pd.DataFrame]:
     """The raw cells of a CSV or Parquet file, `rows` rows at a time (the first batch also holds
     the `header_rows` title and header rows), as text columns indexed by spreadsheet row
-    (1-based; a Parquet file's column names are row 1)."""
+    (1-based; a Parquet file's column names are row 1) and labelled by their position in the
+    file. `columns`: only these positions (the others are still parsed, never built)."""
     suffix = path.suffix.lower()
     if suffix not in STREAMABLE:
         raise InputError(f"{path}: --chunk-size reads .csv or .parquet files", "save the survey as CSV UTF-8")
@@ -107,25 +108,29 @@ def batches(path: Path, rows: int, header_rows: int = 0) -> Iterator[pd.DataFram
         import pyarrow.parquet as pq
 
         reader = pq.ParquetFile(path)
-        names = reader.schema_arrow.names
+        positions = list(range(len(reader.schema_arrow.names))) if columns is None else columns
+        names = [reader.schema_arrow.names[i] for i in positions]
         header = pa.table({n: pa.array([n], type=pa.large_string()) for n in names})
         pieces = (pa.Table.from_batches([b]).cast(pa.schema([(n, pa.large_string()) for n in names]))
-                  for b in reader.iter_batches(batch_size=rows))
-        yield from _regroup([header, *pieces], rows, header_rows)
+                  for b in reader.iter_batches(batch_size=rows, columns=names))
+        yield from _regroup([header, *pieces], rows, header_rows, positions)
         return
     import pyarrow.csv as pacsv
 
     options = csv_arrow_options(path)
     if options is None:
         raise InputError(f"{path}: --chunk-size needs a UTF-8 CSV file", "save it as 'CSV UTF-8' from Excel")
+    read, parse, convert = options
+    if columns is not None:
+        convert.include_columns = [f"c{i}" for i in columns]  # (csv_arrow_options names column i "c<i>")
     try:
-        reader = pacsv.open_csv(path, *options)
-        yield from _regroup((pa.Table.from_batches([b]) for b in reader), rows, header_rows)
+        reader = pacsv.open_csv(path, read, parse, convert)
+        yield from _regroup((pa.Table.from_batches([b]) for b in reader), rows, header_rows, columns)
     except pa.ArrowInvalid as exc:
         raise InputError(f"{path}: not a well-formed CSV file ({exc})", "every row needs the same number of fields") from exc
 
 
-def _regroup(tables: Iterator, rows: int, header_rows: int = 0) -> Iterator[pd.DataFrame]:
+def _regroup(tables: Iterator, rows: int, header_rows: int = 0, columns: list[int] | None = None) -> Iterator[pd.DataFrame]:
     import pyarrow as pa
 
     pending, count, start, wanted = [], 0, 1, rows + header_rows
@@ -134,17 +139,19 @@ def _regroup(tables: Iterator, rows: int, header_rows: int = 0) -> Iterator[pd.D
         count += table.num_rows
         while count >= wanted:
             joined = pa.concat_tables(pending)
-            yield _frame(joined.slice(0, wanted), start)
+            yield _frame(joined.slice(0, wanted), start, columns)
             start += wanted
             rest = joined.slice(wanted)
             pending, count, wanted = [rest], rest.num_rows, rows
     if count:
-        yield _frame(pa.concat_tables(pending), start)
+        yield _frame(pa.concat_tables(pending), start, columns)
 
 
-def _frame(table, start: int) -> pd.DataFrame:
+def _frame(table, start: int, columns: list[int] | None = None) -> pd.DataFrame:
     frame = arrow_text_frame(table)  # chunks not combined here: the parsers combine a column when they need to
     frame.index = pd.RangeIndex(start, start + len(frame))
+    if columns is not None:
+        frame.columns = columns
     return frame
 
 
@@ -229,7 +236,8 @@ def classify_in_chunks(
     named_positions = [position for _, position in named]
     has_data = np.zeros(len(named), dtype=bool)  # of each named extra column, somewhere in the file
     header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
-    for number, frame in enumerate(batches(households_path, chunk_rows, header_rows)):
+    needed = sorted({households_layout.id_position, *named_positions})  # the other columns are not built
+    for number, frame in enumerate(batches(households_path, chunk_rows, header_rows, needed)):
         body = _body(frame, households_layout)
         has_data |= filled(body[named_positions]).any(axis=0).to_numpy()
         present, id_hashes, run_of = _id_hashes(body, households_layout.id_position)
