@@ -25,27 +25,35 @@ def ward_counts(roster: pd.DataFrame, indicator_ids: list[str]) -> tuple[pd.Data
     """The additive part of the summary: counts per ward, and all rejected rows. The counts of
     two parts of a survey add up to the counts of the whole (streaming adds them chunk by chunk).
 
-    Each count is a bincount over the rows' ward numbers: no copy of the roster per group."""
+    Each count is a bincount of the ward numbers of the rows it counts: no copy of the roster
+    per group, and no column of weights where a row counts once."""
     codes, wards = pd.factorize(roster["ward"], use_na_sentinel=True)  # wards in order of first appearance
     in_ward = codes >= 0
     classes = roster["classification"]
-    rejected = (classes == "rejected").to_numpy(dtype=bool)
+    class_codes, class_names = pd.factorize(classes, use_na_sentinel=True)
+    class_numbers = {name: number for number, name in enumerate(class_names)}
 
-    def per_ward(weights) -> np.ndarray:
-        weights = np.asarray(weights, dtype="float64")
-        return np.bincount(codes[in_ward], weights=weights[in_ward], minlength=len(wards)).astype("int64")
+    def count(rows: np.ndarray) -> np.ndarray:
+        """Rows (a mask) counted per ward."""
+        return np.bincount(codes[rows & in_ward], minlength=len(wards)).astype("int64")
 
+    def is_class(name: str) -> np.ndarray:
+        return class_codes == class_numbers.get(name, -2)
+
+    rejected = is_class("rejected")
     counted = ~rejected
     table = pd.DataFrame(index=pd.Index(wards, name="ward"))
-    table["households"] = per_ward(counted)
-    table["persons"] = per_ward(roster["members_count"].fillna(0).to_numpy(dtype="float64") * counted)
+    table["households"] = count(counted)
+    persons = roster["members_count"].fillna(0).to_numpy(dtype="float64")
+    table["persons"] = np.bincount(codes[in_ward & counted], weights=persons[in_ward & counted],
+                                   minlength=len(wards)).astype("int64")
     for name in (*CLASSES, "undetermined"):
-        table[name] = per_ward((classes == name).to_numpy(dtype=bool))
-    table["rejected"] = per_ward(rejected)
-    poor_or_near = classes.isin(["poor", "near_poor"]).to_numpy(dtype=bool)
+        table[name] = count(is_class(name))
+    table["rejected"] = count(rejected)
+    poor_or_near = is_class("poor") | is_class("near_poor")
     for i in indicator_ids:
-        deprived = roster[f"d_{i}"].fillna(0).to_numpy(dtype="float64")
-        table[f"poor_near_poor_deprived_{i}"] = per_ward(deprived * poor_or_near)
+        deprived = roster[f"d_{i}"].to_numpy(dtype="float64", na_value=0.0) != 0
+        table[f"poor_near_poor_deprived_{i}"] = count(deprived & poor_or_near)
     return table, int(rejected.sum())
 
 
