@@ -267,3 +267,22 @@ def test_two_extra_columns_with_the_same_header_are_both_kept():
     result = run_classification([Grid("S", cells)], load_standard(), "x", year=2025)
     assert result.extra_columns == ["Ghi chú", "Ghi chú (2)"]
     assert result.roster[["Ghi chú", "Ghi chú (2)"]].iloc[0].tolist() == ["a", "b"]
+
+
+@given(st.binary(max_size=60), st.integers(min_value=1, max_value=9))
+def test_a_quote_anywhere_in_a_csv_is_found_whatever_the_block_size(data, block):
+    """A quote anywhere in the file switches the reader to the slower mode that allows line
+    breaks inside values; it must be found in any block of the search."""
+    with io.BytesIO(data) as handle:
+        assert workbook._contains(handle, b'"', block=block) == (b'"' in data)
+
+
+def test_a_line_break_inside_a_quoted_cell_far_down_a_csv_stays_in_its_row(tmp_path):
+    header = "Mã hộ,Họ tên chủ hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng (đồng)\n"
+    rows = [f"H{i},Nguyen Van {i},Phường Dịch Vọng,3,2500000\n" for i in range(3000)]  # past the first 64 KB
+    rows.append('H3000,"Tran Thi\nB",Phường Dịch Vọng,2,1500000\n')
+    path = tmp_path / "survey.csv"
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.counts.households_read == 3001 and result.counts.rejected == 0
+    assert result.roster["head_name"].iloc[-1] == "Tran Thi B"  # one row, its line break folded

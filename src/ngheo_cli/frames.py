@@ -72,7 +72,8 @@ def category_as_text(values):
     "string" column, for where text is the contract (the roster, comparisons with text);
     anything else unchanged."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
-        return values.astype("string")
+        codes = values.cat.codes.to_numpy()  # spread by Arrow (pandas' astype took 0.13 s per million rows)
+        return text_from_codes([str(c) for c in values.cat.categories], codes, values.index)
     return values
 
 

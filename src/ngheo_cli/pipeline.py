@@ -93,10 +93,18 @@ def check_survey(
     report("layout", 0.05)
     valid = validate_survey(survey, standard.model.indicator_ids(), review_year,
                             report=lambda done: report("validate", 0.05 + 0.6 * done), known_duplicates=known_duplicates)
-    text_cells = pd.concat([valid.households[c] for c in ("head_name", "ward", "hamlet")]).dropna()
-    if looks_legacy(text_cells):
+    if looks_legacy(_cells_in_order(valid.households, ("head_name", "ward", "hamlet"))):
         valid.problems.add(Problem(survey.households.sheet, None, "", None, "legacy_font"))
     return Checked(survey, valid, review_year, year_source)
+
+
+def _cells_in_order(frame: pd.DataFrame, columns: tuple[str, ...], block: int = 2_000):
+    """The non-missing cells of these columns, column after column, read a block at a time (the
+    legacy-font check looks at the first few thousand; a city's columns are never copied whole)."""
+    for column in columns:
+        values = frame[column]
+        for start in range(0, len(values), block):
+            yield from values.iloc[start:start + block].dropna()
 
 
 def direct_answer_headers(standard: CompiledStandard) -> dict[str, tuple[str, str]]:

@@ -129,9 +129,13 @@ def parse_rows(
     Columns are parsed at once in threads (parallel.py); their problems are logged in column order.
     """
     raw = table.cells
-    frame = pd.DataFrame(index=raw.index)
+    typed: dict[str, pd.Series] = {}  # made one frame at the end, without copies
     bad = pd.Series(False, index=raw.index)
-    rows = pd.Series(raw.index, index=raw.index)
+
+    def rows(where: pd.Series) -> pd.Index:
+        """The spreadsheet rows where a mask holds (the index is the row number)."""
+        return raw.index[where.to_numpy(dtype=bool)]
+
     present = [(spec, raw[spec.id]) for spec in columns if spec.id in raw]
     checked = thread_map(lambda work: _check_column(*work, blank_is_no), present)
     for done, spec in enumerate(columns):
@@ -139,7 +143,7 @@ def parse_rows(
             report(done / len(columns))
         header = table.headers.get(spec.id, spec.header.vi)
         if spec.id not in raw:
-            frame[spec.id] = _default_column(spec, raw.index)
+            typed[spec.id] = _default_column(spec, raw.index)
             if spec.required:
                 problems.add(Problem(table.sheet, table.header_row, spec.header.vi, None, "required"))
                 bad[:] = True
@@ -149,19 +153,20 @@ def parse_rows(
         if column.has_error.any():
             for code in errors[column.has_error].unique():
                 mask = errors == code
-                problems.add_many(table.sheet, rows[mask], header, raw[spec.id][mask], code, _expected(spec))
+                problems.add_many(table.sheet, rows(mask), header, raw[spec.id][mask], code, _expected(spec))
             bad |= column.has_error
         if column.bound_error.any():
-            problems.add_many(table.sheet, rows[column.bound_error], header, raw[spec.id][column.bound_error],
+            problems.add_many(table.sheet, rows(column.bound_error), header, raw[spec.id][column.bound_error],
                               "out_of_range", _expected(spec))
             bad |= column.bound_error
         if column.missing is not None and column.missing.any():
-            problems.add_many(table.sheet, rows[column.missing], header, raw[spec.id][column.missing], "required")
+            problems.add_many(table.sheet, rows(column.missing), header, raw[spec.id][column.missing], "required")
             bad |= column.missing
-        frame[spec.id] = column.values
+        typed[spec.id] = column.values
     for extra in table.extra_columns:
-        frame[extra] = parse.parse_text(raw[extra])[0]
-    frame[ROW] = raw.index
+        typed[extra] = parse.parse_text(raw[extra])[0]
+    typed[ROW] = pd.Series(raw.index, index=raw.index)
+    frame = pd.DataFrame(typed, index=raw.index, copy=False)
     return frame.reset_index(drop=True), bad.reset_index(drop=True)
 
 
