@@ -104,10 +104,9 @@ def _income(households: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     per_capita = households["income_per_capita"].astype("Float64")
     from_year = households["income_year"].astype("Float64") / 12 / households["members_count"].astype("Float64")
     income = per_capita.fillna(from_year)
-    source = pd.Series(pd.NA, index=households.index, dtype="string")
-    source = source.mask(households["b1_score"].notna(), "b1_score")
-    source = source.mask(from_year.notna(), "income_year")
-    source = source.mask(per_capita.notna(), "income_per_capita")
+    sources = ["income_per_capita", "income_year", "b1_score"]  # the first one given counts
+    given = [per_capita.notna().to_numpy(), from_year.notna().to_numpy(), households["b1_score"].notna().to_numpy()]
+    source = text_from_codes(sources, np.select(given, [0, 1, 2], default=-1), households.index)
     return income, source
 
 
