@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import first_positions, is_in, position_in
+from ngheo_cli.frames import categorical_from_codes, first_positions, is_in, position_in
 from ngheo_cli.io import cells as parse
 from ngheo_cli.io.layout import Survey, Table
 from ngheo_cli.issues import Problem, ProblemLog
@@ -226,11 +226,8 @@ def _default_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
 
     missing = spec.default is None
     if spec.kind == "category":  # as parse_category gives it: one byte per row
-        categories = list(spec.categories.values)
-        code = -1 if missing else categories.index(spec.default)
-        return pd.Series(pd.Categorical.from_codes(np.full(len(index), code, dtype=np.int8),
-                                                   categories=pd.Index(categories, dtype="string")),
-                         index=index, copy=False)
+        return categorical_from_codes([spec.default], np.zeros(len(index), dtype=np.int8),
+                                      list(spec.categories.values), index)
     if spec.kind in _MASKED:
         array_type, dtype = _MASKED[spec.kind]
         data = np.zeros(len(index), dtype=dtype) if missing else np.full(len(index), spec.default, dtype=dtype)
@@ -292,11 +289,9 @@ def _fill_area(households: pd.DataFrame, bad: pd.Series, table: Table, problems:
     area = households["area"]  # a categorical (parse_category, _default_column)
     if area.hasnans:  # (a sheet without an area column: every household's from its ward's name)
         codes, wards = pd.factorize(households["ward"], use_na_sentinel=True)
-        categories = list(area.cat.categories)
-        implied = [area_from_ward_name(ward) for ward in wards]
-        recode = np.array([categories.index(a) if a is not None else -1 for a in implied] + [-1], dtype=np.int8)
-        households["area"] = area.fillna(pd.Series(pd.Categorical.from_codes(recode[codes], dtype=area.dtype),
-                                                   index=area.index, copy=False))
+        implied = categorical_from_codes([area_from_ward_name(ward) for ward in wards], codes,
+                                         list(area.cat.categories), area.index)
+        households["area"] = area.fillna(implied)
     unknown = households["area"].isna() & households["ward"].notna() & ~bad
     problems.add_many(
         table.sheet, households.loc[unknown, ROW], _header(table, "area"), households.loc[unknown, "ward"],

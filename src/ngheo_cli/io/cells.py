@@ -23,6 +23,7 @@ import pandas as pd
 
 from ngheo_cli.frames import (
     arrow_text,
+    categorical_from_codes,
     dictionary_codes,
     is_blank,
     runs,
@@ -79,11 +80,7 @@ class _Distinct:
 
     def _categorical(self, labels: list, categories: list[str]) -> pd.Series:
         """`labels` (one per distinct cell: one of `categories`, or None) spread over the rows."""
-        position = {value: i for i, value in enumerate(categories)}
-        small = np.int8 if len(categories) < 127 else np.int32
-        recode = np.array([position[v] if v is not None else -1 for v in labels] + [-1], dtype=small)
-        values = pd.Categorical.from_codes(recode[self.codes], categories=pd.Index(categories, dtype="string"))
-        return pd.Series(values, index=self.index, copy=False)
+        return categorical_from_codes(labels, self.codes, categories, self.index)
 
     def masked(self, dtype: str, fill: object) -> tuple[np.ndarray, np.ndarray]:
         """(data, mask) for a masked numeric or boolean column."""
@@ -141,9 +138,7 @@ def _dictionary_codes(array: pd.arrays.ArrowStringArray) -> tuple[np.ndarray, li
 def no_errors(index: pd.Index) -> pd.Series:
     """The error column of a column that parsed everywhere: all missing, one byte per row (a
     column of missing text would cost eight, zeroed, for its offsets)."""
-    empty = pd.Index([], dtype="string")
-    return pd.Series(pd.Categorical.from_codes(np.full(len(index), -1, dtype=np.int8), categories=empty),
-                     index=index, copy=False)
+    return categorical_from_codes([], np.full(len(index), -1, dtype=np.int8), [], index)
 
 
 def _scalar(fn):
