@@ -67,7 +67,8 @@ class _Distinct:
 
     def errors_column(self) -> pd.Series:
         """The error code of each row (missing where it parsed), as a categorical of the few codes."""
-        return self._categorical(self.errors, list(dict.fromkeys(e for e in self.errors if e is not None)))
+        codes = list(dict.fromkeys(e for e in self.errors if e is not None))
+        return categorical_from_codes(self.errors, self.codes, codes, self.index)
 
     def text_column(self) -> pd.Series:
         """Values (str or None per distinct) as a "string" column."""
@@ -76,11 +77,7 @@ class _Distinct:
     def categorical(self, allowed: list[str]) -> pd.Series:
         """Values (one of `allowed` or None per distinct) as a pandas categorical of all the
         allowed values: one byte per row, not a text, and `in` tests look at the few values only."""
-        return self._categorical(self.values, allowed)
-
-    def _categorical(self, labels: list, categories: list[str]) -> pd.Series:
-        """`labels` (one per distinct cell: one of `categories`, or None) spread over the rows."""
-        return categorical_from_codes(labels, self.codes, categories, self.index)
+        return categorical_from_codes(self.values, self.codes, allowed, self.index)
 
     def masked(self, dtype: str, fill: object) -> tuple[np.ndarray, np.ndarray]:
         """(data, mask) for a masked numeric or boolean column."""
