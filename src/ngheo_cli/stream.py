@@ -40,6 +40,7 @@ from ngheo_cli.errors import InputError, NgheoError
 from ngheo_cli.frames import arrow_text, filled, runs
 from ngheo_cli.io.cells import normalised_values, parse_text
 from ngheo_cli.io.layout import find_survey
+from ngheo_cli.io.parquet import data_columns, text_table
 from ngheo_cli.io.workbook import (
     Grid,
     arrow_text_frame,
@@ -108,11 +109,11 @@ def batches(path: Path, rows: int, header_rows: int = 0, columns: list[int] | No
         import pyarrow.parquet as pq
 
         reader = pq.ParquetFile(path)
-        positions = list(range(len(reader.schema_arrow.names))) if columns is None else columns
-        names = [reader.schema_arrow.names[i] for i in positions]
+        stored = data_columns(reader.schema_arrow)
+        positions = list(range(len(stored))) if columns is None else columns
+        names = [stored[i] for i in positions]
         header = pa.table({n: pa.array([n], type=pa.large_string()) for n in names})
-        pieces = (pa.Table.from_batches([b]).cast(pa.schema([(n, pa.large_string()) for n in names]))
-                  for b in reader.iter_batches(batch_size=rows, columns=names))
+        pieces = (text_table(pa.Table.from_batches([b])) for b in reader.iter_batches(batch_size=rows, columns=names))
         yield from _regroup([header, *pieces], rows, header_rows, positions)
         return
     import pyarrow.csv as pacsv

@@ -3,7 +3,8 @@
 A grid's index is the spreadsheet row number (1-based, as Excel shows it) and its columns are
 positions; nothing is interpreted yet. Header detection and value parsing come after.
 .xlsx/.xlsm/.xlsb/.xls/.ods are read with python-calamine (Rust): about six times faster than
-openpyxl on a 100,000-row sheet. .csv is read by pandas, .parquet by pyarrow.
+openpyxl on a 100,000-row sheet. .csv is read by pyarrow (pandas reads what it refuses), .parquet by pyarrow, as text
+(io/parquet.py).
 """
 
 from __future__ import annotations
@@ -229,13 +230,12 @@ def _contains(handle, needle: bytes, block: int = 1 << 20) -> bool:
 
 
 def _read_parquet(path: Path) -> Grid:
+    from ngheo_cli.io.parquet import read_text_columns
+
     try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:
+        columns = read_text_columns(path)
+    except Exception as exc:  # pyarrow raises its own types for a damaged or foreign file
         raise InputError(f"{path}: cannot be read as Parquet ({exc})") from exc
-    header = pd.DataFrame([list(frame.columns)], dtype=object)
-    body = frame.astype(object).where(frame.notna(), None)
-    body.columns = header.columns = pd.RangeIndex(len(frame.columns))
-    cells = pd.concat([header, body], ignore_index=True)
+    cells = pd.DataFrame({i: pd.arrays.ArrowStringArray(column) for i, column in enumerate(columns)})
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return Grid(path.stem, cells, has_header_row=True)
