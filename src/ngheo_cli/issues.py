@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+
+from ngheo_cli.frames import combinations, text_from_codes
 
 # code -> (severity, Vietnamese message, English message). {expected} is filled per problem.
 CODES: dict[str, tuple[str, str, str]] = {
@@ -100,52 +103,133 @@ CODES: dict[str, tuple[str, str, str]] = {
 
 @dataclass
 class Problem:
+    """One problem, added on its own (the many of one check come as columns: ProblemLog.add_many)."""
+
     sheet: str
     row: int | None  # spreadsheet row number, 1-based, as Excel shows it
     column: str  # header as the user wrote it
     value: object
     code: str
     expected: str = ""
-    promoted: bool = False  # a warning made an error by --strict
 
-    @property
-    def severity(self) -> str:
-        return "error" if self.promoted else CODES[self.code][0]
 
-    def message(self, lang: str = "vi") -> str:
-        _, vi, en = CODES[self.code]
-        return (vi if lang == "vi" else en).format(expected=self.expected)
+def message(code: str, expected: str, lang: str = "vi") -> str:
+    _, vi, en = CODES[code]
+    return (vi if lang == "vi" else en).format(expected=expected)
+
+
+_KEPT = ["sheet", "row", "column", "value", "code", "expected", "severity", "promoted"]
+_TEXT = ["sheet", "column", "value", "code", "expected", "severity"]  # "str" columns, in Arrow: no object per cell
 
 
 @dataclass
 class ProblemLog:
-    """Collects every problem of a run; never stops at the first."""
+    """Collects every problem of a run; never stops at the first. Kept as columns, a block per
+    check (add_many) or per run of single problems: a survey can have a warning on every one
+    of its million households, and a Python object per problem cost 10 s per million."""
 
-    problems: list[Problem] = field(default_factory=list)
+    _blocks: list[pd.DataFrame] = field(default_factory=list)
+    _singles: list[Problem] = field(default_factory=list)
 
     def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
+        self._singles.append(problem)
+
+    def extend(self, problems: list[Problem]) -> None:
+        self._singles.extend(problems)
 
     def add_many(
-        self, sheet: str, rows: pd.Series, column: str, values: pd.Series, code: str, expected: str = ""
+        self, sheet: str, rows, column: str, values, code: str, expected: str | pd.Series = ""
     ) -> None:
-        """One problem per entry of `rows`/`values` (aligned Series, usually a masked column)."""
-        for row, value in zip(rows.tolist(), values.tolist()):
-            self.problems.append(Problem(sheet, int(row), column, _plain(value), code, expected))
+        """One problem per entry of `rows` (spreadsheet row numbers) and `values` (the cells, in
+        the same order); `expected`: one text for all, or one per entry."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        self._flush()
+        self._blocks.append(_block(
+            sheet=sheet, row=rows, column=column, value=_texts(values), code=code,
+            expected=expected if isinstance(expected, str) else pd.Series(expected, dtype="str").array,
+            severity=CODES[code][0], promoted=False,
+        ))
+
+    def add_log(self, other: ProblemLog) -> None:
+        """Every problem of another log (a chunk's), after this one's."""
+        self._flush()
+        self._blocks.append(other.table())
+
+    def table(self) -> pd.DataFrame:
+        """Every problem in the order found: sheet, row (Int64, missing for a header-level
+        problem), column, value (as text, "" for a blank), code, expected, severity, promoted."""
+        self._flush()
+        if len(self._blocks) != 1:  # one block from now on: later calls (and promotions) reuse it
+            self._blocks = [pd.concat(self._blocks, ignore_index=True) if self._blocks else _block()]
+        return self._blocks[0]
+
+    def promote(self, where: pd.Series) -> pd.DataFrame:
+        """--strict: make the problems where `where` holds (a mask over table()) errors; returns them."""
+        hit = where.to_numpy(dtype=bool)
+        table = self.table()
+        table.loc[hit, "promoted"] = True
+        table.loc[hit, "severity"] = "error"
+        return table[hit]
+
+    def drop_repeats(self) -> None:
+        """Keep the first of problems with the same sheet, row, column, code and value (header
+        problems found again in every chunk of a chunked run)."""
+        self._blocks = [self.table().drop_duplicates(["sheet", "row", "column", "code", "value"], ignore_index=True)]
 
     def count(self, severity: str) -> int:
-        return sum(1 for p in self.problems if p.severity == severity)
+        return int((self.table()["severity"] == severity).sum())
 
     def to_frame(self, lang: str = "vi") -> pd.DataFrame:
-        columns = ["sheet", "row", "column", "value", "code", "severity", "message"]
-        records = [
-            (p.sheet, p.row, p.column, p.value, p.code, p.severity, p.message(lang))
-            for p in sorted(self.problems, key=lambda p: (p.sheet, p.row or 0))
-        ]
-        frame = pd.DataFrame.from_records(records, columns=columns)
-        frame["row"] = frame["row"].astype("Int64")
-        frame["value"] = frame["value"].astype(object).map(lambda v: "" if v is None else str(v))
+        """The problems file: sorted by sheet and row (a header-level problem first), in the order
+        found within a row."""
+        table = self.table()
+        sheet, _ = pd.factorize(table["sheet"], sort=True)
+        order = np.lexsort((table["row"].fillna(0).to_numpy(dtype=np.int64), sheet))  # (stable)
+        table = table.take(order).reset_index(drop=True)
+        frame = table[["sheet", "row", "column", "value", "code", "severity"]].copy()
+        frame["message"] = messages(table, lang)
         return frame
+
+    def _flush(self) -> None:
+        if self._singles:
+            problems, self._singles = self._singles, []
+            self._blocks.append(_block(
+                sheet=[p.sheet for p in problems], row=[p.row for p in problems], column=[p.column for p in problems],
+                value=_texts([p.value for p in problems]), code=[p.code for p in problems],
+                expected=[p.expected for p in problems], severity=[CODES[p.code][0] for p in problems], promoted=False,
+            ))
+
+
+def _block(**columns) -> pd.DataFrame:
+    """A block of problems from columns (lists, arrays, or one value for all), typed as the log keeps them."""
+    rows = columns.get("row", [])
+    frame = pd.DataFrame({name: columns.get(name, []) for name in _KEPT}, index=pd.RangeIndex(len(rows)))
+    return frame.astype({**{c: "str" for c in _TEXT}, "row": "Int64", "promoted": bool})
+
+
+def messages(problems: pd.DataFrame, lang: str) -> pd.Series:
+    """The message of each problem (rows of ProblemLog.table()), written once per distinct code
+    and detail."""
+    code, codes = pd.factorize(problems["code"])
+    expected, details = pd.factorize(problems["expected"])
+    combination, first = combinations([code, expected], [len(codes), len(details)], len(problems))
+    texts = [message(codes[code[i]], details[expected[i]], lang) for i in first]
+    return text_from_codes(texts, combination, problems.index).astype("str")
+
+
+def _texts(values) -> pd.arrays.ArrowStringArray | list:
+    """Cells as the text a problem shows ("" for a blank; 3.0 as 3, as the officer typed it)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    if isinstance(series.dtype, pd.StringDtype):  # ids and text cells: no Python object per cell on the way
+        return series.fillna("").astype("str").array
+    return [_text(v) for v in series.tolist()]
+
+
+def _text(value: object) -> str:
+    value = _plain(value)
+    return "" if value is None else str(value)
 
 
 def _plain(value: object) -> object:

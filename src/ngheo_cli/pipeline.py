@@ -18,7 +18,7 @@ from ngheo_cli.engine import REJECTED, UNDETERMINED, classify
 from ngheo_cli.io.layout import Survey, find_survey
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
-from ngheo_cli.issues import Problem, ProblemLog
+from ngheo_cli.issues import Problem, ProblemLog, messages
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.summary import summarise_by_ward
 from ngheo_cli.validate import ROW, ValidSurvey, validate_survey
@@ -194,29 +194,30 @@ def validity_warning(standard: CompiledStandard, year: int) -> str:
     return ""
 
 
-def promote_household_warnings(problems: ProblemLog, sheet: str) -> list:
+def promote_household_warnings(problems: ProblemLog, sheet: str) -> pd.DataFrame:
     """--strict: every warning on a household row becomes an error. (An undetermined household
     is already not classified and keeps that more telling label.) Returns the promoted ones."""
-    promoted = []
-    for p in problems.problems:
-        if p.sheet == sheet and p.severity == "warning" and p.row is not None and p.code != "undetermined":
-            p.promoted = True
-            promoted.append(p)
-    return promoted
+    table = problems.table()
+    return problems.promote((table["sheet"] == sheet) & (table["severity"] == "warning") & table["row"].notna()
+                            & (table["code"] != "undetermined"))
 
 
 def _reject_rows_with_warnings(roster: pd.DataFrame, problems: ProblemLog, sheet: str, lang: str) -> pd.DataFrame:
     """--strict: a household with a warning is not classified; its warnings become errors."""
-    flagged: dict[int, list[str]] = {}
-    for p in promote_household_warnings(problems, sheet):
-        flagged.setdefault(p.row, []).append(f"{p.column}: {p.message(lang)}")
-    hit = roster["source_row"].isin(list(flagged)).to_numpy()
+    promoted = promote_household_warnings(problems, sheet)
+    flagged = _texts_by_row(promoted, promoted["column"] + ": " + messages(promoted, lang))
+    hit = roster["source_row"].isin(flagged.index).to_numpy()
     if hit.any():
         roster = roster.astype({"classification": "string", "reason": "string"})
         head = "Bị loại (--strict)" if lang == "vi" else "Rejected (--strict)"
         roster.loc[hit, "classification"] = REJECTED
-        roster.loc[hit, "reason"] = [f"{head}: " + "; ".join(flagged[int(r)]) for r in roster.loc[hit, "source_row"]]
+        roster.loc[hit, "reason"] = (f"{head}: " + roster.loc[hit, "source_row"].map(flagged)).to_numpy()
     return roster
+
+
+def _texts_by_row(problems: pd.DataFrame, texts: pd.Series) -> pd.Series:
+    """The texts of each spreadsheet row's problems, joined with "; " in the order found, by row."""
+    return texts.groupby(problems["row"].astype("int64").to_numpy(), sort=False).agg("; ".join)
 
 
 def _with_rejected_rows(
@@ -226,15 +227,14 @@ def _with_rejected_rows(
     an officer finds every row of the survey in it, classified or not."""
     if rejected.empty:
         return roster
-    errors: dict[int, list[str]] = {}
-    for p in problems.problems:
-        if p.sheet == sheet and p.severity == "error" and p.row is not None:
-            value = "" if p.value in (None, "") else f" ('{p.value}')"
-            errors.setdefault(p.row, []).append(f"{p.column}{value}: {p.message(lang)}")
+    table = problems.table()
+    errors = table[(table["sheet"] == sheet) & (table["severity"] == "error") & table["row"].notna()]
+    value = errors["value"].map(lambda v: f" ('{v}')" if v else "")
+    by_row = _texts_by_row(errors, errors["column"] + value + ": " + messages(errors, lang))
     rows = rejected.rename(columns={ROW: "source_row"})
     rows["classification"] = REJECTED
     head = "Bị loại" if lang == "vi" else "Rejected"
-    rows["reason"] = [f"{head}: " + "; ".join(errors.get(int(r), [])) for r in rows["source_row"]]
+    rows["reason"] = (f"{head}: " + rows["source_row"].map(by_row).fillna("")).to_numpy(dtype=object)
     # Keep the roster's column types (a rejected row has no deprivation count, so int -> Int64).
     nullable = {c: {"int64": "Int64", "bool": "boolean"}.get(str(t), t) for c, t in roster.dtypes.items()}
     combined = pd.concat([roster.astype(nullable), rows.reindex(columns=roster.columns).astype(nullable)], ignore_index=True)
@@ -247,11 +247,10 @@ def _report_classification_warnings(
     """Missing indicators, undetermined households and all-blank answer rows become warnings."""
     id_header = headers.get("household_id", "Mã hộ")
 
-    def report(rows: np.ndarray, code: str, details: pd.Series | None = None) -> None:
-        """`details`: the detail of each of `rows` (already picked), else none."""
-        texts = details if details is not None else [""] * int(rows.sum())
-        for source_row, household_id, text in zip(roster.loc[rows, "source_row"], roster.loc[rows, "household_id"], texts):
-            problems.add(Problem(sheet, int(source_row), id_header, household_id, code, text))
+    def report(rows: np.ndarray, code: str, details: pd.Series | str = "") -> None:
+        """`details`: the detail of each of `rows` (already picked), or one for all."""
+        problems.add_many(sheet, roster.loc[rows, "source_row"], id_header, roster.loc[rows, "household_id"], code,
+                          details)
 
     undetermined = (roster["classification"] == UNDETERMINED).to_numpy()
     missing = roster["indicators_missing"]

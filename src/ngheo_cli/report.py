@@ -6,11 +6,12 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
+import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ngheo_cli.issues import ProblemLog
+from ngheo_cli.issues import ProblemLog, messages
 from ngheo_cli.pipeline import RunResult
 
 SHOWN_PROBLEMS = 8
@@ -105,15 +106,17 @@ def _summary_table(console: Console, result: RunResult, lang: str) -> None:
 
 def problems_report(console: Console, problems: ProblemLog, lang: str, problems_file: str | None) -> None:
     """How many errors and warnings, the first few of them in full, and where the rest are."""
-    errors = [p for p in problems.problems if p.severity == "error"]
-    warnings = [p for p in problems.problems if p.severity == "warning"]
-    if not errors and not warnings:
+    table = problems.table()
+    errors, warnings = table[table["severity"] == "error"], table[table["severity"] == "warning"]
+    if errors.empty and warnings.empty:
         return
     console.print(f"Problems: {len(errors)} error(s), {len(warnings)} warning(s).")
-    for p in (errors + warnings)[:SHOWN_PROBLEMS]:
-        value = "" if p.value in (None, "") else f" '{escape(str(p.value))}'"
-        where = escape(f"sheet '{p.sheet}', row {p.row}, column '{p.column}'")
-        console.print(f"  [{'red' if p.severity == 'error' else 'yellow'}]{p.code}[/] {where}{value}: {escape(p.message(lang))}",
+    first = pd.concat([errors.head(SHOWN_PROBLEMS), warnings.head(SHOWN_PROBLEMS)]).head(SHOWN_PROBLEMS)
+    for p, text in zip(first.itertuples(), messages(first, lang)):
+        value = f" '{escape(p.value)}'" if p.value else ""
+        row = "" if pd.isna(p.row) else f", row {p.row}"
+        where = escape(f"sheet '{p.sheet}'{row}, column '{p.column}'")
+        console.print(f"  [{'red' if p.severity == 'error' else 'yellow'}]{p.code}[/] {where}{value}: {escape(text)}",
                       markup=True)
     rest = len(errors) + len(warnings) - SHOWN_PROBLEMS
     if rest > 0:

@@ -277,19 +277,15 @@ def classify_in_chunks(
         job = _ChunkJob(households_path.stem, name, households_layout, members_layout, Path(scratch), standard,
                         extras, duplicate_rows, year, (dt.date.today().year, "today"), strict, lang)
         parts, problems, totals, first_run = [], ProblemLog(), None, None
-        seen_problems: set[tuple] = set()
         for number, done in enumerate(_run_chunks(job, batches(households_path, chunk_rows, header_rows), jobs)):
             write_roster(done.roster_csv, number)
             first_run = first_run or done.run
             parts.append(done.ward_counts)
-            for problem in done.run.problems.problems:
-                key = (problem.sheet, problem.row, problem.column, problem.code, str(problem.value))
-                if key not in seen_problems:  # header-level problems repeat in every chunk
-                    seen_problems.add(key)
-                    problems.add(problem)
+            problems.add_log(done.run.problems)
             totals = done.run.counts if totals is None else _add(totals, done.run.counts)
             report("classify", 0.2 + 0.75 * (number + 1) / chunks)
     assert first_run is not None and totals is not None
+    problems.drop_repeats()  # header-level problems are found again in every chunk
     first_run.standard = standard
     summary = finish_summary(*add_counts(parts), lang)
     return StreamedRun(summary, problems, totals, first_run, chunks)

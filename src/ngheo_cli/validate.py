@@ -58,7 +58,7 @@ def validate_survey(
     report = report or (lambda fraction: None)
     for table in (survey.households, survey.members):
         if table is not None:
-            problems.problems.extend(table.skipped)
+            problems.extend(table.skipped)
 
     direct_specs = tuple(  # only the answer columns the sheet has: the engine reads no other
         ColumnSpec(id=f"d_{i}", header=Header(f"d_{i}", f"d_{i}"), kind="yesno", required=False, default=None)

@@ -51,7 +51,8 @@ def validate_command(
                 output_headers(compiled.model, lang.value),
                 {"input": survey.name, "review_year": str(checked.review_year)}, protected, force)
     sheet = checked.survey.households.sheet
-    rejected = len({p.row for p in valid.problems.problems if p.sheet == sheet and p.severity == "error" and p.row})
+    table = valid.problems.table()
+    rejected = table.loc[(table["sheet"] == sheet) & (table["severity"] == "error") & (table["row"].fillna(0) > 0), "row"].nunique()
     console.print(
         f"Households read: {valid.rows_read} = valid {valid.rows_read - rejected} + rejected {rejected}. "
         f"Members read: {valid.members_read}."
