@@ -133,7 +133,10 @@ def test_the_bulk_text_path_folds_exactly_like_the_one_cell_path():
     assert _text_uniques(values)[0] == [_text_cell(v)[0] for v in values]
 
 
-_MESSY_TEXT = st.text(alphabet=st.sampled_from(list(" \t\n\x0b\r\x1c\x85\u2003\u3000abĐđ\u00a0ạe\u0301\u0300Ω")), max_size=10)
+# spaces of all kinds, precomposed and decomposed Vietnamese, and what else NFC changes: the Ohm and
+# Angstrom signs, a CJK compatibility ideograph, an excluded composite, Hangul jamo that compose
+_MESSY_TEXT = st.text(alphabet=st.sampled_from(list(" \t\n\x0b\r\x1c\x85\u2003\u3000abĐđ\u00a0ạắe\u0301\u0300\u0323Ω"
+                                                    "\u2126\u212b\uf900\u0958\u0344\u1100\u1161\u11a8")), max_size=10)
 
 
 @given(st.lists(st.one_of(st.none(), _MESSY_TEXT), min_size=1, max_size=30))
@@ -173,6 +176,19 @@ def test_a_long_csv_column_is_normalised_cell_by_cell_alike_whichever_way_it_is_
         cells = [f"{rng.choice(messy) or ''} H{n}" for n in range(30_000)]
     expected = [None if c is None or not c.strip() else _text_cell(c)[0] for c in cells]
     assert normalised_text_column(pa.array(cells, type=pa.large_string())).to_pylist() == expected
+
+
+def test_the_characters_that_can_change_under_nfc_are_this_pythons():
+    """Text is NFC-normalised in C only where it holds one of these characters (RANGES, written
+    into the code): they must be every one that can, for the Unicode of the Python running."""
+    import unicodedata
+
+    from ngheo_cli import nfc_quick_check
+
+    if unicodedata.unidata_version != nfc_quick_check.UNICODE_VERSION:
+        pytest.skip(f"RANGES is of Unicode {nfc_quick_check.UNICODE_VERSION}, this Python has "
+                    f"{unicodedata.unidata_version}: regenerate it with python -m ngheo_cli.nfc_quick_check")
+    assert nfc_quick_check.RANGES == nfc_quick_check.may_change()
 
 
 def test_the_whitespace_folded_in_c_is_pythons():

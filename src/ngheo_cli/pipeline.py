@@ -142,8 +142,8 @@ def run_classification(
     roster = classify(valid.households, valid.members, standard, valid.direct_answers, strict=strict, lang=lang)
     report("summary", 0.9)
     roster["source_row"] = valid.households[ROW].to_numpy()
-    for extra in valid.extra_columns:
-        roster[extra] = valid.households[extra].to_numpy()
+    for extra in valid.extra_columns:  # (the array as it is: through numpy, a text column became Python objects)
+        roster[extra] = valid.households[extra].array
     _report_classification_warnings(roster, valid.problems, households_sheet, valid.headers, valid.direct_answers)
     if strict:
         roster = _reject_rows_with_warnings(roster, valid.problems, households_sheet, lang)

@@ -10,6 +10,7 @@ No IO here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -136,8 +137,9 @@ def parse_rows(
         """The spreadsheet rows where a mask holds (the index is the row number)."""
         return raw.index[where.to_numpy(dtype=bool)]
 
-    present = [(spec, raw[spec.id]) for spec in columns if spec.id in raw]
-    checked = thread_map(lambda work: _check_column(*work, blank_is_no), present)
+    jobs = [partial(_check_column, spec, raw[spec.id], blank_is_no) for spec in columns if spec.id in raw]
+    jobs += [partial(_extra_text, raw[extra]) for extra in table.extra_columns]
+    checked = thread_map(lambda job: job(), jobs)  # results taken in the order of the jobs
     for done, spec in enumerate(columns):
         if report:
             report(done / len(columns))
@@ -164,7 +166,7 @@ def parse_rows(
             bad |= column.missing
         typed[spec.id] = column.values
     for extra in table.extra_columns:
-        typed[extra] = parse.parse_text(raw[extra])[0]
+        typed[extra] = next(checked)
     typed[ROW] = pd.Series(raw.index, index=raw.index)
     frame = pd.DataFrame(typed, index=raw.index, copy=False)
     return frame.reset_index(drop=True), bad.reset_index(drop=True)
@@ -200,6 +202,11 @@ def _check_column(spec: ColumnSpec, raw: pd.Series, blank_is_no: bool) -> _Check
     missing = values.isna() & ~has_error if spec.required else None
     unusable = has_error | bound_error
     return _CheckedColumn(values.mask(unusable) if unusable.any() else values, errors, has_error, bound_error, missing)
+
+
+def _extra_text(raw: pd.Series) -> pd.Series:
+    """A column the contract does not know: kept as text, normalised like every text cell."""
+    return parse.parse_text(raw)[0]
 
 
 def _parse(spec: ColumnSpec, raw: pd.Series) -> parse.Parsed:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ngheo_cli import nfc_quick_check
 from ngheo_cli.frames import (
     arrow_text,
     categorical_from_codes,
@@ -166,6 +167,7 @@ _WHITESPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]"
 _NOT_SPACE_WHITESPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES if c != " ") + "]"
 # A text that differs from " ".join(text.split()): whitespace at an end, other than a space, or twice.
 _NEEDS_FOLDING = f"^{_WHITESPACE}|{_WHITESPACE}$|{_NOT_SPACE_WHITESPACE}|{_WHITESPACE}{{2}}"
+_NFC_MAY_CHANGE = nfc_quick_check.regex_class()
 
 
 def normalise_arrow_text(values):
@@ -177,7 +179,9 @@ def normalise_arrow_text(values):
 
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    values = pc.utf8_normalize(values, "NFC")
+    changes = pc.match_substring_regex(values, _NFC_MAY_CHANGE)  # NFC rewrites every text: only where it can change one
+    if pc.any(changes).as_py():
+        values = pc.replace_with_mask(values, changes, pc.utf8_normalize(values.filter(changes), "NFC"))
     needs = pc.match_substring_regex(values, _NEEDS_FOLDING)
     if pc.any(needs).as_py():
         folded = pc.utf8_trim(pc.replace_substring_regex(values.filter(needs), _WHITESPACE + "+", " "), " ")
