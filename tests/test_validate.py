@@ -187,6 +187,28 @@ def test_members_link_to_households(tmp_path):
     assert result.counts.balanced()
 
 
+def test_each_household_with_rejected_members_lists_their_rows_and_its_other_members_are_dropped(tmp_path):
+    path = write_workbook(tmp_path / "s.xlsx", {
+        "Hộ": [["Mã hộ", "Phường/Xã", "Thu nhập bình quân đầu người/tháng (đồng)"],
+               ["H1", "Phường A", 1000000], ["H2", "Phường A", 1000000], ["H3", "Phường A", 1000000],
+               ["H4", "Phường A", 1000000], ["H4", "Phường A", 2000000]],
+        "TV": [["Mã hộ", "Tuổi", "Có thẻ BHYT"],
+               ["H1", 30, "có lẽ"], ["H2", 40, "x"], ["H1", 5, "x"], ["H1", None, "x"],  # rows 2-5
+               ["H2", 41, "??"], ["H3", 20, "x"], ["H4", 50, "??"], ["H4", 51, "x"]],  # rows 6-9
+    })
+    result = classify_file(path)
+    problems = problems_of(result)
+    rejected_for_members = problems.query("code == 'member_rejected'")
+    assert rejected_for_members["value"].tolist() == ["H1", "H2"]  # H4 is rejected already, as a duplicate
+    assert rejected_for_members["message"].str.extract(r"rows ([\d, ]+)\)")[0].tolist() == ["2, 5", "6"]
+    dropped = problems.query("code == 'household_rejected'")
+    assert dropped["row"].tolist() == [3, 4, 9]  # the good members of H2, H1 and H4
+    roster = result.roster.set_index("household_id")
+    assert roster.loc["H3", "classification"] != "rejected"
+    assert (roster.loc[["H1", "H2"], "classification"] == "rejected").all()
+    assert result.counts.balanced()
+
+
 def test_household_with_no_size_at_all_is_rejected(tmp_path):
     path = write_workbook(tmp_path / "s.xlsx", {"S": [
         ["Mã hộ", "Phường/Xã", "Tổng thu nhập của hộ 12 tháng (đồng)"], ["H1", "Phường A", "24.000.000"],

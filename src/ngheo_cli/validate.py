@@ -379,17 +379,23 @@ def _link_members(
                       "member_without_household")
     member_bad |= orphan
 
-    bad_member_households = set(members.loc[member_bad, "household_id"].dropna())
-    hit = is_in(households["household_id"], bad_member_households) & ~household_bad
-    for _, household in households[hit].iterrows():
-        member_rows = members.loc[member_bad & (members["household_id"] == household["household_id"]), ROW]
-        problems.add(Problem(survey.households.sheet, int(household[ROW]), _header(survey.households, "household_id"),
-                             household["household_id"], "member_rejected",
-                             ", ".join(str(r) for r in member_rows)))
-    household_bad |= hit
+    # a household is rejected with the rows of its rejected members, found by household row, not by
+    # looking for each such household's members (that was rows x members: minutes for a city)
+    bad_linked = member_bad.to_numpy() & (household_of >= 0)
+    of_bad = household_of[bad_linked]
+    hit = np.zeros(len(households), dtype=bool)
+    hit[of_bad] = True
+    hit &= ~household_bad.to_numpy()
+    if hit.any():
+        counted = hit[of_bad]  # the bad members of households not rejected already
+        bad_rows = members[ROW].to_numpy()[bad_linked][counted]
+        rows_by_household = pd.Series(bad_rows.astype(str)).groupby(of_bad[counted], sort=True).agg(", ".join)
+        problems.add_many(survey.households.sheet, households.loc[hit, ROW], _header(survey.households, "household_id"),
+                          households.loc[hit, "household_id"], "member_rejected", rows_by_household.to_numpy())
+    household_bad |= pd.Series(hit, index=household_bad.index)
 
-    rejected_households = set(households.loc[household_bad, "household_id"].dropna())
-    dropped = is_in(members["household_id"], rejected_households) & ~member_bad
+    linked = household_of >= 0
+    dropped = linked & household_bad.to_numpy()[np.where(linked, household_of, 0)] & ~member_bad.to_numpy()
     problems.add_many(sheet, members.loc[dropped, ROW], header, members.loc[dropped, "household_id"],
                       "household_rejected")
 
