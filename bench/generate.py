@@ -2,9 +2,13 @@
 
     python bench/generate.py 1000000 out.csv            # households CSV + out.members.csv
     python bench/generate.py 100000 out.xlsx             # one workbook, both sheets
+    python bench/generate.py 1000000 out.csv --messy    # with the mistakes officers make
 
 Values are drawn with numpy in bulk (a million households in seconds) with realistic mixes:
-Vietnamese-formatted numbers as text, yes/no as x/có/blank, categories with stray case.
+heads' names in Vietnamese, Vietnamese-formatted numbers as text, yes/no as x/có/blank,
+categories with stray case. --messy adds what real files have and a clean benchmark would
+never exercise: 1% of members without an age (their households are rejected), 0.5% of
+incomes unreadable, 0.1% of household ids typed twice.
 """
 
 from __future__ import annotations
@@ -20,9 +24,18 @@ WARDS = [f"Phường {n}" for n in ("Cầu Giấy", "Nghĩa Đô", "Yên Hòa", 
 ]
 
 
-def households_and_members(n: int, seed: int = 7, first_id: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
+            "Dương", "Lý"]
+MIDDLE_NAMES = ["Văn", "Thị", "Đức", "Minh", "Thu", "Ngọc", "Hữu", "Quang", "Thanh", "Xuân"]
+GIVEN_NAMES = ["An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Hương", "Lan", "Linh", "Long",
+               "Mai", "Nam", "Phong", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Việt", "Yến"]
+
+
+def households_and_members(n: int, seed: int = 7, first_id: int = 1, messy: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     ids = np.char.add("H", np.arange(first_id, first_id + n).astype(str))
+    names = np.char.add(np.char.add(np.char.add(np.char.add(rng.choice(SURNAMES, size=n), " "),
+                                                rng.choice(MIDDLE_NAMES, size=n)), " "), rng.choice(GIVEN_NAMES, size=n))
     # 3.5 members per household on average, as the benchmark targets (1M households, 3.5M members)
     size = rng.choice([1, 2, 3, 4, 5, 6], size=n, p=[0.08, 0.17, 0.25, 0.27, 0.13, 0.10])
     per_capita = np.round(rng.lognormal(np.log(4_500_000), 0.6, size=n), -4)
@@ -31,6 +44,7 @@ def households_and_members(n: int, seed: int = 7, first_id: int = 1) -> tuple[pd
     income = np.where(text_income, formatted.to_numpy(dtype=object), per_capita.astype(object))
     households = pd.DataFrame({
         "Mã hộ": ids,
+        "Họ tên chủ hộ": names,
         "Phường/Xã": rng.choice(WARDS, size=n),
         "Tổ dân phố/Thôn": np.char.add("Tổ ", rng.integers(1, 30, size=n).astype(str)),
         "Số nhân khẩu": size,
@@ -56,17 +70,23 @@ def households_and_members(n: int, seed: int = 7, first_id: int = 1) -> tuple[pd
         "Hưởng trợ cấp xã hội hằng tháng": rng.choice(["x", ""], size=m, p=[0.05, 0.95]),
         "Suy dinh dưỡng": rng.choice(["x", ""], size=m, p=[0.02, 0.98]),
     })
+    if messy:
+        members["Tuổi"] = np.where(rng.random(m) < 0.01, "", members["Tuổi"].astype(str))
+        income = households["Thu nhập bình quân đầu người/tháng (đồng)"]
+        households["Thu nhập bình quân đầu người/tháng (đồng)"] = np.where(rng.random(n) < 0.005, "không rõ", income)
+        twice = np.flatnonzero(rng.random(n) < 0.001)
+        households.loc[twice[twice > 0], "Mã hộ"] = ids[twice[twice > 0] - 1]  # the row above's id
     return households, members
 
 
 BLOCK = 1_000_000  # households generated and written at a time, so any size fits in memory
 
 
-def write(n: int, path: Path) -> None:
+def write(n: int, path: Path, messy: bool = False) -> None:
     if path.suffix == ".csv":
-        _write_csv_blocks(n, path)
+        _write_csv_blocks(n, path, messy)
         return
-    households, members = households_and_members(n)
+    households, members = households_and_members(n, messy=messy)
     if path.suffix == ".parquet":
         households.astype({"Thu nhập bình quân đầu người/tháng (đồng)": str}).to_parquet(path, index=False)
         members.to_parquet(path.with_suffix(".members.parquet"), index=False)
@@ -76,7 +96,7 @@ def write(n: int, path: Path) -> None:
             members.to_excel(writer, sheet_name="Thành viên", index=False)
 
 
-def _write_csv_blocks(n: int, path: Path) -> None:
+def _write_csv_blocks(n: int, path: Path, messy: bool = False) -> None:
     """Blocks of a million households, each with its own seed: the first million of a bigger
     file are the 1,000,000-household file. Written by pyarrow (pandas' to_csv is ten times slower)."""
     import pyarrow as pa
@@ -88,7 +108,8 @@ def _write_csv_blocks(n: int, path: Path) -> None:
     # on one Python file object misplaced a block in a 10-million-household file.
     with pa.OSFile(str(path), "wb") as households_file, pa.OSFile(str(members_path), "wb") as members_file:
         for block, start in enumerate(range(0, n, BLOCK)):
-            households, members = households_and_members(min(BLOCK, n - start), seed=7 + block, first_id=start + 1)
+            households, members = households_and_members(min(BLOCK, n - start), seed=7 + block, first_id=start + 1,
+                                                         messy=messy)
             for sink, frame in ((households_file, households), (members_file, members)):
                 if block == 0:
                     sink.write((",".join(frame.columns) + "\n").encode())
@@ -98,4 +119,5 @@ def _write_csv_blocks(n: int, path: Path) -> None:
 
 
 if __name__ == "__main__":
-    write(int(sys.argv[1]), Path(sys.argv[2]))
+    arguments = [a for a in sys.argv[1:] if a != "--messy"]
+    write(int(arguments[0]), Path(arguments[1]), messy="--messy" in sys.argv)

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from conftest import run_ngheo, write_workbook
 from ngheo_cli.errors import InputError
-from ngheo_cli.io import workbook
+from ngheo_cli.io import memory, workbook
 from ngheo_cli.io.workbook import Grid, read_grids
 from ngheo_cli.pipeline import run_classification
 from ngheo_cli.standards.load import load_standard
@@ -231,7 +231,7 @@ def test_validate_strict_counts_rows_with_warnings_as_rejected(tmp_path):
 def test_a_file_too_big_for_memory_is_refused_up_front(tmp_path, monkeypatch):
     path = tmp_path / "big.csv"
     path.write_text(",".join(HEADER) + "\nH1,Phường A,2,9000000\n", encoding="utf-8")
-    monkeypatch.setattr(workbook, "available_memory", lambda: 1000)
+    monkeypatch.setattr(memory, "available_memory", lambda: 1000)
     with pytest.raises(InputError) as error:
         read_grids(path)
     assert "needs about" in error.value.message and "--chunk-size" in error.value.hint

@@ -4,6 +4,7 @@ roster, row for row, the same ward summary and the same problems, for any chunk 
 from __future__ import annotations
 
 import csv
+import math
 import sys
 
 import pandas as pd
@@ -186,14 +187,37 @@ def test_chunks_need_csv_output_and_csv_or_parquet_input(sample_csv, tmp_path):
 
 
 def test_a_file_too_big_for_memory_is_classified_in_chunks_by_itself(sample_csv, tmp_path, monkeypatch):
-    from ngheo_cli.io import workbook
+    from ngheo_cli.io import memory
 
     households, members = sample_csv
-    monkeypatch.setattr(workbook, "available_memory", lambda: 1000)
+    monkeypatch.setattr(memory, "available_memory", lambda: 1000)
     result = runner.invoke(app, ["classify", str(households), "--members", str(members), "-d", str(tmp_path)])
     assert result.exit_code == 1
     assert "too big to classify in this machine's memory at once" in result.output
     assert (tmp_path / "cau-giay-2025.classified.csv").exists()  # CSV, since chunks are written as CSV
+
+
+def test_a_file_that_fits_is_classified_whole_and_read_without_a_refusal(sample_csv, tmp_path, monkeypatch):
+    """The choice between whole and chunks and the refusal when reading use one estimate: with
+    just the memory the survey and its members need, the run is whole and nothing is refused;
+    with a byte less, it goes in chunks."""
+    from ngheo_cli.io import memory
+
+    households, members = sample_csv
+    needed = memory.memory_needed(households) + memory.memory_needed(members, members=True)
+    assert needed > memory.memory_needed(households) > memory.MEMORY_AT_START  # members and rows both count
+    for free, chunked in ((math.ceil(needed), False), (math.ceil(needed) - 1, True)):
+        monkeypatch.setattr(memory, "available_memory", lambda free=free: free)
+        result = runner.invoke(app, ["classify", str(households), "--members", str(members), "-o", "-"])
+        assert result.exit_code == 1, result.output  # the sample's bad rows, classified either way
+        assert ("too big to classify in this machine's memory at once" in result.stderr) == chunked
+        assert result.stdout.startswith('"household_id"')
+
+
+def test_the_windows_memory_query_has_the_size_windows_expects():
+    from ngheo_cli.io import memory
+
+    assert memory._memory_status().dwLength == 64  # sizeof(MEMORYSTATUSEX), as GlobalMemoryStatusEx checks
 
 
 def test_a_worker_that_dies_is_one_clear_error(sample_csv, monkeypatch):

@@ -40,13 +40,9 @@ from ngheo_cli.errors import InputError, NgheoError
 from ngheo_cli.frames import arrow_text, filled, runs
 from ngheo_cli.io.cells import normalised_values, parse_text
 from ngheo_cli.io.layout import find_survey
+from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
-from ngheo_cli.io.workbook import (
-    Grid,
-    arrow_text_frame,
-    available_memory,
-    csv_arrow_options,
-)
+from ngheo_cli.io.workbook import Grid, arrow_text_frame, csv_arrow_options
 from ngheo_cli.io.writers import csv_bytes
 from ngheo_cli.issues import ProblemLog
 from ngheo_cli.parallel import default_threads, limit_threads, usable_cores
@@ -81,18 +77,6 @@ def default_jobs(chunk_rows: int) -> int:
     free = available_memory()
     fit = int(free / 2 // (chunk_rows * CHUNK_BYTES_PER_HOUSEHOLD)) if free else usable_cores()
     return max(1, min(usable_cores(), fit))
-
-
-def estimated_rows(path: Path) -> int:
-    """Rows of a CSV (from the size and the first lines) or a Parquet file (exact), for progress."""
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    lines = max(head.count(b"\n"), 1)
-    return int(path.stat().st_size * lines / max(len(head), 1))
 
 
 def batches(path: Path, rows: int, header_rows: int = 0, columns: list[int] | None = None) -> Iterator[pd.DataFrame]:

@@ -395,7 +395,9 @@ def _link_members(
     household_bad |= pd.Series(hit, index=household_bad.index)
 
     linked = household_of >= 0
-    dropped = linked & household_bad.to_numpy()[np.where(linked, household_of, 0)] & ~member_bad.to_numpy()
+    dropped = np.zeros(len(household_of), dtype=bool)
+    dropped[linked] = household_bad.to_numpy()[household_of[linked]]
+    dropped &= ~member_bad.to_numpy()
     problems.add_many(sheet, members.loc[dropped, ROW], header, members.loc[dropped, "household_id"],
                       "household_rejected")
 

@@ -11,7 +11,8 @@ import typer
 
 from ngheo_cli.cli.common import Lang, format_from, inputs_of, output_stem
 from ngheo_cli.errors import InputError
-from ngheo_cli.io.workbook import memory_needed, read_grids
+from ngheo_cli.io.memory import estimated_rows, fits_in_memory, memory_needed
+from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import (
     FORMATS,
     atomic_file,
@@ -29,12 +30,7 @@ from ngheo_cli.report import (
     stderr_console,
 )
 from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
-from ngheo_cli.stream import (
-    STREAMABLE,
-    classify_in_chunks,
-    default_jobs,
-    estimated_rows,
-)
+from ngheo_cli.stream import STREAMABLE, classify_in_chunks, default_jobs
 
 
 class Format(str, Enum):
@@ -93,7 +89,7 @@ def classify_command(
             grids,
             compiled,
             source_name=survey.name,
-            members_grids=read_grids(members, encoding) if members else None,
+            members_grids=read_grids(members, encoding, members=True) if members else None,
             year=year,
             strict=strict,
             lang=lang.value,
@@ -123,8 +119,8 @@ def _automatic_chunks(survey: Path, members: Path | None, encoding: str | None, 
     """Chunks when a CSV/Parquet survey would not fit in memory whole (else None)."""
     if survey.suffix.lower() not in STREAMABLE or encoding or not survey.is_file():
         return None
-    needed = sum(memory_needed(p)[0] for p in (survey, members) if p is not None and p.is_file())
-    if needed <= memory_needed(survey)[1]:
+    needed = memory_needed(survey) + (memory_needed(members, members=True) if members and members.is_file() else 0)
+    if fits_in_memory(needed)[0]:
         return None
     console.print(f"Note: {survey.name} is too big to classify in this machine's memory at once: "
                   f"classifying it {DEFAULT_CHUNK_ROWS:,} rows at a time (--chunk-size).")

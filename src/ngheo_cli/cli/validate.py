@@ -37,7 +37,7 @@ def validate_command(
     compiled = load_standard(standard)
     checked = check_survey(
         read_grids(survey, encoding), compiled, survey.name,
-        members_grids=read_grids(members, encoding) if members else None, year=year,
+        members_grids=read_grids(members, encoding, members=True) if members else None, year=year,
     )
     valid = checked.valid
     if strict:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ngheo_cli.errors import InputError
+from ngheo_cli.io.memory import check_memory_for
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
@@ -22,9 +23,6 @@ ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 # "zip bomb", or a sheet far beyond a workbook's size: use CSV or Parquet for such data).
 MAX_UNPACKED_BYTES = 4 * 1024**3
 _OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
-# Classifying in memory takes about this many bytes of RAM per byte of CSV/Parquet input
-# (measured: 25 MB of CSV peaked at 454 MB; Parquet is compressed, hence the larger factor).
-MEMORY_PER_INPUT_BYTE = {".csv": 25, ".parquet": 100}
 _BOMS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
 
 
@@ -36,7 +34,8 @@ class Grid:
     has_header_row: bool = False  # parquet: the first row is the column names, known exactly
 
 
-def read_grids(path: Path, encoding: str | None = None) -> list[Grid]:
+def read_grids(path: Path, encoding: str | None = None, members: bool = False) -> list[Grid]:
+    """`members`: the file is a members sheet (what it needs in memory is counted as such)."""
     if not path.exists():
         raise InputError(f"{path}: no such file", "check the path")
     if path.is_dir():
@@ -46,7 +45,7 @@ def read_grids(path: Path, encoding: str | None = None) -> list[Grid]:
         raise InputError(f"{path}: the file is empty")
     if suffix in ZIP_SUFFIXES:
         _check_zip(path)
-    check_memory_for(path)
+    check_memory_for(path, members)
     if suffix in SPREADSHEET_SUFFIXES:
         return _read_spreadsheet(path)
     if suffix == ".csv":
@@ -77,37 +76,6 @@ def _read_spreadsheet(path: Path) -> list[Grid]:
             "open it in Excel and save it again as .xlsx without a password",
         ) from exc
     return grids
-
-
-def available_memory() -> int | None:
-    """Bytes of memory the system can still give (Linux /proc/meminfo); None where unknown."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def memory_needed(path: Path) -> tuple[float, float]:
-    """(bytes a whole-file run of `path` needs, bytes free); (0, inf) where unknown."""
-    factor = MEMORY_PER_INPUT_BYTE.get(path.suffix.lower())
-    available = available_memory()
-    if factor is None or available is None:
-        return 0.0, float("inf")
-    return float(path.stat().st_size * factor), float(available)
-
-
-def check_memory_for(path: Path) -> None:
-    """Refuse a file too big to classify in this machine's memory, before trying and being
-    killed halfway: a clear message instead of running out of memory."""
-    needed, available = memory_needed(path)
-    if needed > available:
-        raise InputError(
-            f"{path}: needs about {needed / 1024**3:.1f} GB of memory to classify, and {available / 1024**3:.1f} GB is free",
-            "classify it in chunks (--chunk-size 200000, CSV or Parquet), or split it by ward",
-        )
 
 
 def _check_zip(path: Path) -> None:

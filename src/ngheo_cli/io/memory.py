@@ -1,0 +1,112 @@
+"""How much memory classifying a file whole needs, and how much this machine has free.
+
+A run that would not fit is classified in chunks (CSV and Parquet) or refused with a message,
+before anything is read: never killed halfway by the system. The needs are measured (bench/,
+BENCHMARKS.md "Memory"): a whole-file run peaks at about 0.25 GB to start, 1 KB per household
+and 2.4 bytes per byte of CSV text (the cells, their typed copies, the roster and the problems),
+rounded up here so the estimate errs on the side of chunks.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ngheo_cli.errors import InputError
+
+MEMORY_AT_START = 400 * 2**20
+MEMORY_PER_HOUSEHOLD = 1536
+MEMORY_PER_TEXT_BYTE = 2.5
+_TEXT_BYTES_PER_PARQUET_CELL = 12  # Parquet is compressed: its cells as text, about this long
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can still give: Linux (/proc/meminfo) and Windows
+    (GlobalMemoryStatusEx); None where unknown (then nothing is refused or chunked by itself)."""
+    if sys.platform == "win32":
+        return _windows_available_memory()
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _memory_status():
+    """Windows' MEMORYSTATUSEX structure, sized as the call requires."""
+    import ctypes
+
+    class MemoryStatus(ctypes.Structure):
+        _fields_ = [("dwLength", ctypes.c_uint32), ("dwMemoryLoad", ctypes.c_uint32)] + [
+            (name, ctypes.c_uint64) for name in ("ullTotalPhys", "ullAvailPhys", "ullTotalPageFile", "ullAvailPageFile",
+                                                 "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual")
+        ]
+
+    status = MemoryStatus()
+    status.dwLength = ctypes.sizeof(MemoryStatus)
+    return status
+
+
+def _windows_available_memory() -> int | None:
+    import ctypes
+
+    status = _memory_status()
+    try:
+        if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):  # type: ignore[attr-defined]
+            return int(status.ullAvailPhys)
+    except (AttributeError, OSError):
+        return None
+    return None
+
+
+def estimated_rows(path: Path) -> int:
+    """Rows of a CSV (from the size and the first lines) or a Parquet file (exact)."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    lines = max(head.count(b"\n"), 1)
+    return int(path.stat().st_size * lines / max(len(head), 1))
+
+
+def memory_needed(path: Path, members: bool = False) -> float:
+    """Bytes a whole-file run needs for this CSV or Parquet file (0 for a workbook: those are
+    bounded by their own size limit). A members file adds only its text."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            rows, text = estimated_rows(path), path.stat().st_size
+        elif suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            metadata = pq.ParquetFile(path).metadata
+            rows, text = metadata.num_rows, metadata.num_rows * metadata.num_columns * _TEXT_BYTES_PER_PARQUET_CELL
+        else:
+            return 0.0
+    except Exception:  # unreadable: reading it says why, in the user's terms
+        return 0.0
+    if members:
+        return MEMORY_PER_TEXT_BYTE * text
+    return MEMORY_AT_START + MEMORY_PER_HOUSEHOLD * rows + MEMORY_PER_TEXT_BYTE * text
+
+
+def fits_in_memory(needed: float) -> tuple[bool, int | None]:
+    """Whether `needed` bytes are free (True where unknown), and how many are."""
+    available = available_memory()
+    return available is None or needed <= available, available
+
+
+def check_memory_for(path: Path, members: bool = False) -> None:
+    """Refuse a file too big to classify in this machine's memory, before trying and being
+    killed halfway: a clear message instead of running out of memory."""
+    needed = memory_needed(path, members)
+    fits, available = fits_in_memory(needed)
+    if not fits:
+        raise InputError(
+            f"{path}: needs about {needed / 1024**3:.1f} GB of memory to classify, and {available / 1024**3:.1f} GB is free",
+            "classify it in chunks (--chunk-size 200000, CSV or Parquet), or split it by ward",
+        )
