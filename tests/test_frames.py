@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
@@ -156,3 +157,17 @@ def test_a_reason_without_fields_is_the_same_text_on_every_row_of_its_rule():
 
     number, first = combinations([], [], 4)
     assert list(number) == [0, 0, 0, 0] and list(first) == [0]
+
+
+@given(st.lists(st.tuples(st.integers(-3, 5), st.text(alphabet="ab1", max_size=3)), max_size=40))
+def test_texts_joined_by_key_are_each_keys_texts_in_their_order(pairs):
+    """A household's rejected member rows, a row's problems: joined per key in the order found."""
+    from ngheo_cli.frames import joined_by_key
+
+    keys = np.array([k for k, _ in pairs], dtype=np.int64)
+    joined = joined_by_key(keys, [t for _, t in pairs], "; ")
+    expected: dict[int, list[str]] = {}
+    for key, text in pairs:
+        expected.setdefault(key, []).append(text)
+    assert joined.index.tolist() == sorted(expected)
+    assert joined.tolist() == ["; ".join(expected[k]) for k in sorted(expected)]

@@ -232,6 +232,19 @@ def combinations(codes: list[np.ndarray], sizes: list[int], rows: int) -> tuple[
     return number, first_of_each(number, len(distinct))
 
 
+def joined_by_key(keys: np.ndarray, texts: list, separator: str) -> pd.Series:
+    """The texts of each distinct key joined in their order, indexed by the key (sorted): one
+    sort and a slice per key, where a groupby calls back into Python per group (1.7 s for
+    35,000 households with rejected members)."""
+    order = np.argsort(keys, kind="stable")
+    ordered_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered_keys[1:] != ordered_keys[:-1]]) if len(keys) else np.zeros(0, int)
+    ordered = [texts[i] for i in order.tolist()]
+    bounds = [*starts.tolist(), len(ordered)]
+    return pd.Series([separator.join(ordered[a:b]) for a, b in zip(bounds, bounds[1:])], index=ordered_keys[starts],
+                     dtype=object)
+
+
 def runs(column) -> tuple:
     """An Arrow text column's runs of equal neighbouring cells: the first cell of each run, and
     each cell's run number (None when no two neighbours are equal: every cell is a run of its

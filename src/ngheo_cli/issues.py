@@ -215,7 +215,8 @@ def messages(problems: pd.DataFrame, lang: str) -> pd.Series:
     code, codes = pd.factorize(problems["code"])
     expected, details = pd.factorize(problems["expected"])
     combination, first = combinations([code, expected], [len(codes), len(details)], len(problems))
-    texts = [message(codes[code[i]], details[expected[i]], lang) for i in first]
+    codes, details = codes.tolist(), details.tolist()  # (an Arrow-backed index costs microseconds per item)
+    texts = [message(codes[c], details[e], lang) for c, e in zip(code[first].tolist(), expected[first].tolist())]
     return text_from_codes(texts, combination, problems.index).astype("str")
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ngheo_cli import __version__
 from ngheo_cli.engine import REJECTED, UNDETERMINED, classify
+from ngheo_cli.frames import joined_by_key
 from ngheo_cli.io.layout import Survey, find_survey
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
@@ -217,7 +218,7 @@ def _reject_rows_with_warnings(roster: pd.DataFrame, problems: ProblemLog, sheet
 
 def _texts_by_row(problems: pd.DataFrame, texts: pd.Series) -> pd.Series:
     """The texts of each spreadsheet row's problems, joined with "; " in the order found, by row."""
-    return texts.groupby(problems["row"].astype("int64").to_numpy(), sort=False).agg("; ".join)
+    return joined_by_key(problems["row"].to_numpy(dtype="int64"), texts.tolist(), "; ")
 
 
 def _with_rejected_rows(

@@ -16,7 +16,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import categorical_from_codes, first_positions, is_in, position_in
+from ngheo_cli.frames import (
+    categorical_from_codes,
+    first_positions,
+    is_in,
+    joined_by_key,
+    position_in,
+)
 from ngheo_cli.io import cells as parse
 from ngheo_cli.io.layout import Survey, Table
 from ngheo_cli.issues import Problem, ProblemLog
@@ -87,22 +93,22 @@ def validate_survey(
         _resolve_age(members, member_bad, survey.members, review_year, problems)
         household_of = position_in(members["household_id"], households["household_id"], first_row)  # -1: none
         _link_members(households, household_bad, members, member_bad, household_of, survey, problems)
-        if member_bad.any():  # (a mask that keeps every row would still copy 3.5 million rows)
-            household_of = household_of[~member_bad.to_numpy()]
-            members = members[~member_bad]
+        counted = ~member_bad.to_numpy()  # the members a household's size is checked against
     else:
         no_rows = pd.RangeIndex(0)
         members = pd.DataFrame({c.id: _default_column(c, no_rows) for c in MEMBER_COLUMNS})
         members[ROW] = pd.Series(dtype="int64")
-        household_of = np.zeros(0, dtype=np.int64)
-    _resolve_members_count(households, household_bad, household_of, first_row, survey.households, problems)
+        household_of, counted = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    _resolve_members_count(households, household_bad, household_of if counted.all() else household_of[counted],
+                           first_row, survey.households, problems)
 
-    of_valid_household = household_of >= 0
-    of_valid_household[of_valid_household] = ~household_bad.to_numpy()[household_of[of_valid_household]]
-    members = (members if of_valid_household.all() else members[of_valid_household]).reset_index(drop=True)
+    # the members classified: valid, of a valid household; one copy of the frame, none when all are
+    kept = counted & (household_of >= 0)
+    kept[kept] = ~household_bad.to_numpy()[household_of[kept]]
+    members = (members if kept.all() else members[kept]).reset_index(drop=True)
     # each member's row among the valid households (their ids are unique: duplicates are rejected)
     valid_row = np.cumsum(~household_bad.to_numpy()) - 1
-    members[HOUSEHOLD_POSITION] = valid_row[household_of[of_valid_household]]
+    members[HOUSEHOLD_POSITION] = valid_row[household_of[kept]]
     shown = [ROW, "household_id", "head_name", "ward", "hamlet", "area", "members_count", *survey.households.extra_columns]
     rejected = households.loc[household_bad, shown].reset_index(drop=True)  # what could be read of them
     present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]
@@ -326,7 +332,7 @@ def duplicate_rows(ids: pd.Series, rows: pd.Series, first_row: np.ndarray | None
     duplicated[first_row[later]] = True  # and the first row of each such id
     if not duplicated.any():
         return {}
-    groups = pd.Series(rows.to_numpy()[duplicated]).groupby(ids.to_numpy()[duplicated], sort=False)
+    groups = pd.Series(rows.to_numpy()[duplicated]).groupby(ids[duplicated].to_numpy(), sort=False)  # (only those ids as objects)
     return {household_id: [int(r) for r in group] for household_id, group in groups}
 
 
@@ -389,7 +395,7 @@ def _link_members(
     if hit.any():
         counted = hit[of_bad]  # the bad members of households not rejected already
         bad_rows = members[ROW].to_numpy()[bad_linked][counted]
-        rows_by_household = pd.Series(bad_rows.astype(str)).groupby(of_bad[counted], sort=True).agg(", ".join)
+        rows_by_household = joined_by_key(of_bad[counted], [str(r) for r in bad_rows.tolist()], ", ")
         problems.add_many(survey.households.sheet, households.loc[hit, ROW], _header(survey.households, "household_id"),
                           households.loc[hit, "household_id"], "member_rejected", rows_by_household.to_numpy())
     household_bad |= pd.Series(hit, index=household_bad.index)
