@@ -19,6 +19,7 @@ import pandas as pd
 from ngheo_cli.frames import (
     categorical_from_codes,
     first_positions,
+    groups_by_key,
     is_in,
     joined_by_key,
     position_in,
@@ -332,8 +333,8 @@ def duplicate_rows(ids: pd.Series, rows: pd.Series, first_row: np.ndarray | None
     duplicated[first_row[later]] = True  # and the first row of each such id
     if not duplicated.any():
         return {}
-    groups = pd.Series(rows.to_numpy()[duplicated]).groupby(ids[duplicated].to_numpy(), sort=False)  # (only those ids as objects)
-    return {household_id: [int(r) for r in group] for household_id, group in groups}
+    firsts, groups = groups_by_key(first_row[duplicated], rows.to_numpy()[duplicated].tolist())
+    return dict(zip(ids.iloc[firsts].tolist(), groups))  # (in the order the ids first appear)
 
 
 def _reject_duplicates(
@@ -346,10 +347,10 @@ def _reject_duplicates(
     if not known:
         return
     hit = is_in(households["household_id"], pd.Series(list(known), dtype="string"))
-    header = _header(table, "household_id")
-    for household_id, row in zip(households.loc[hit, "household_id"], households.loc[hit, ROW]):
-        others = ", ".join(str(r) for r in known[household_id] if r != row)
-        problems.add(Problem(table.sheet, int(row), header, household_id, "duplicate_household", others))
+    ids, rows = households.loc[hit, "household_id"], households.loc[hit, ROW]
+    others = [", ".join(str(r) for r in known[household_id] if r != row)  # the id's other rows
+              for household_id, row in zip(ids.tolist(), rows.tolist())]
+    problems.add_many(table.sheet, rows, _header(table, "household_id"), ids, "duplicate_household", others)
     bad |= hit
 
 
