@@ -69,6 +69,17 @@ def test_any_integer_written_the_vietnamese_way_reads_back(n):
     assert one_number(text + " đ") == (n, None)
 
 
+@given(st.lists(st.text(alphabet="0123456789", min_size=1, max_size=20), min_size=1, max_size=20))
+def test_plain_digits_read_as_the_full_number_parser_reads_them(cells):
+    """Cells of digits only skip the patterns (thousands, units, "triệu"); leading zeros and
+    numbers past a float's exact range included, they must read as the patterns would."""
+    from ngheo_cli.io.cells import _parse_number_text
+
+    values, _ = parse_number(pd.Series(cells, dtype=object))
+    reference, _ = _parse_number_text(pd.Series(cells, dtype=object))
+    assert values.astype("float64").tolist() == reference.astype("float64").tolist()
+
+
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1, max_value=99))
 def test_decimal_comma_reads_back(whole, cents):
     text = f"{whole:,}".replace(",", ".") + f",{cents:02d}"

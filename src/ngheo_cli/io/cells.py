@@ -245,6 +245,8 @@ def _number_uniques(cells: list) -> tuple[list, list]:
     for i, cell in enumerate(cells):
         if _is_number(cell) and np.isfinite(float(cell)):
             values[i], errors[i] = float(cell), None
+        elif isinstance(cell, str) and cell.isascii() and cell.isdigit():  # "2000000", row numbers: no pattern to try
+            values[i], errors[i] = float(int(cell)), None
         elif isinstance(cell, str):
             text_at.append(i)
     if text_at:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.frames import is_blank
+from ngheo_cli.frames import is_blank, map_distinct
 from ngheo_cli.review.lists import (
     ABSENT,
     POOR,
@@ -150,7 +150,7 @@ def _place(frame: pd.DataFrame, last: YearList, this: YearList, ward_map: WardMa
     frame["ward_review"] = frame["ward"].astype("string").where(on_this, placed)
     frame["area_review"] = frame["area"].astype("string").fillna(UNKNOWN_AREA)
     check = on_this & (frame["presence"] == BOTH).to_numpy() & placed.notna().to_numpy()
-    moved = check & (placed.map(ward_key, na_action="ignore") != frame["ward"].map(ward_key, na_action="ignore")).to_numpy()
+    moved = check & (map_distinct(placed, ward_key) != map_distinct(frame["ward"], ward_key)).to_numpy()
     note = pd.Series("", index=frame.index, dtype="string")
     note[~on_this] = why[~on_this]
     note[moved] = ("năm trước ở " + frame.loc[moved, "ward_last"].fillna("") + ", " + frame.loc[moved, "hamlet_last"].fillna("")

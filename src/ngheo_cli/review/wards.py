@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.frames import is_blank
+from ngheo_cli.frames import combinations, is_blank, text_from_codes
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.text import fold, nfc
 
@@ -114,34 +114,34 @@ def place_households(
     to several wards, or does not know the ward and it is not on this year's list.
     """
     current = {ward_key(w): w for w in current_wards.dropna().unique()}
-    placed: list[object] = []
-    notes: list[str] = []
-    for ward, hamlet in zip(old_wards, old_hamlets):
-        if is_blank(ward):
-            placed.append(pd.NA)
-            notes.append("không có phường trong danh sách năm trước / no ward on last year's list")
-            continue
-        news, rule = ward_map.new_wards(ward, hamlet) if ward_map else ([], "none")
-        if len(news) == 1:
-            placed.append(news[0])
-            notes.append("")
-        elif len(news) > 1:
-            placed.append(pd.NA)
-            where = f"{ward}, {hamlet}" if rule == "hamlet" else f"{ward}"
-            hint = "" if rule == "hamlet" else " (give its tổ dân phố in the ward map)"
-            notes.append(f"{where} được chia cho {', '.join(news)}: không xác định được phường / "
-                         f"{where} is split between {', '.join(news)}{hint}")
-        elif ward_key(ward) in current:
-            placed.append(current[ward_key(ward)])
-            notes.append("")
-        else:
-            placed.append(pd.NA)
-            known = ward_map is not None and ward_map.knows_ward(ward)
-            where = f"{ward}{', ' + str(hamlet) if not is_blank(hamlet) else ''}"
-            notes.append(
-                f"{where}: không có trong bảng phường / not in the ward map"
-                if known or ward_map is not None
-                else f"{ward}: không phải phường năm nay, chưa có bảng phường / "
-                     "not a ward of this year's list, and no ward map was given (--ward-map)"
-            )
-    return pd.Series(placed, index=old_wards.index, dtype="string"), pd.Series(notes, index=old_wards.index, dtype="string")
+    # decided once per distinct (ward, tổ) pair: a city's list repeats a few thousand of them
+    ward_codes, _ = pd.factorize(old_wards)
+    hamlet_codes, _ = pd.factorize(old_hamlets)
+    pair, first = combinations([ward_codes + 1, hamlet_codes + 1], [ward_codes.max(initial=-1) + 2,
+                               hamlet_codes.max(initial=-1) + 2], len(old_wards))
+    wards, hamlets = old_wards.iloc[first].tolist(), old_hamlets.iloc[first].tolist()
+    decided = [_place_one(ward, hamlet, ward_map, current) for ward, hamlet in zip(wards, hamlets)]
+    placed = text_from_codes([p for p, _ in decided], pair, old_wards.index)
+    notes = text_from_codes([n for _, n in decided], pair, old_wards.index)
+    return placed, notes
+
+
+def _place_one(ward: object, hamlet: object, ward_map: WardMap | None, current: dict[str, str]) -> tuple[object, str]:
+    """This year's ward (or None) of one old ward and tổ dân phố, and the note."""
+    if is_blank(ward):
+        return None, "không có phường trong danh sách năm trước / no ward on last year's list"
+    news, rule = ward_map.new_wards(ward, hamlet) if ward_map else ([], "none")
+    if len(news) == 1:
+        return news[0], ""
+    if len(news) > 1:
+        where = f"{ward}, {hamlet}" if rule == "hamlet" else f"{ward}"
+        hint = "" if rule == "hamlet" else " (give its tổ dân phố in the ward map)"
+        return None, (f"{where} được chia cho {', '.join(news)}: không xác định được phường / "
+                      f"{where} is split between {', '.join(news)}{hint}")
+    if ward_key(ward) in current:
+        return current[ward_key(ward)], ""
+    known = ward_map is not None and ward_map.knows_ward(ward)
+    where = f"{ward}{', ' + str(hamlet) if not is_blank(hamlet) else ''}"
+    return None, (f"{where}: không có trong bảng phường / not in the ward map" if known or ward_map is not None
+                  else f"{ward}: không phải phường năm nay, chưa có bảng phường / "
+                       "not a ward of this year's list, and no ward map was given (--ward-map)")
