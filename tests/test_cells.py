@@ -69,15 +69,22 @@ def test_any_integer_written_the_vietnamese_way_reads_back(n):
     assert one_number(text + " đ") == (n, None)
 
 
-@given(st.lists(st.text(alphabet="0123456789", min_size=1, max_size=20), min_size=1, max_size=20))
-def test_plain_digits_read_as_the_full_number_parser_reads_them(cells):
-    """Cells of digits only skip the patterns (thousands, units, "triệu"); leading zeros and
-    numbers past a float's exact range included, they must read as the patterns would."""
-    from ngheo_cli.io.cells import _parse_number_text
+_NUMBER_CELLS = st.one_of(
+    st.text(alphabet="0123456789", min_size=1, max_size=20),  # plain digits, leading zeros, past 15 digits
+    st.lists(st.text(alphabet="0123456789", min_size=3, max_size=3), min_size=1, max_size=5).map(".".join),
+    st.sampled_from(["1.500", "8.5", "2,5 triệu", "2.000.000 đ", " 12 ", "-12", "1,500", "x", "", "1.50", "12.3456"]),
+    st.integers(-5, 10**9), st.floats(allow_nan=False, allow_infinity=False), st.none(), st.booleans(),
+)
 
-    values, _ = parse_number(pd.Series(cells, dtype=object))
-    reference, _ = _parse_number_text(pd.Series(cells, dtype=object))
-    assert values.astype("float64").tolist() == reference.astype("float64").tolist()
+
+@given(st.lists(_NUMBER_CELLS, min_size=1, max_size=30), st.integers(0, 3))
+def test_many_numbers_read_in_c_as_one_by_one(cells, copies):
+    """Many distinct cells (incomes typed to the đồng, row numbers) are read in C where they
+    are plain digits or "2.000.000"; every cell must read exactly as the one-by-one parser reads it."""
+    from ngheo_cli.io import cells as parse
+
+    many = cells * (parse._MANY_NUMBERS // len(cells) + 1) + [f"{n}" for n in range(copies * 1000)]
+    assert parse._number_uniques(many) == parse._number_cells(many)
 
 
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1, max_value=99))

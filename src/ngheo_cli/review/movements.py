@@ -47,19 +47,16 @@ def join_years(lists: list[YearList]) -> pd.DataFrame:
     classification as written) and the household's details from the newest list it is on."""
     ordered = sorted(lists, key=lambda year_list: year_list.year, reverse=True)
     ids = pd.Index(pd.concat([year_list.households["household_id"] for year_list in ordered]).unique(), name="household_id")
-    frame = pd.DataFrame(index=ids)
-    for column in (*INFO_COLUMNS, "source_row"):
-        frame[column] = pd.NA
-    for year_list in reversed(ordered):  # newer lists overwrite the details of older ones
-        households = year_list.households.set_index("household_id")
-        frame.loc[households.index, list(INFO_COLUMNS)] = households[list(INFO_COLUMNS)]
+    # each household's details from the newest list it is on (ids are unique within a list)
+    details = pd.concat([year_list.households[["household_id", *INFO_COLUMNS]] for year_list in ordered])
+    frame = details.drop_duplicates("household_id", keep="first").set_index("household_id").reindex(ids).astype(object)
     for year_list in ordered:
         households = year_list.households.set_index("household_id")
         frame[status_column(year_list.year)] = households["status"].reindex(ids).fillna(ABSENT).astype("string")
         frame[f"class_{year_list.year}"] = households["classification"].reindex(ids).astype("string")
     for flag in ("merit_family", "ethnic_minority"):
         frame[flag] = frame[flag].fillna(False).astype(bool)
-    return frame.drop(columns="source_row").reset_index()
+    return frame.reset_index()
 
 
 def earlier_in_class(frame: pd.DataFrame, years: list[int], cls: str) -> pd.Series:

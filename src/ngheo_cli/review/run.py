@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import InputError
@@ -123,17 +124,17 @@ def _presence(frame: pd.DataFrame, last: YearList, this: YearList) -> None:
     frame["presence"] = pd.Series(BOTH, index=frame.index).where(on_last & on_this, THIS_ONLY).where(on_this, LAST_ONLY)
     split_from = frame["split_from"].where(on_this & ~on_last)
     children = split_from.dropna().groupby(split_from.dropna()).groups
-    notes = []
-    for household_id, presence, parent in zip(frame["household_id"], frame["presence"], split_from):
-        if presence == THIS_ONLY:
-            notes.append(f"tách từ hộ {parent} / split from {parent}" if not is_blank(parent)
-                         else "mới vào danh sách (chuyển đến, hộ mới) / new on the list (moved in, new household)")
-        elif presence == LAST_ONLY:
-            kids = ", ".join(frame.loc[children[household_id], "household_id"]) if household_id in children else ""
-            notes.append(f"tách thành {kids} / split into {kids}" if kids
-                         else "không còn trong danh sách (chuyển đi, nhập hộ) / not on this year's list (moved out, merged)")
+    notes = [""] * len(frame)  # a household on both lists has no note: only the others are looked at
+    presence, ids = frame["presence"].to_numpy(), frame["household_id"]
+    for position in np.flatnonzero(presence != BOTH).tolist():
+        household_id, parent = ids.iloc[position], split_from.iloc[position]
+        if presence[position] == THIS_ONLY:
+            notes[position] = (f"tách từ hộ {parent} / split from {parent}" if not is_blank(parent)
+                               else "mới vào danh sách (chuyển đến, hộ mới) / new on the list (moved in, new household)")
         else:
-            notes.append("")
+            kids = ", ".join(frame.loc[children[household_id], "household_id"]) if household_id in children else ""
+            notes[position] = (f"tách thành {kids} / split into {kids}" if kids
+                               else "không còn trong danh sách (chuyển đi, nhập hộ) / not on this year's list (moved out, merged)")
     frame["presence_note"] = pd.Series(notes, index=frame.index, dtype="string")
 
 
