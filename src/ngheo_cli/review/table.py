@@ -54,7 +54,7 @@ def transition_table(frame: pd.DataFrame, last_year: int, this_year: int, lang: 
     for area_name in sections:
         in_area = (area == area_name).to_numpy()
         rows.append(_row("area", area_name, AREA_ROW[area_name][pick], counts[in_area].sum()))
-        wards = list(dict.fromkeys(ward[in_area]))
+        wards = pd.unique(ward[in_area]).tolist()  # in the order first met (not a Python pass over a city's rows)
         wards.sort(key=lambda w: w == UNPLACED_WARD[pick])  # the unplaced row last in its section
         for ward_name in wards:
             rows.append(_row("ward", area_name, ward_name, counts[in_area & (ward == ward_name).to_numpy()].sum()))

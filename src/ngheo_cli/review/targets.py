@@ -80,18 +80,18 @@ def check_targets(
     rows = table[table["level"].isin(["ward", "total"])]
     area, ward = area_and_ward(frame, lang)
     in_row = [((ward == r.ward) & (area == r.area)).to_numpy() if r.level == "ward" else slice(None) for r in rows.itertuples()]
-    results = []
-    for target in targets.targets:
-        for row, selected in zip(rows.itertuples(), in_row):
-            households = frame[selected]
+    checked = {}
+    for r, (row, selected) in enumerate(zip(rows.itertuples(), in_row)):
+        households = frame[selected]  # each ward's households picked once for all the targets (a city's frame is big)
+        for t, target in enumerate(targets.targets):
             figure, threshold, result, detail, listed = _check(target, row, households, this_year, this_standard, previous_year_known, lang)
-            results.append({
+            checked[t, r] = {
                 "target": target.kind, "target_name": getattr(target.name, lang), "level": row.level, "area": row.area,
                 "ward": row.ward,
                 "figure": figure, "threshold": threshold, "result": result, "detail": detail,
                 "households": ", ".join(listed), "source": target.source.document,
-            })
-    return pd.DataFrame(results)
+            }
+    return pd.DataFrame([checked[t, r] for t in range(len(targets.targets)) for r in range(len(in_row))])
 
 
 def _check(target: Target, row, households: pd.DataFrame, this_year: int, this_standard: str, previous_known: bool, lang: str):
