@@ -118,8 +118,8 @@ def message(code: str, expected: str, lang: str = "vi") -> str:
     return (vi if lang == "vi" else en).format(expected=expected)
 
 
-_KEPT = ["sheet", "row", "column", "value", "code", "expected", "severity", "promoted"]
-_TEXT = ["sheet", "column", "value", "code", "expected", "severity"]  # "str" columns, in Arrow: no object per cell
+_KEPT = ["sheet", "row", "column", "value", "code", "expected", "severity"]
+_TEXT = _KEPT[:1] + _KEPT[2:]  # "str" columns (all but the row), in Arrow: no object per cell
 
 
 @dataclass
@@ -149,7 +149,7 @@ class ProblemLog:
         self._blocks.append(_block(
             sheet=sheet, row=rows, column=column, value=_texts(values), code=code,
             expected=expected if isinstance(expected, str) else pd.Series(expected, dtype="str").array,
-            severity=CODES[code][0], promoted=False,
+            severity=CODES[code][0],
         ))
 
     def add_log(self, other: ProblemLog) -> None:
@@ -159,7 +159,7 @@ class ProblemLog:
 
     def table(self) -> pd.DataFrame:
         """Every problem in the order found: sheet, row (Int64, missing for a header-level
-        problem), column, value (as text, "" for a blank), code, expected, severity, promoted."""
+        problem), column, value (as text, "" for a blank), code, expected, severity."""
         self._flush()
         if len(self._blocks) != 1:  # one block from now on: later calls (and promotions) reuse it
             self._blocks = [pd.concat(self._blocks, ignore_index=True) if self._blocks else _block()]
@@ -169,7 +169,6 @@ class ProblemLog:
         """--strict: make the problems where `where` holds (a mask over table()) errors; returns them."""
         hit = where.to_numpy(dtype=bool)
         table = self.table()
-        table.loc[hit, "promoted"] = True
         table.loc[hit, "severity"] = "error"
         return table[hit]
 
@@ -198,7 +197,7 @@ class ProblemLog:
             self._blocks.append(_block(
                 sheet=[p.sheet for p in problems], row=[p.row for p in problems], column=[p.column for p in problems],
                 value=_texts([p.value for p in problems]), code=[p.code for p in problems],
-                expected=[p.expected for p in problems], severity=[CODES[p.code][0] for p in problems], promoted=False,
+                expected=[p.expected for p in problems], severity=[CODES[p.code][0] for p in problems],
             ))
 
 
@@ -206,7 +205,7 @@ def _block(**columns) -> pd.DataFrame:
     """A block of problems from columns (lists, arrays, or one value for all), typed as the log keeps them."""
     rows = columns.get("row", [])
     frame = pd.DataFrame({name: columns.get(name, []) for name in _KEPT}, index=pd.RangeIndex(len(rows)))
-    return frame.astype({**{c: "str" for c in _TEXT}, "row": "Int64", "promoted": bool})
+    return frame.astype({**{c: "str" for c in _TEXT}, "row": "Int64"})
 
 
 def messages(problems: pd.DataFrame, lang: str) -> pd.Series:
