@@ -119,7 +119,7 @@ def message(code: str, expected: str, lang: str = "vi") -> str:
 
 
 _KEPT = ["sheet", "row", "column", "value", "code", "expected", "severity"]
-_TEXT = _KEPT[:1] + _KEPT[2:]  # "str" columns (all but the row), in Arrow: no object per cell
+_TEXT = [c for c in _KEPT if c != "row"]  # "str" columns, in Arrow: no object per cell
 
 
 @dataclass
@@ -164,6 +164,11 @@ class ProblemLog:
         if len(self._blocks) != 1:  # one block from now on: later calls (and promotions) reuse it
             self._blocks = [pd.concat(self._blocks, ignore_index=True) if self._blocks else _block()]
         return self._blocks[0]
+
+    def on_rows(self, sheet: str, severity: str) -> pd.Series:
+        """Which problems of table() are of this severity on a row of this sheet (not its header)."""
+        table = self.table()
+        return (table["sheet"] == sheet) & (table["severity"] == severity) & table["row"].notna()
 
     def promote(self, where: pd.Series) -> pd.DataFrame:
         """--strict: make the problems where `where` holds (a mask over table()) errors; returns them."""

@@ -198,9 +198,7 @@ def validity_warning(standard: CompiledStandard, year: int) -> str:
 def promote_household_warnings(problems: ProblemLog, sheet: str) -> pd.DataFrame:
     """--strict: every warning on a household row becomes an error. (An undetermined household
     is already not classified and keeps that more telling label.) Returns the promoted ones."""
-    table = problems.table()
-    return problems.promote((table["sheet"] == sheet) & (table["severity"] == "warning") & table["row"].notna()
-                            & (table["code"] != "undetermined"))
+    return problems.promote(problems.on_rows(sheet, "warning") & (problems.table()["code"] != "undetermined"))
 
 
 def _reject_rows_with_warnings(roster: pd.DataFrame, problems: ProblemLog, sheet: str, lang: str) -> pd.DataFrame:
@@ -228,8 +226,7 @@ def _with_rejected_rows(
     an officer finds every row of the survey in it, classified or not."""
     if rejected.empty:
         return roster
-    table = problems.table()
-    errors = table[(table["sheet"] == sheet) & (table["severity"] == "error") & table["row"].notna()]
+    errors = problems.table()[problems.on_rows(sheet, "error")]
     value = errors["value"].map(lambda v: f" ('{v}')" if v else "")
     by_row = _texts_by_row(errors, errors["column"] + value + ": " + messages(errors, lang))
     rows = rejected.rename(columns={ROW: "source_row"})

@@ -51,8 +51,7 @@ def validate_command(
                 output_headers(compiled.model, lang.value),
                 {"input": survey.name, "review_year": str(checked.review_year)}, protected, force)
     sheet = checked.survey.households.sheet
-    table = valid.problems.table()
-    rejected = table.loc[(table["sheet"] == sheet) & (table["severity"] == "error") & (table["row"].fillna(0) > 0), "row"].nunique()
+    rejected = valid.problems.table().loc[valid.problems.on_rows(sheet, "error"), "row"].nunique()
     console.print(
         f"Households read: {valid.rows_read} = valid {valid.rows_read - rejected} + rejected {rejected}. "
         f"Members read: {valid.members_read}."
