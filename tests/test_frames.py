@@ -59,6 +59,28 @@ def test_thread_map_keeps_the_order_of_the_items():
     assert list(thread_map(slow_first, range(10), threads=4)) == [n * n for n in range(10)]
 
 
+def test_thread_map_works_at_most_twice_its_threads_ahead_of_the_reader():
+    """Big results (slices of a city's CSV) must not pile up: memory stays bounded by the window."""
+    import threading
+
+    from ngheo_cli.parallel import thread_map
+
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def record(n: int) -> int:
+        with lock:
+            started.append(n)
+        return n
+
+    taken = []
+    for n in thread_map(record, range(50), threads=3):
+        with lock:
+            taken.append(n)
+            assert len(started) - len(taken) < 2 * 3, (len(started), len(taken))
+    assert taken == list(range(50))
+
+
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"])), max_size=30),
        st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c"])), max_size=10),
        st.sampled_from(["string", "object"]))

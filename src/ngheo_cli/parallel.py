@@ -8,6 +8,7 @@ columns run side by side even though pandas' Python parts take turns (BENCHMARKS
 from __future__ import annotations
 
 import os
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Iterator, TypeVar
 
@@ -43,11 +44,21 @@ def limit_threads(threads: int | None) -> None:
 def thread_map(work: Callable[[Item], Result], items: Iterable[Item], threads: int | None = None) -> Iterator[Result]:
     """`work(item)` for every item, `threads` (default: default_threads()) at a time, results in
     the items' order, each as soon as it and those before it are done. One thread: plainly in
-    order, no pool."""
+    order, no pool.
+
+    At most twice `threads` items are worked on or waiting to be taken: results that are big
+    (a slice of CSV) are let go of before most are made, so their memory is used again instead
+    of fresh memory being asked for (which costs about its size in page faults, BENCHMARKS.md)."""
     items = list(items)
     threads = threads or default_threads()
     if threads <= 1 or len(items) <= 1:
         yield from map(work, items)
         return
     with ThreadPoolExecutor(min(threads, len(items)), thread_name_prefix="ngheo-columns") as pool:
-        yield from pool.map(work, items)
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) >= 2 * threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
