@@ -173,6 +173,23 @@ def test_csv_text_is_normalised_like_a_workbook_cell(cells):
     assert errors.isna().all()
 
 
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("H0~!\x7f \t\x1f\x0b\x85\u00a0ạ")), max_size=4)),
+                min_size=1, max_size=30),
+       st.sampled_from(["H1", "\u00e1 x"]), st.integers(0, 3), st.sampled_from(["string", "large_string"]))
+def test_ids_left_as_they_are_by_the_byte_check_are_what_normalising_gives(cells, before, cut, arrow_type):
+    """Plain ASCII ids skip normalising when their bytes say nothing can change; whatever the
+    check decides, each cell must come out as the one-cell path gives it (slices included: a
+    chunk of a CSV column starts inside its buffers)."""
+    import pyarrow as pa
+
+    from ngheo_cli.io.cells import _text_cell, normalise_arrow_text, normalised_text_column
+
+    column = pa.array([before, *cells], type=getattr(pa, arrow_type)()).slice(1 + min(cut, len(cells) - 1))
+    expected = [None if c is None or not c.strip() else _text_cell(c)[0] for c in column.to_pylist()]
+    assert normalise_arrow_text(column).to_pylist() == expected
+    assert normalised_text_column(column).to_pylist() == expected
+
+
 @pytest.mark.parametrize("layout", ["few values, shuffled", "few values, in runs", "all distinct"])
 def test_a_long_csv_column_is_normalised_cell_by_cell_alike_whichever_way_it_is_worked(layout):
     """A long Arrow column is normalised once per run of equal cells, then once per distinct

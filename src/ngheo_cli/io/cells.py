@@ -179,6 +179,8 @@ def normalise_arrow_text(values):
 
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if unchanged_by_normalising(values):
+        return values
     changes = pc.match_substring_regex(values, _NFC_MAY_CHANGE)  # NFC rewrites every text: only where it can change one
     if pc.any(changes).as_py():
         values = pc.replace_with_mask(values, changes, pc.utf8_normalize(values.filter(changes), "NFC"))
@@ -189,9 +191,31 @@ def normalise_arrow_text(values):
     return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
 
 
+def unchanged_by_normalising(values) -> bool:
+    """Whether normalise_arrow_text gives every value of an Arrow text array back as it is:
+    ASCII without whitespace or control characters (ids, codes, numbers), none empty. Read off
+    the smallest and largest byte of the text (no array as long as the column is made): 20 ms
+    for a members sheet's 3.5 million household ids, which the regular expressions and the
+    spreading back over runs took 0.6 s to give back unchanged."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.type not in (pa.string(), pa.large_string()) or pc.any(pc.equal(values, "")).as_py():
+        return False
+    _, offset_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if values.type == pa.large_string() else np.int32)
+    start, end = offsets[values.offset], offsets[values.offset + len(values)]
+    if end == start:  # no text at all: every value missing
+        return True
+    text = np.frombuffer(data_buffer, dtype=np.uint8)[start:end]
+    return bool(text.min() > ord(" ") and text.max() < 0x80)  # (all of ASCII's whitespace is <= " ")
+
+
 def normalised_text_column(column):
     """normalise_arrow_text of every cell of an Arrow text column, done once per run of equal
     neighbours (frames.runs) and, where values repeat, once per distinct value."""
+    if unchanged_by_normalising(column):
+        return column
     heads, run_of = runs(column)
     text = normalised_values(heads)
     return text if run_of is None else text.take(run_of)
