@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import sys
 
 import pandas as pd
@@ -176,6 +177,39 @@ def test_the_command_in_chunks_writes_what_the_whole_run_writes(sample_csv, tmp_
         assert runner.invoke(app, [*args, "-f", "csv", "-d", str(tmp_path / folder), *extra]).exit_code == 1
     for name in ("cau-giay-2025.classified.csv", "cau-giay-2025.summary.csv", "cau-giay-2025.problems.csv"):
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "chunked" / name).read_bytes(), name
+
+
+def test_the_installed_command_in_two_worker_processes_writes_what_its_whole_run_writes(sample_csv, tmp_path):
+    """The real command picks Arrow's allocator for the whole process (jemalloc where pyarrow has
+    it); its forked chunk workers must still give the whole run's files, byte for byte."""
+    from conftest import run_ngheo
+
+    households, members = sample_csv
+    args = ["classify", str(households), "--members", str(members), "-q", "-f", "csv", "--year", "2025"]
+    for folder, extra in (("whole", []), ("chunked", ["--chunk-size", "20", "--jobs", "2"])):
+        (tmp_path / folder).mkdir()
+        assert run_ngheo(*args, "-d", str(tmp_path / folder), *extra).returncode == 1  # the sample's bad rows
+    for name in ("cau-giay-2025.classified.csv", "cau-giay-2025.summary.csv", "cau-giay-2025.problems.csv"):
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "chunked" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("asked", [None, "system"])
+def test_the_allocator_is_jemalloc_where_pyarrow_has_it_unless_the_user_chose_one(asked):
+    import subprocess
+
+    import pyarrow as pa
+
+    try:
+        pa.jemalloc_memory_pool()
+        available = True
+    except NotImplementedError:
+        available = False
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if asked:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = asked
+    code = "from ngheo_cli.io.memory import prefer_jemalloc; print(prefer_jemalloc())"
+    used = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert used == (asked or ("jemalloc" if available else pa.default_memory_pool().backend_name))
 
 
 def test_chunks_need_csv_output_and_csv_or_parquet_input(sample_csv, tmp_path):

@@ -46,6 +46,9 @@ app.add_typer(standards_app, name="standards")
 
 
 def main() -> None:
+    from ngheo_cli.io.memory import prefer_jemalloc
+
+    prefer_jemalloc()  # (for the whole process, its chunk workers included: they are forked)
     try:
         app()
     except Exception as exc:  # a bug, not a user error: still one line, exit 2
