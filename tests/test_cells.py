@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ngheo_cli.io.cells import parse_category, parse_int, parse_number, parse_text, parse_yes_no
@@ -85,6 +85,30 @@ def test_many_numbers_read_in_c_as_one_by_one(cells, copies):
 
     many = cells * (parse._MANY_NUMBERS // len(cells) + 1) + [f"{n}" for n in range(copies * 1000)]
     assert parse._number_uniques(many) == parse._number_cells(many)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), _NUMBER_CELLS.filter(lambda c: isinstance(c, str))), min_size=1, max_size=30),
+       st.randoms(use_true_random=False))
+def test_a_column_of_mostly_distinct_numbers_reads_row_by_row_as_cell_by_cell(cells, rng):
+    """Row numbers and incomes typed to the đồng (a CSV or Parquet column of mostly distinct plain
+    numbers) are read row by row in C, the other cells once per distinct value: every row must get
+    the value and the error the one-by-one parser gives it, as a number and as a whole number."""
+    import pyarrow as pa
+
+    from ngheo_cli.io import cells as parse
+
+    column = [f"{n * 7}" if n % 3 else f"{n * 7:,}".replace(",", ".") for n in range(parse._MANY_NUMBERS + 100)]
+    for cell in cells:
+        column.insert(rng.randrange(len(column) + 1), cell)
+    arrow = pd.Series(pd.arrays.ArrowStringArray(pa.array(column, type=pa.large_string())))
+    assert parse._plain_number_rows(arrow) is not None  # the row-by-row path is the one tested
+    python = pd.Series(column, dtype=object)
+    for parser in (parse.parse_number, parse.parse_int):
+        (arrow_values, arrow_errors), (python_values, python_errors) = parser(arrow), parser(python)
+        pd.testing.assert_series_equal(arrow_values, python_values)
+        assert arrow_errors.astype(object).where(arrow_errors.notna(), None).tolist() == \
+            python_errors.astype(object).where(python_errors.notna(), None).tolist()
 
 
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=1, max_value=99))
