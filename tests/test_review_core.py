@@ -379,7 +379,11 @@ def test_last_only_households_are_placed_by_the_map_and_undecided_ones_reported(
     assert pd.isna(household(result, "B")["ward_review"])
     assert "split between" in household(result, "B")["ward_note"]
     # C is counted where it is now, and the disagreement with the map is noted
-    assert household(result, "C")["ward_review"] == "Phường Nghĩa Đô" and "moved, or the ward map is wrong" in household(result, "C")["ward_note"]
+    assert household(result, "C")["ward_review"] == "Phường Nghĩa Đô"
+    assert household(result, "C")["ward_note"] == (
+        "năm trước ở Phường Dịch Vọng, Tổ dân phố 1, nay thuộc Phường Cầu Giấy theo bảng phường"
+        " / last year in a part of Phường Cầu Giấy: moved, or the ward map is wrong")
+    assert household(result, "A")["ward_note"] == household(result, "D")["ward_note"] == ""  # placed, or on this list only
     table = result.table.set_index("ward")
     assert table.loc["(Chưa xác định phường)", "near_poor_left"] == 1
     assert table.loc["Phường Nghĩa Đô", "poor_start"] == 2

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.frames import is_blank, map_distinct
+from ngheo_cli.frames import arrow_text, is_blank, map_distinct
 from ngheo_cli.review.lists import (
     ABSENT,
     POOR,
@@ -152,12 +152,33 @@ def _place(frame: pd.DataFrame, last: YearList, this: YearList, ward_map: WardMa
     frame["area_review"] = frame["area"].astype("string").fillna(UNKNOWN_AREA)
     check = on_this & (frame["presence"] == BOTH).to_numpy() & placed.notna().to_numpy()
     moved = check & (map_distinct(placed, ward_key) != map_distinct(frame["ward"], ward_key)).to_numpy()
-    note = pd.Series("", index=frame.index, dtype="string")
-    note[~on_this] = why[~on_this]
-    note[moved] = ("năm trước ở " + frame.loc[moved, "ward_last"].fillna("") + ", " + frame.loc[moved, "hamlet_last"].fillna("")
-                   + ", nay thuộc " + placed[moved] + " theo bảng phường / last year in a part of " + placed[moved]
-                   + ": moved, or the ward map is wrong")
-    frame["ward_note"] = note
+    frame["ward_note"] = _moved_notes(why.astype("string").where(~on_this, ""), moved, frame, placed)
+
+
+def _moved_notes(notes: pd.Series, moved: np.ndarray, frame: pd.DataFrame, placed: pd.Series) -> pd.Series:
+    """`notes`, with the households that `moved` told where they were and where the ward map
+    puts that: spelled in Arrow, since a wrong ward map moves most of a city's households."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not moved.any():
+        return notes
+    at = np.flatnonzero(moved)
+
+    def text(column: pd.Series) -> pa.Array:
+        return arrow_text(column.iloc[at].astype("string").fillna(""))
+
+    def words(value: str) -> pa.Scalar:
+        return pa.scalar(value, pa.large_string())
+
+    now = text(placed)
+    spelled = pc.binary_join_element_wise(
+        words("năm trước ở "), text(frame["ward_last"]), words(", "), text(frame["hamlet_last"]), words(", nay thuộc "),
+        now, words(" theo bảng phường / last year in a part of "), now, words(": moved, or the ward map is wrong"),
+        words(""),  # (the last: the separator)
+    )
+    written = pc.replace_with_mask(arrow_text(notes), pa.array(moved), spelled)
+    return pd.Series(pd.arrays.ArrowStringArray(written), index=notes.index)
 
 
 def _lists(frame: pd.DataFrame, last: YearList, this: YearList) -> dict[str, pd.DataFrame]:
