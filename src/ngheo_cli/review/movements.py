@@ -49,7 +49,7 @@ def join_years(lists: list[YearList]) -> pd.DataFrame:
     ids = pd.Index(pd.concat([year_list.households["household_id"] for year_list in ordered]).unique(), name="household_id")
     # each household's details from the newest list it is on (ids are unique within a list)
     details = pd.concat([year_list.households[["household_id", *INFO_COLUMNS]] for year_list in ordered])
-    frame = details.drop_duplicates("household_id", keep="first").set_index("household_id").reindex(ids).astype(object)
+    frame = details.drop_duplicates("household_id", keep="first").set_index("household_id").reindex(ids)
     for year_list in ordered:
         households = year_list.households.set_index("household_id")
         frame[status_column(year_list.year)] = households["status"].reindex(ids).fillna(ABSENT).astype("string")
