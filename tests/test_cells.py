@@ -72,7 +72,9 @@ def test_any_integer_written_the_vietnamese_way_reads_back(n):
 _NUMBER_CELLS = st.one_of(
     st.text(alphabet="0123456789", min_size=1, max_size=20),  # plain digits, leading zeros, past 15 digits
     st.lists(st.text(alphabet="0123456789", min_size=3, max_size=3), min_size=1, max_size=5).map(".".join),
-    st.sampled_from(["1.500", "8.5", "2,5 triệu", "2.000.000 đ", " 12 ", "-12", "1,500", "x", "", "1.50", "12.3456"]),
+    st.sampled_from(["1.500", "8.5", "2,5 triệu", "2.000.000 đ", " 12 ", "-12", "1,500", "x", "", "1.50", "12.3456",
+                     "12.0", "1.000.0", "0.0", "7.00", "1.0.0"]),
+    st.text(alphabet="0123456789", min_size=1, max_size=17).map(lambda digits: digits + ".0"),  # a float column written out
     st.integers(-5, 10**9), st.floats(allow_nan=False, allow_infinity=False), st.none(), st.booleans(),
 )
 

@@ -290,7 +290,6 @@ def _plain_number_rows(raw: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     path would only add its cost."""
     if not isinstance(raw.array, pd.arrays.ArrowStringArray) or len(raw) < _MANY_NUMBERS:
         return None
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     text = arrow_text(raw)
@@ -301,11 +300,20 @@ def _plain_number_rows(raw: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     plain_count = pc.sum(is_plain).as_py() or 0
     if 2 * plain_count <= len(text):
         return None
-    numbers = pc.cast(pc.replace_substring(text.filter(is_plain), ".", ""), pa.float64()).to_numpy()
-    return numbers, is_plain.to_numpy(zero_copy_only=False)
+    return _plain_values(text.filter(is_plain)), is_plain.to_numpy(zero_copy_only=False)
 
 
-_PLAIN_NUMBER = r"^[0-9]{1,15}$|^[0-9]{1,3}(\.[0-9]{3}){1,4}$"  # "4523117", "4.523.117": at most 15 digits, exact
+# "4523117", "4523117.0" (a float column written out), "4.523.117": at most 15 digits, exact
+_PLAIN_NUMBER = r"^[0-9]{1,15}(\.0)?$|^[0-9]{1,3}(\.[0-9]{3}){1,4}$"
+
+
+def _plain_values(text) -> np.ndarray:
+    """The values of Arrow texts that match _PLAIN_NUMBER, as float64."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    digits = pc.replace_substring(pc.replace_substring_regex(text, r"\.0$", ""), ".", "")
+    return pc.cast(digits, pa.float64()).to_numpy()
 _MANY_NUMBERS = 5_000
 
 
@@ -322,7 +330,7 @@ def _number_uniques(cells: list) -> tuple[list, list]:
     plain = pc.match_substring_regex(text, _PLAIN_NUMBER).fill_null(False)
     if not pc.any(plain).as_py():
         return _number_cells(cells)
-    numbers = pc.cast(pc.replace_substring(text.filter(plain), ".", ""), pa.float64()).to_numpy()
+    numbers = _plain_values(text.filter(plain))
     plain = plain.to_numpy(zero_copy_only=False)
     rest = np.flatnonzero(~plain).tolist()
     rest_values, rest_errors = _number_cells([cells[i] for i in rest])
