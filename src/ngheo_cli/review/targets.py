@@ -79,6 +79,8 @@ def check_targets(
     """One row per target and per ward row of the table (and the total row)."""
     rows = table[table["level"].isin(["ward", "total"])]
     area, ward = area_and_ward(frame, lang)
+    read = ["household_id", "merit_family", "poor_movement", "prev_poor_movement", status_column(this_year)]
+    frame = frame[[c for c in read if c in frame]]  # what _check reads: each ward's copy holds only these
     in_row = [((ward == r.ward) & (area == r.area)).to_numpy() if r.level == "ward" else slice(None) for r in rows.itertuples()]
     checked = {}
     for r, (row, selected) in enumerate(zip(rows.itertuples(), in_row)):
