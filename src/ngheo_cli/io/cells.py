@@ -263,7 +263,7 @@ def parse_number(raw: pd.Series) -> Parsed:
 def _parsed_numbers(raw: pd.Series, parse_uniques, dtype: str, fill: object) -> tuple[np.ndarray, np.ndarray, _Distinct]:
     """(data, missing, distinct) of a number column: parsed once per distinct cell, except that in
     an Arrow text column of mostly distinct cells (row numbers, incomes typed to the đồng) the plain
-    ones ("4523117", "4.523.117") are read row by row in C and only the others once per distinct
+    ones ("4523117", "4523117.0", "4.523.117") are read row by row in C and only the others once per distinct
     cell; `distinct` then has no code (-1) for the plain rows, which have no error."""
     plain = _plain_number_rows(raw)
     if plain is None:
@@ -314,7 +314,9 @@ def _plain_values(text) -> np.ndarray:
 
     digits = pc.replace_substring(pc.replace_substring_regex(text, r"\.0$", ""), ".", "")
     return pc.cast(digits, pa.float64()).to_numpy()
-_MANY_NUMBERS = 5_000
+
+
+_MANY_NUMBERS = 5_000  # from this many cells (distinct ones, or a column's rows) reading them in C pays
 
 
 def _number_uniques(cells: list) -> tuple[list, list]:
