@@ -193,3 +193,20 @@ def test_texts_joined_by_key_are_each_keys_texts_in_their_order(pairs):
         expected.setdefault(key, []).append(text)
     assert joined.index.tolist() == sorted(expected)
     assert joined.tolist() == ["; ".join(expected[k]) for k in sorted(expected)]
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), unique=True, max_size=5),
+       st.lists(st.sampled_from(["a", "b", "c", "x"]), max_size=12), st.booleans())
+def test_a_column_taken_by_looked_up_rows_is_what_a_lookup_by_id_gives(ids, wanted, same_order):
+    """The review finds each household's row on a list once and takes every column from it: each
+    cell must be what a lookup of that column by id gives, missing where the id is not listed."""
+    from ngheo_cli.frames import position_in, taken_at
+
+    if same_order:  # this year's list in last year's order: the lookup is skipped
+        wanted = list(ids)
+    listed = pd.DataFrame({"household_id": pd.Series(ids, dtype="string"),
+                           "ward": pd.Series([f"P.{i}" for i in ids], dtype="string")})
+    query = pd.Series(wanted, dtype="string", index=pd.RangeIndex(100, 100 + len(wanted)))
+    at = position_in(query, listed["household_id"], np.arange(len(listed)))
+    expected = query.map(listed.set_index("household_id")["ward"]).astype("string")
+    pd.testing.assert_series_equal(taken_at(listed["ward"], at, query.index).astype("string"), expected, check_names=False)

@@ -197,6 +197,13 @@ def is_in(series: pd.Series, values) -> pd.Series:
     return pd.Series(lookup.get_indexer(series) >= 0, index=series.index, copy=False)
 
 
+def taken_at(values: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Series:
+    """values[positions] by position (as from position_in), missing where a position is -1,
+    under `index`: one lookup of the rows, shared by every column taken from them (a pandas
+    reindex or map by text labels hashes a city's ids again for each column)."""
+    return values.reset_index(drop=True).reindex(positions).set_axis(index)
+
+
 def first_positions(series: pd.Series) -> np.ndarray:
     """For each cell, the position of the first cell equal to it (itself when it is the first);
     -1 for a missing cell. Arrow text by one dictionary encoding; position_in(series, series)

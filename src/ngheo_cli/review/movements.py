@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ngheo_cli.frames import position_in, taken_at
 from ngheo_cli.review.lists import (
     ABSENT,
     INFO_COLUMNS,
@@ -51,9 +52,12 @@ def join_years(lists: list[YearList]) -> pd.DataFrame:
     details = pd.concat([year_list.households[["household_id", *INFO_COLUMNS]] for year_list in ordered])
     frame = details.drop_duplicates("household_id", keep="first").set_index("household_id").reindex(ids)
     for year_list in ordered:
-        households = year_list.households.set_index("household_id")
-        frame[status_column(year_list.year)] = households["status"].reindex(ids).fillna(ABSENT).astype("string")
-        frame[f"class_{year_list.year}"] = households["classification"].reindex(ids).astype("string")
+        households = year_list.households
+        # each id's row on this list (-1: not on it); ids are unique within a list, so a list in
+        # the same order as `ids` needs no lookup
+        at = position_in(pd.Series(ids), households["household_id"], np.arange(len(households)))
+        frame[status_column(year_list.year)] = taken_at(households["status"], at, ids).fillna(ABSENT).astype("string")
+        frame[f"class_{year_list.year}"] = taken_at(households["classification"], at, ids).astype("string")
     for flag in ("merit_family", "ethnic_minority"):
         frame[flag] = frame[flag].fillna(False).astype(bool)
     return frame.reset_index()

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.frames import arrow_text, is_blank, map_distinct
+from ngheo_cli.frames import arrow_text, is_blank, map_distinct, position_in, taken_at
 from ngheo_cli.review.lists import (
     ABSENT,
     POOR,
@@ -125,9 +125,10 @@ def _presence(frame: pd.DataFrame, last: YearList, this: YearList) -> None:
     split_from = frame["split_from"].where(on_this & ~on_last)
     children = split_from.dropna().groupby(split_from.dropna()).groups
     notes = [""] * len(frame)  # a household on both lists has no note: only the others are looked at
-    presence, ids = frame["presence"].to_numpy(), frame["household_id"]
-    for position in np.flatnonzero(presence != BOTH).tolist():
-        household_id, parent = ids.iloc[position], split_from.iloc[position]
+    presence = frame["presence"].to_numpy()
+    others = np.flatnonzero(presence != BOTH)
+    for position, household_id, parent in zip(others.tolist(), frame["household_id"].iloc[others].tolist(),
+                                              split_from.iloc[others].tolist()):
         if presence[position] == THIS_ONLY:
             notes[position] = (f"tách từ hộ {parent} / split from {parent}" if not is_blank(parent)
                                else "mới vào danh sách (chuyển đến, hộ mới) / new on the list (moved in, new household)")
@@ -142,9 +143,10 @@ def _place(frame: pd.DataFrame, last: YearList, this: YearList, ward_map: WardMa
     """This year's ward for a household on this year's list; for one only on last year's
     list, the ward its old ward and tổ dân phố lead to. A household on both lists whose old
     ward leads elsewhere is noted (it moved, or the map is wrong), and counted where it is now."""
-    last_details = last.households.set_index("household_id")[["ward", "hamlet"]]
-    frame["ward_last"] = frame["household_id"].map(last_details["ward"]).astype("string")
-    frame["hamlet_last"] = frame["household_id"].map(last_details["hamlet"]).astype("string")
+    # each household's row last year (ids are unique within a list: the same order needs no lookup)
+    at = position_in(frame["household_id"], last.households["household_id"], np.arange(len(last.households)))
+    frame["ward_last"] = taken_at(last.households["ward"], at, frame.index).astype("string")
+    frame["hamlet_last"] = taken_at(last.households["hamlet"], at, frame.index).astype("string")
     this_wards = this.households["ward"]
     placed, why = place_households(frame["ward_last"], frame["hamlet_last"], ward_map, this_wards)
     on_this = (frame["presence"] != LAST_ONLY).to_numpy()
