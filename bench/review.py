@@ -4,8 +4,9 @@
 
 This year's roster is what the installed `ngheo classify` writes for bench/generate.py's survey.
 Last year's is made from it with a fixed seed, like a real year before: 8% of the households
-given a class drawn at random (about 6% another class than this year's), 2% not yet on the list (new this year) and as many that have left since, every
-household in the ward it is in now (no ward map needed). The review writes CSV (the
+given a class drawn at random (about 6% another class than this year's), 2% not yet on the
+list (new this year) and as many that have left since, every household in the ward it is in
+now (no ward map needed). The review writes CSV (the
 per-household file of a city is over Excel's row limit). The floor reads the two rosters with
 pyarrow's CSV reader and writes a file of the per-household output's size (20 columns) with its
 CSV writer. Wall time and peak memory are measured as bench/run.py measures them.
