@@ -210,3 +210,18 @@ def test_a_column_taken_by_looked_up_rows_is_what_a_lookup_by_id_gives(ids, want
     at = position_in(query, listed["household_id"], np.arange(len(listed)))
     expected = query.map(listed.set_index("household_id")["ward"]).astype("string")
     pd.testing.assert_series_equal(taken_at(listed["ward"], at, query.index).astype("string"), expected, check_names=False)
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["Phường A", "phường a", "B", "", "C"])), max_size=20),
+       st.sampled_from(["string", "str"]), st.booleans())
+def test_mapping_each_distinct_text_once_gives_what_pandas_map_gives(cells, dtype, some_none):
+    """Ward keys, class words: each distinct text mapped once, spread by Arrow; the column must be
+    pandas' own map of the same values, type and missing cells included."""
+    from ngheo_cli.frames import map_distinct
+
+    def fn(value: str):
+        return None if some_none and value == "C" else value.lower().replace("phường ", "")
+
+    series = pd.Series(cells, dtype=dtype)
+    expected = series.map({value: fn(value) for value in series.dropna().unique()})
+    pd.testing.assert_series_equal(map_distinct(series, fn), expected)

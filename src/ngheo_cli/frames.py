@@ -62,9 +62,30 @@ def map_distinct(series: pd.Series, fn: Callable[[object], object], dtype: str |
     """
     if dtype == "string":
         return Spelled.of(series, fn).column(series.index)
+    if dtype is None and isinstance(series.array, pd.arrays.ArrowStringArray):
+        mapped = _map_arrow_text(series, fn)
+        if mapped is not None:
+            return mapped
     table = {value: fn(value) for value in series.dropna().unique()}
     out = series.map(table)
     return out.astype(dtype) if dtype else out
+
+
+def _map_arrow_text(series: pd.Series, fn: Callable[[object], object]) -> pd.Series | None:
+    """map_distinct of Arrow text whose results are texts, as pandas' map gives them (its "str"
+    dtype: NaN for missing) but looked up by one dictionary encoding and spread by Arrow's take:
+    pandas' map hashes every cell again as a Python string (1 s for a million wards). None when
+    a result is not a text, or there is nothing to map."""
+    import pyarrow as pa
+
+    codes, dictionary = dictionary_codes(series)
+    results = [fn(value) for value in dictionary.to_pylist()]
+    if not results or not all(result is None or type(result) is str for result in results):
+        return None  # (pandas keeps the type of a column with nothing to map)
+    texts = pa.array([*results, None], type=pa.large_string())
+    taken = texts.take(pa.array(np.where(codes < 0, len(results), codes)))
+    return pd.Series(pd.arrays.ArrowStringArray(taken, dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
+                     index=series.index, copy=False)
 
 
 def category_as_text(values):
