@@ -75,13 +75,14 @@ def _map_arrow_text(series: pd.Series, fn: Callable[[object], object]) -> pd.Ser
     """map_distinct of Arrow text whose results are texts, as pandas' map gives them (its "str"
     dtype: NaN for missing) but looked up by one dictionary encoding and spread by Arrow's take:
     pandas' map hashes every cell again as a Python string (1 s for a million wards). None when
-    a result is not a text, or there is nothing to map."""
+    a result is not a text, or none is."""
     import pyarrow as pa
 
     codes, dictionary = dictionary_codes(series)
     results = [fn(value) for value in dictionary.to_pylist()]
-    if not results or not all(result is None or type(result) is str for result in results):
-        return None  # (pandas keeps the type of a column with nothing to map)
+    texts_only = all(result is None or type(result) is str for result in results)
+    if not texts_only or not any(type(result) is str for result in results):
+        return None  # (pandas gives other types to a column with nothing mapped to a text)
     texts = pa.array([*results, None], type=pa.large_string())
     taken = texts.take(pa.array(np.where(codes < 0, len(results), codes)))
     return pd.Series(pd.arrays.ArrowStringArray(taken, dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
