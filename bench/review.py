@@ -21,15 +21,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from run import HERE, timed
+from run import ARROW_POOL, HERE, timed
 
-FLOOR = r"""
-import os, sys, pyarrow as pa, pyarrow.csv as pc
-if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):  # the allocator ngheo picks (io/memory.py prefer_jemalloc)
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:
-        pass
+FLOOR = ARROW_POOL + r"""
+import pyarrow.csv as pc
 last, this = pc.read_csv(sys.argv[1]), pc.read_csv(sys.argv[2])
 rows = pa.table({f"c{i}": this.column(i % this.num_columns) for i in range(20)})
 pc.write_csv(rows, sys.argv[3])

@@ -27,13 +27,17 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-FLOOR_ARROW = r"""
-import os, sys, pyarrow as pa, pyarrow.csv as pc, pyarrow.parquet as pq
+ARROW_POOL = r"""
+import os, sys, pyarrow as pa
 if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):  # the allocator ngheo picks (io/memory.py prefer_jemalloc)
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
     except NotImplementedError:
         pass
+"""  # the start of every Arrow floor
+
+FLOOR_ARROW = ARROW_POOL + r"""
+import pyarrow.csv as pc, pyarrow.parquet as pq
 read = pq.read_table if sys.argv[1].endswith(".parquet") else pc.read_csv
 households = read(sys.argv[1]); members = read(sys.argv[2])
 n = households.num_rows
