@@ -200,14 +200,14 @@ def test_texts_joined_by_key_are_each_keys_texts_in_their_order(pairs):
 def test_a_column_taken_by_looked_up_rows_is_what_a_lookup_by_id_gives(ids, wanted, same_order):
     """The review finds each household's row on a list once and takes every column from it: each
     cell must be what a lookup of that column by id gives, missing where the id is not listed."""
-    from ngheo_cli.frames import position_in, taken_at
+    from ngheo_cli.frames import rows_on_list, taken_at
 
     if same_order:  # this year's list in last year's order: the lookup is skipped
         wanted = list(ids)
     listed = pd.DataFrame({"household_id": pd.Series(ids, dtype="string"),
                            "ward": pd.Series([f"P.{i}" for i in ids], dtype="string")})
     query = pd.Series(wanted, dtype="string", index=pd.RangeIndex(100, 100 + len(wanted)))
-    at = position_in(query, listed["household_id"], np.arange(len(listed)))
+    at = rows_on_list(query, listed["household_id"])
     expected = query.map(listed.set_index("household_id")["ward"]).astype("string")
     pd.testing.assert_series_equal(taken_at(listed["ward"], at, query.index).astype("string"), expected, check_names=False)
 

@@ -301,6 +301,12 @@ def runs(column) -> tuple:
     return column.filter(pa.array(starts)), run_of
 
 
+def rows_on_list(ids: pd.Series, listed_ids: pd.Series) -> np.ndarray:
+    """Each id's row on a list whose ids are unique (a year's list of households), -1 when not
+    on it: position_in, which needs no lookup when the ids come in the list's own order."""
+    return position_in(ids, listed_ids, np.arange(len(listed_ids)))
+
+
 def position_in(series: pd.Series, values: pd.Series, first_of_values: np.ndarray | None = None) -> np.ndarray:
     """For each cell of `series`, the position of the first equal cell in `values`, -1 if none;
     missing never matches (Arrow's index_in for Arrow text; a pandas Index lookup otherwise).

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import position_in, taken_at
+from ngheo_cli.frames import rows_on_list, taken_at
 from ngheo_cli.review.lists import (
     ABSENT,
     INFO_COLUMNS,
@@ -53,9 +53,7 @@ def join_years(lists: list[YearList]) -> pd.DataFrame:
     frame = details.drop_duplicates("household_id", keep="first").set_index("household_id").reindex(ids)
     for year_list in ordered:
         households = year_list.households
-        # each id's row on this list (-1: not on it); ids are unique within a list, so a list in
-        # the same order as `ids` needs no lookup
-        at = position_in(pd.Series(ids), households["household_id"], np.arange(len(households)))
+        at = rows_on_list(pd.Series(ids), households["household_id"])
         frame[status_column(year_list.year)] = taken_at(households["status"], at, ids).fillna(ABSENT).astype("string")
         frame[f"class_{year_list.year}"] = taken_at(households["classification"], at, ids).astype("string")
     for flag in ("merit_family", "ethnic_minority"):

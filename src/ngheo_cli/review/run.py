@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.frames import arrow_text, is_blank, map_distinct, position_in, taken_at
+from ngheo_cli.frames import arrow_text, is_blank, map_distinct, rows_on_list, taken_at
 from ngheo_cli.review.lists import (
     ABSENT,
     POOR,
@@ -143,8 +143,7 @@ def _place(frame: pd.DataFrame, last: YearList, this: YearList, ward_map: WardMa
     """This year's ward for a household on this year's list; for one only on last year's
     list, the ward its old ward and tổ dân phố lead to. A household on both lists whose old
     ward leads elsewhere is noted (it moved, or the map is wrong), and counted where it is now."""
-    # each household's row last year (ids are unique within a list: the same order needs no lookup)
-    at = position_in(frame["household_id"], last.households["household_id"], np.arange(len(last.households)))
+    at = rows_on_list(frame["household_id"], last.households["household_id"])  # each household's row last year
     frame["ward_last"] = taken_at(last.households["ward"], at, frame.index).astype("string")
     frame["hamlet_last"] = taken_at(last.households["hamlet"], at, frame.index).astype("string")
     this_wards = this.households["ward"]
