@@ -286,3 +286,16 @@ def test_a_line_break_inside_a_quoted_cell_far_down_a_csv_stays_in_its_row(tmp_p
     result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
     assert result.counts.households_read == 3001 and result.counts.rejected == 0
     assert result.roster["head_name"].iloc[-1] == "Tran Thi B"  # one row, its line break folded
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+def test_a_csv_with_old_mac_or_windows_line_ends_reads_as_one_with_unix_ones(tmp_path, line_end):
+    """Excel for Mac 2011 saved "CSV" with a bare carriage return at each line's end."""
+    lines = [",".join(HEADER), "H1,Phường Cầu Giấy,2,9000000", "H2,Phường Dịch Vọng,3,8000000", ""]
+    unix, other = tmp_path / "unix.csv", tmp_path / "other.csv"
+    unix.write_text("\n".join(lines), encoding="utf-8")
+    other.write_text(line_end.join(lines), encoding="utf-8", newline="")
+    rosters = [run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025") for path in (unix, other)]
+    assert [r.returncode for r in rosters] == [0, 0], rosters[1].stderr.decode()
+    assert rosters[1].stdout == rosters[0].stdout
+    assert pd.read_csv(io.BytesIO(rosters[1].stdout))["household_id"].tolist() == ["H1", "H2"]

@@ -148,7 +148,7 @@ def csv_arrow_options(path: Path) -> tuple | None:
         # A line break inside a value needs quotes; without any quote character the reader can
         # split the file on line ends and parse the pieces in parallel (3 x faster).
         quoted = _contains(handle, b'"') or '"' in head
-    first = next(csv.reader(io.StringIO(head)), None)
+    first = next(csv.reader(io.StringIO(head, newline="")), None)  # ("": lines may end in \r alone)
     if not first:
         return None
     names = [f"c{i}" for i in range(len(first))]
