@@ -8,6 +8,8 @@ columns run side by side even though pandas' Python parts take turns (BENCHMARKS
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -62,3 +64,45 @@ def thread_map(work: Callable[[Item], Result], items: Iterable[Item], threads: i
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def read_ahead(items: Iterable[Item], ahead: int = 1) -> Iterator[Item]:
+    """The items of `items`, made in a background thread up to `ahead` items before the one in
+    use: for a reader whose work lets go of Python's lock (Arrow's CSV and Parquet readers), so
+    that the next batch is read while this one is worked on.
+    An exception from `items` comes out where its item would have. Leaving early stops the
+    thread (after the item it is making)."""
+    made: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def hand_over(entry) -> bool:
+        while not stop.is_set():
+            try:
+                made.put(entry, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand_over((True, item)):
+                    return
+            hand_over((False, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            hand_over((False, exc))
+
+    thread = threading.Thread(target=produce, name="ngheo-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = made.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import multiprocessing
 import tempfile
 from collections import deque
@@ -39,13 +40,14 @@ import pandas as pd
 from ngheo_cli.errors import InputError, NgheoError
 from ngheo_cli.frames import arrow_text, filled, runs
 from ngheo_cli.io.cells import normalised_values, parse_text
+from ngheo_cli.io.csv_blocks import csv_tables
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
 from ngheo_cli.io.workbook import Grid, arrow_text_frame, csv_arrow_options
 from ngheo_cli.io.writers import csv_bytes
 from ngheo_cli.issues import ProblemLog
-from ngheo_cli.parallel import default_threads, limit_threads, usable_cores
+from ngheo_cli.parallel import default_threads, limit_threads, read_ahead, usable_cores
 from ngheo_cli.pipeline import (
     Counts,
     RunResult,
@@ -79,11 +81,14 @@ def default_jobs(chunk_rows: int) -> int:
     return max(1, min(usable_cores(), fit))
 
 
-def batches(path: Path, rows: int, header_rows: int = 0, columns: list[int] | None = None) -> Iterator[pd.DataFrame]:
+def batches(path: Path, rows: int, header_rows: int = 0, columns: list[int] | None = None,
+            ahead: bool = False) -> Iterator[pd.DataFrame]:
     """The raw cells of a CSV or Parquet file, `rows` rows at a time (the first batch also holds
     the `header_rows` title and header rows), as text columns indexed by spreadsheet row
     (1-based; a Parquet file's column names are row 1) and labelled by their position in the
-    file. `columns`: only these positions (the others are still parsed, never built)."""
+    file. `columns`: only these positions (the others are still parsed, never built). `ahead`:
+    the file is read in a background thread while the caller works on a batch (for a caller
+    that reads the whole file: leaving early waits for the batch being read)."""
     suffix = path.suffix.lower()
     if suffix not in STREAMABLE:
         raise InputError(f"{path}: --chunk-size reads .csv or .parquet files", "save the survey as CSV UTF-8")
@@ -94,24 +99,24 @@ def batches(path: Path, rows: int, header_rows: int = 0, columns: list[int] | No
 
         reader = pq.ParquetFile(path)
         stored = data_columns(reader.schema_arrow)
-        positions = list(range(len(stored))) if columns is None else columns
-        names = [stored[i] for i in positions]
+        columns = list(range(len(stored))) if columns is None else columns
+        names = [stored[i] for i in columns]
         header = pa.table({n: pa.array([n], type=pa.large_string()) for n in names})
         pieces = (text_table(pa.Table.from_batches([b])) for b in reader.iter_batches(batch_size=rows, columns=names))
-        yield from _regroup([header, *pieces], rows, header_rows, positions)
-        return
-    import pyarrow.csv as pacsv
-
-    options = csv_arrow_options(path)
-    if options is None:
-        raise InputError(f"{path}: --chunk-size needs a UTF-8 CSV file", "save it as 'CSV UTF-8' from Excel")
-    read, parse, convert = options
-    if columns is not None:
-        convert.include_columns = [f"c{i}" for i in columns]  # (csv_arrow_options names column i "c<i>")
+        tables = itertools.chain([header], pieces)
+    else:
+        options = csv_arrow_options(path)
+        if options is None:
+            raise InputError(f"{path}: --chunk-size needs a UTF-8 CSV file", "save it as 'CSV UTF-8' from Excel")
+        if columns is not None:
+            options[2].include_columns = [f"c{i}" for i in columns]  # (csv_arrow_options names column i "c<i>")
+        tables = csv_tables(path, options)
+    frames = _regroup(tables, rows, header_rows, columns)
     try:
-        reader = pacsv.open_csv(path, read, parse, convert)
-        yield from _regroup((pa.Table.from_batches([b]) for b in reader), rows, header_rows, columns)
+        yield from read_ahead(frames) if ahead else frames
     except pa.ArrowInvalid as exc:
+        if suffix == ".parquet":
+            raise InputError(f"{path}: cannot be read as Parquet ({exc})") from exc
         raise InputError(f"{path}: not a well-formed CSV file ({exc})", "every row needs the same number of fields") from exc
 
 
@@ -222,7 +227,7 @@ def classify_in_chunks(
     has_data = np.zeros(len(named), dtype=bool)  # of each named extra column, somewhere in the file
     header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
     needed = sorted({households_layout.id_position, *named_positions})  # the other columns are not built
-    for number, frame in enumerate(batches(households_path, chunk_rows, header_rows, needed)):
+    for number, frame in enumerate(batches(households_path, chunk_rows, header_rows, needed, ahead=True)):
         body = _body(frame, households_layout)
         has_data |= filled(body[named_positions]).any(axis=0).to_numpy()
         present, id_hashes, run_of = _id_hashes(body, households_layout.id_position)
@@ -389,7 +394,7 @@ def _spread_members(
     layout = _layout_of(first, path.stem, True, prefix_grid)
     writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
     try:
-        for frame in batches(path, member_rows):
+        for frame in batches(path, member_rows, ahead=True):
             body = _body(frame, layout)
             if body.empty:
                 continue

@@ -1,0 +1,146 @@
+"""Reading a CSV a block at a time (chunked runs) gives exactly the rows of reading it whole,
+wherever the blocks are cut; reading ahead in a thread keeps order and errors."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO
+from ngheo_cli import stream
+from ngheo_cli.io import csv_blocks
+from ngheo_cli.io.csv_blocks import csv_tables
+from ngheo_cli.io.workbook import csv_arrow_options, read_grids
+from ngheo_cli.io.writers import csv_bytes
+from ngheo_cli.parallel import read_ahead
+from ngheo_cli.pipeline import run_classification
+from ngheo_cli.standards.load import load_standard
+from ngheo_cli.stream import classify_in_chunks
+
+sys.path.insert(0, str(REPO / "bench"))
+import generate  # noqa: E402  (the benchmark's survey generator)
+
+sys.path.pop(0)
+
+# cells without separators or quotes (a quoted file goes to the one-thread reader), with
+# Vietnamese letters: a cut never falls inside a character
+CELL = st.text(alphabet=st.sampled_from(list("ab 1.-xĐđếệ\t")), max_size=6)
+
+
+def read_whole(path):
+    return pacsv.read_csv(path, *csv_arrow_options(path)).to_pylist()
+
+
+def read_in_blocks(path, block_bytes):
+    tables = list(csv_tables(path, csv_arrow_options(path), block_bytes))
+    return pa.concat_tables(tables).to_pylist() if tables else []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=12),
+    line_end=st.sampled_from(["\n", "\r\n", "\r"]),
+    bom=st.booleans(),
+    last_line_ended=st.booleans(),
+    block_bytes=st.integers(1, 40),
+)
+def test_blocks_cut_anywhere_give_the_rows_of_the_whole_file(tmp_path_factory, rows, line_end, bom, last_line_ended,
+                                                             block_bytes):
+    path = tmp_path_factory.mktemp("blocks") / "s.csv"
+    text = line_end.join(",".join(row) for row in rows) + (line_end if last_line_ended else "")
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    assert read_in_blocks(path, block_bytes) == read_whole(path)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cells=st.lists(CELL, min_size=1, max_size=15), block_bytes=st.integers(1, 20))
+def test_a_one_column_file_with_blank_lines_keeps_them_as_rows(tmp_path_factory, cells, block_bytes):
+    path = tmp_path_factory.mktemp("blocks") / "s.csv"
+    path.write_text("\n".join(["Mã hộ", *cells, ""]), encoding="utf-8")
+    assert read_in_blocks(path, block_bytes) == read_whole(path)
+
+
+def test_a_file_with_quotes_is_read_by_the_streaming_reader_line_breaks_in_values_kept(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text('id,note\nH1,"two\nlines"\nH2,"a, b"\n' * 50, encoding="utf-8")
+    assert csv_arrow_options(path)[1].newlines_in_values
+    assert read_in_blocks(path, 7) == read_whole(path)
+    assert read_whole(path)[1] == {"c0": "H1", "c1": "two\nlines"}
+
+
+def test_a_ragged_row_is_an_error_whichever_block_it_is_in(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("a,b\n" * 100 + "c\n" + "a,b\n" * 100, encoding="utf-8")
+    with pytest.raises(pa.ArrowInvalid):
+        read_in_blocks(path, 64)
+
+
+def test_chunks_read_in_small_blocks_give_the_whole_file_result(monkeypatch, tmp_path):
+    """The chunked run's three reads (ids, members, households) with blocks cut every 2 KB."""
+    survey = tmp_path / "survey.csv"
+    generate.write(600, survey)
+    members = survey.with_suffix(".members.csv")
+    assert b'"' not in survey.read_bytes() + members.read_bytes()  # (so the blocks are cut)
+    monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 2048)
+    rosters = []
+    streamed = classify_in_chunks(survey, members, load_standard(), 70, lambda csv, n: rosters.append(csv), year=2025)
+    reference = run_classification(read_grids(survey), load_standard(), survey.name, read_grids(members), year=2025)
+    assert b"".join(rosters) == csv_bytes(reference.roster)
+    pd.testing.assert_frame_equal(streamed.summary, reference.summary)
+    assert streamed.problems.to_frame("vi").equals(reference.problems.to_frame("vi"))
+
+
+def test_a_parquet_file_in_chunks_is_read_one_batch_at_a_time(tmp_path, monkeypatch):
+    """Bounded memory: the first chunk comes before the rest of the file is read."""
+    path = tmp_path / "s.parquet"
+    pq.write_table(pa.table({"id": [f"H{i}" for i in range(1000)]}), path, row_group_size=50)
+    made, convert = [], stream.text_table
+    monkeypatch.setattr(stream, "text_table", lambda table: made.append(len(table)) or convert(table))
+    first = next(stream.batches(path, 50))
+    assert len(first) == 50 and len(made) <= 2
+
+
+def test_reading_ahead_keeps_the_order_and_runs_beside_the_consumer():
+    given_out = []
+
+    def slow_items():
+        for i in range(5):
+            given_out.append(i)
+            yield i
+
+    seen = []
+    for item in read_ahead(slow_items()):
+        deadline = time.monotonic() + 5
+        while item < 4 and len(given_out) < item + 2 and time.monotonic() < deadline:
+            time.sleep(0.001)  # the next item is made while this one is held
+        assert item == 4 or len(given_out) >= item + 2
+        seen.append(item)
+    assert seen == [0, 1, 2, 3, 4]
+
+
+def test_reading_ahead_raises_the_error_where_its_item_would_be_and_stops_when_left():
+    def failing():
+        yield 1
+        yield 2
+        raise ValueError("bad block")
+
+    got = []
+    with pytest.raises(ValueError, match="bad block"):
+        for item in read_ahead(failing()):
+            got.append(item)
+    assert got == [1, 2]
+
+    before = threading.active_count()
+    items = read_ahead(iter(range(1000)))
+    assert next(items) == 0
+    items.close()  # leaving early: the thread stops
+    assert threading.active_count() == before
