@@ -10,11 +10,15 @@ import sys
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
 from conftest import REPO, SAMPLE
 from ngheo_cli.cli import app
+from ngheo_cli.errors import InputError
+from ngheo_cli.io import csv_blocks
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import csv_bytes
@@ -285,3 +289,38 @@ def test_jobs_without_chunks_says_it_has_no_effect(sample_csv, tmp_path):
     result = runner.invoke(app, ["classify", str(households), "--members", str(members), "--jobs", "2", "-o", "-"])
     assert result.exit_code == 1 and result.stdout.startswith('"household_id"')  # the roster, untouched
     assert "--jobs takes effect with --chunk-size" in result.stderr
+
+
+MESSY_CELL = st.one_of(st.sampled_from(["", "H1", "H2", "h1 ", "x", "có", "2.000.000", "3", "Phường Cầu Giấy", '"a,b"',
+                                        "=1+1", "1e400", "-0", "#REF!"]), st.text(alphabet="aH1 .", max_size=4))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    header=st.permutations(["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"]),
+    rows=st.lists(st.lists(MESSY_CELL, min_size=5, max_size=5), max_size=8),
+    line_end=st.sampled_from(["\n", "\r\n", "\r"]),
+    title=st.booleans(),
+    chunk_rows=st.integers(2, 5),
+)
+def test_any_small_messy_csv_in_chunks_gives_the_whole_runs_roster_summary_and_problems(
+    tmp_path_factory, monkeypatch, header, rows, line_end, title, chunk_rows,
+):
+    """Duplicates across chunks, blank and bad cells, title rows, every line end; the file is
+    read in blocks of 16 bytes, so blocks are cut inside every kind of row."""
+    monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 16)
+    lines = (["DANH SÁCH HỘ NĂM 2025"] if title else []) + [",".join([*header, "Ghi chú"])] + [",".join(r) for r in rows]
+    path = tmp_path_factory.mktemp("messy") / "survey.csv"
+    path.write_text(line_end.join(lines) + line_end, encoding="utf-8", newline="")
+    standard = load_standard("vn-2022-2025")
+    try:
+        whole = run_classification(read_grids(path), standard, path.name, year=2025)
+    except InputError:  # (a header the layout cannot place: chunks must refuse it too)
+        with pytest.raises(InputError):
+            classify_in_chunks(path, None, standard, chunk_rows, lambda csv, n: None, year=2025)
+        return
+    rosters = []
+    streamed = classify_in_chunks(path, None, standard, chunk_rows, lambda csv, n: rosters.append(csv), year=2025)
+    assert b"".join(rosters) == csv_bytes(whole.roster)
+    pd.testing.assert_frame_equal(streamed.summary, whole.summary)
+    pd.testing.assert_frame_equal(streamed.problems.to_frame("vi"), whole.problems.to_frame("vi"))
