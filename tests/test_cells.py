@@ -76,6 +76,33 @@ _NUMBER_TEXTS = st.one_of(  # numbers as a CSV or Parquet column holds them
                      "12.0", "1.000.0", "0.0", "7.00", "1.0.0"]),
     st.text(alphabet="0123456789", min_size=1, max_size=17).map(lambda digits: digits + ".0"),  # a float column written out
 )
+_SHORT_NUMBERS = st.one_of(  # what the one-by-one parser reads without the general text path, and near misses
+    st.integers(0, 10**16).map(str),
+    st.tuples(st.integers(0, 10**14), st.integers(0, 999), st.integers(1, 3)).map(
+        lambda whole_part_digits: f"{whole_part_digits[0]}.{whole_part_digits[1]:0{whole_part_digits[2]}d}"),
+    st.decimals(min_value=0, max_value=10**13, places=2, allow_nan=False).map(str),
+    st.from_regex(r"\A-?0*[0-9]{0,4}\.?[0-9]{0,3}\Z"),
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_SHORT_NUMBERS, min_size=1, max_size=5))
+def test_short_decimals_read_one_by_one_as_the_general_text_parser_reads_them(texts):
+    """Plain digits and decimals of one or two places skip pandas' string methods: the value and
+    the error must be the general path's, to the last bit ("34.8", "-0", "1.500" = 1500, "1.50")."""
+    import math
+
+    from ngheo_cli.io import cells as parse
+
+    values, errors = parse._number_cells(texts)
+    general_values, general_errors = parse._parse_number_text(pd.Series(texts, dtype=object))
+    for value, error, general_value, general_error in zip(values, errors, general_values, general_errors):
+        assert (value is None) == pd.isna(general_value)
+        if value is not None:
+            assert value == general_value and math.copysign(1, value) == math.copysign(1, general_value)
+        assert error == (None if pd.isna(general_error) else general_error)
+
+
 _NUMBER_CELLS = st.one_of(  # and as a workbook's cells hold them
     _NUMBER_TEXTS, st.integers(-5, 10**9), st.floats(allow_nan=False, allow_infinity=False), st.none(), st.booleans(),
 )
