@@ -21,7 +21,7 @@ from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem, ProblemLog, messages
 from ngheo_cli.standards.load import CompiledStandard
-from ngheo_cli.summary import summarise_by_ward
+from ngheo_cli.summary import finish_summary, ward_counts
 from ngheo_cli.validate import ROW, ValidSurvey, validate_survey
 
 
@@ -50,6 +50,7 @@ class RunResult:
     metadata: dict[str, str]
     validity_warning: str = ""  # set when the review year is outside the standard's validity
     extra_columns: list[str] = field(default_factory=list)  # the survey's own columns, kept at the end
+    ward_counts: tuple | None = None  # what the summary was made from (summary.ward_counts): chunks add them up
 
 
 @dataclass
@@ -150,7 +151,8 @@ def run_classification(
         roster = _reject_rows_with_warnings(roster, valid.problems, households_sheet, lang)
     roster = _with_rejected_rows(roster, valid.rejected, valid.problems, households_sheet, lang)
 
-    summary = summarise_by_ward(roster, model.indicator_ids(), lang)
+    by_ward = ward_counts(roster, model.indicator_ids())
+    summary = finish_summary(*by_ward, lang)
     classes = roster["classification"]
     counts = Counts(
         households_read=valid.rows_read,
@@ -181,7 +183,7 @@ def run_classification(
     metadata["validity_warning"] = warning
     report("write", 0.95)
     return RunResult(roster, summary, valid.problems, counts, standard, review_year, year_source, metadata, warning,
-                     list(valid.extra_columns))
+                     list(valid.extra_columns), by_ward)
 
 
 def validity_warning(standard: CompiledStandard, year: int) -> str:

@@ -55,7 +55,7 @@ from ngheo_cli.pipeline import (
     run_classification,
 )
 from ngheo_cli.standards.load import CompiledStandard
-from ngheo_cli.summary import add_counts, finish_summary, ward_counts
+from ngheo_cli.summary import add_counts, finish_summary
 
 STREAMABLE = (".csv", ".parquet")
 
@@ -269,7 +269,7 @@ def classify_in_chunks(
         for number, done in enumerate(_run_chunks(job, batches(households_path, chunk_rows, header_rows), jobs)):
             write_roster(done.roster_csv, number)
             first_run = first_run or done.run
-            parts.append(done.ward_counts)
+            parts.append(done.run.ward_counts)
             problems.add_log(done.run.problems)
             totals = done.run.counts if totals is None else _add(totals, done.run.counts)
             report("classify", 0.2 + 0.75 * (number + 1) / chunks)
@@ -301,7 +301,6 @@ class _ChunkJob:
 @dataclass
 class _ChunkDone:
     roster_csv: bytes
-    ward_counts: tuple
     run: RunResult  # without its roster and standard (the parent has both)
 
 
@@ -323,9 +322,8 @@ def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame) -> _ChunkD
     )
     contract = [c for c in run.roster.columns if c not in run.extra_columns]
     roster = run.roster.reindex(columns=contract + job.extras)  # the whole file's columns, in every chunk
-    counts = ward_counts(roster, job.standard.model.indicator_ids())
     csv = csv_bytes(roster, header=number == 0)
-    return _ChunkDone(csv, counts, dataclasses.replace(run, roster=roster.iloc[0:0], standard=None))
+    return _ChunkDone(csv, dataclasses.replace(run, roster=roster.iloc[0:0], standard=None))
 
 
 _job: _ChunkJob | None = None  # a worker's job, set before the fork

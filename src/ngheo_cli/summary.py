@@ -1,4 +1,11 @@
-"""Per-ward summary of a classified roster, with a total row. Pure pandas, no IO."""
+"""Per-ward summary of a classified roster, with a total row. Pure pandas, no IO.
+
+One row per ward (in order of first appearance) and a total row: finish_summary(*ward_counts(roster)).
+households = classified + undetermined; rejected rows are counted apart, by the ward their
+row names (a rejected row with no readable ward counts in the total only), so every row
+of the input shows up. Rates are shares of the ward's households. The deprivation
+columns count the poor and near-poor households deprived in each indicator.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +15,6 @@ import pandas as pd
 from ngheo_cli.standards.model import CLASSES
 
 TOTAL_LABEL = {"vi": "Tổng cộng", "en": "Total"}
-
-
-def summarise_by_ward(roster: pd.DataFrame, indicator_ids: list[str], lang: str = "vi") -> pd.DataFrame:
-    """One row per ward (in order of first appearance) and a total row.
-
-    households = classified + undetermined; rejected rows are counted apart, by the ward their
-    row names (a rejected row with no readable ward counts in the total only), so every row
-    of the input shows up. Rates are shares of the ward's households. The deprivation
-    columns count the poor and near-poor households deprived in each indicator.
-    """
-    return finish_summary(*ward_counts(roster, indicator_ids), lang)
 
 
 def ward_counts(roster: pd.DataFrame, indicator_ids: list[str]) -> tuple[pd.DataFrame, int]:
