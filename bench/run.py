@@ -6,6 +6,7 @@
     python bench/run.py --households 1000000 --kind parquet      # Parquet in, CSV out (analysts)
     python bench/run.py --households 1000000 --messy             # with officers' mistakes
     python bench/run.py --households 10000000 --chunk-size 500000 --jobs 2 --no-floor   # country scale
+    python bench/run.py --table              # every case of BENCHMARKS.md, as its table's rows
 
 The floor reads the same input and writes a roster-sized output with the fastest well-kept
 libraries and no other work: pyarrow's CSV reader and writer for CSV (pyarrow's Parquet reader
@@ -165,6 +166,53 @@ def case(households: int, kind: str, work: Path, repeat: int, ngheo: str, chunk_
     return (*results, estimate)  # type: ignore[return-value]
 
 
+# The cases of BENCHMARKS.md's tables, run by --table: households, input kind, runs (best kept),
+# chunk size and jobs (None: whole file), messy surveys
+TABLE = [
+    (100_000, "csv", 3, None, None, False),
+    (1_000_000, "csv", 3, None, None, False),
+    (1_000_000, "csv", 3, None, None, True),
+    (1_000_000, "parquet", 3, None, None, False),
+    (1_000_000, "csv", 2, 250_000, 2, False),
+    (3_000_000, "csv", 3, None, None, False),
+    (10_000_000, "csv", 1, 250_000, 2, False),
+    (100_000, "xlsx", 1, None, None, False),
+]
+
+
+def table(work: Path, ngheo: str) -> None:
+    """Every case of BENCHMARKS.md, one after the other, as the rows of its table (markdown)."""
+    print("| households | how | floor | floor memory | ngheo | ngheo memory | ratio | µs per household"
+          " | ngheo's estimate |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    whole_csv = {}
+    for households, kind, repeat, chunk_size, jobs, messy in TABLE:
+        floor_s, floor_mb, ngheo_s, ngheo_mb, estimate_mb = case(households, kind, work, repeat, ngheo, chunk_size,
+                                                                  True, jobs, messy)
+        how = (f"chunks of {chunk_size:,}, {jobs} jobs" if chunk_size else "whole file") + (
+            f", best of {repeat}" if repeat > 1 else ", one run")
+        what = f"{households:,} (~{3.5 * households:,.0f} members)" + (", **messy**" if messy else "") + (
+            f", **{kind}** in" + (" and out" if kind == "xlsx" else "") if kind != "csv" else "")
+        estimate = f"{estimate_mb:,.0f} MB" if estimate_mb == estimate_mb else ""
+        print(f"| {what} | {how} | {floor_s:.2f} s | {floor_mb:,.0f} MB | {ngheo_s:.2f} s | {ngheo_mb:,.0f} MB "
+              f"| {ngheo_s / floor_s:.1f} | {1e6 * ngheo_s / households:.1f} | {estimate} |", flush=True)
+        if kind == "csv" and not chunk_size and not messy:
+            whole_csv[households] = 1e6 * ngheo_s / households
+    print_scaling(whole_csv)
+
+
+def print_scaling(per_household: dict[int, float]) -> None:
+    """How time per household varies across sizes, and the marginal cost between them."""
+    if len(per_household) < 2:
+        return
+    low, high = min(per_household.values()), max(per_household.values())
+    print(f"time per household varies by {100 * (high - low) / low:.0f}% across sizes (target: within 20%)")
+    sizes = sorted(per_household)
+    for small, big in zip(sizes, sizes[1:]):  # the marginal cost, without the fixed start-up
+        extra = (per_household[big] * big - per_household[small] * small) / (big - small)
+        print(f"  from {small:,} to {big:,}: {extra:.1f} µs per added household")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, nargs="+", default=[100_000],
@@ -176,14 +224,20 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, help="with --chunk-size: chunks at once (default: ngheo's, the cores)")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor (for sizes whose floor does not fit in memory)")
     parser.add_argument("--messy", action="store_true", help="surveys with officers' mistakes (generate.py --messy)")
+    parser.add_argument("--table", action="store_true",
+                        help="every case of BENCHMARKS.md's tables, as its rows (about 15 minutes here, more to generate)")
     args = parser.parse_args()
 
     ngheo = shutil.which("ngheo") or str(Path(sys.executable).parent / "ngheo")
     args.work.mkdir(parents=True, exist_ok=True)
+    print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {ngheo}")
+    if args.table:
+        table(args.work, ngheo)
+        return
     chunks = f", --chunk-size {args.chunk_size:,}" if args.chunk_size else ""
     chunks += f", --jobs {args.jobs}" if args.jobs else ""
     chunks += ", messy surveys" if args.messy else ""
-    print(f"{args.kind} in, {'xlsx' if args.kind == 'xlsx' else 'csv'} out, {os.cpu_count()} cores, Python {sys.version.split()[0]}, best of {args.repeat}{chunks}")
+    print(f"{args.kind} in, {'xlsx' if args.kind == 'xlsx' else 'csv'} out, best of {args.repeat}{chunks}")
     print(f"{'households':>11} {'floor s':>8} {'floor MB':>9} {'ngheo s':>8} {'ngheo MB':>9} {'ratio':>6} {'µs/household':>13}"
           f" {'estimate MB':>12}")
     per_household = {}
@@ -193,13 +247,7 @@ def main() -> None:
         per_household[households] = 1e6 * ngheo_s / households
         print(f"{households:>11,} {floor_s:8.2f} {floor_mb:9.0f} {ngheo_s:8.2f} {ngheo_mb:9.0f} "
               f"{ngheo_s / floor_s:6.1f} {per_household[households]:13.1f} {estimate_mb:12.0f}", flush=True)
-    if len(per_household) > 1:
-        low, high = min(per_household.values()), max(per_household.values())
-        print(f"time per household varies by {100 * (high - low) / low:.0f}% across sizes (target: within 20%)")
-        sizes = sorted(per_household)
-        for small, big in zip(sizes, sizes[1:]):  # the marginal cost, without the fixed start-up
-            extra = (per_household[big] * big - per_household[small] * small) / (big - small)
-            print(f"  from {small:,} to {big:,}: {extra:.1f} µs per added household")
+    print_scaling(per_household)
 
 
 if __name__ == "__main__":
