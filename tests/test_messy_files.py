@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from conftest import run_ngheo, write_workbook
 from ngheo_cli.errors import InputError
-from ngheo_cli.io import memory, workbook
+from ngheo_cli.io import arrow_csv, memory, workbook
 from ngheo_cli.io.workbook import Grid, read_grids
 from ngheo_cli.pipeline import run_classification
 from ngheo_cli.standards.load import load_standard
@@ -274,7 +274,7 @@ def test_a_quote_anywhere_in_a_csv_is_found_whatever_the_block_size(data, block)
     """A quote anywhere in the file switches the reader to the slower mode that allows line
     breaks inside values; it must be found in any block of the search."""
     with io.BytesIO(data) as handle:
-        assert workbook._contains(handle, b'"', block=block) == (b'"' in data)
+        assert arrow_csv._contains(handle, b'"', block=block) == (b'"' in data)
 
 
 def test_a_line_break_inside_a_quoted_cell_far_down_a_csv_stays_in_its_row(tmp_path):

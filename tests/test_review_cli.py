@@ -209,7 +209,7 @@ def test_each_survey_classified_for_the_review_reports_its_progress(monkeypatch,
     bar (shown on a terminal only, never with --quiet), with its rows and phases in order."""
     from contextlib import contextmanager
 
-    from ngheo_cli.cli import review as review_cli
+    from ngheo_cli import report
 
     bars = []
 
@@ -219,7 +219,7 @@ def test_each_survey_classified_for_the_review_reports_its_progress(monkeypatch,
         bars.append((rows, enabled, reports))
         yield lambda phase, fraction: reports.append((phase, fraction))
 
-    monkeypatch.setattr(review_cli, "progress_bar", recording_bar)
+    monkeypatch.setattr(report, "progress_bar", recording_bar)
     args = ["review", str(LAST), str(THIS), "--ward-map", str(WARD_MAP), "-f", "csv", "-d", str(tmp_path)]
     assert invoke(*args, *(["-q"] if quiet else [])).exit_code == 0
     assert len(bars) == 2

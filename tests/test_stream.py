@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from conftest import REPO, SAMPLE
 from ngheo_cli.cli import app
 from ngheo_cli.errors import InputError
-from ngheo_cli.io import csv_blocks
+from ngheo_cli.io import arrow_csv
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import csv_bytes
@@ -308,7 +308,7 @@ def test_any_small_messy_csv_in_chunks_gives_the_whole_runs_roster_summary_and_p
 ):
     """Duplicates across chunks, blank and bad cells, title rows, every line end; the file is
     read in blocks of 16 bytes, so blocks are cut inside every kind of row."""
-    monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 16)
+    monkeypatch.setattr(arrow_csv, "BLOCK_BYTES", 16)
     lines = (["DANH SÁCH HỘ NĂM 2025"] if title else []) + [",".join([*header, "Ghi chú"])] + [",".join(r) for r in rows]
     path = tmp_path_factory.mktemp("messy") / "survey.csv"
     path.write_text(line_end.join(lines) + line_end, encoding="utf-8", newline="")

@@ -37,14 +37,15 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
+from ngheo_cli.choices import STREAMABLE
 from ngheo_cli.errors import InputError, NgheoError
 from ngheo_cli.frames import arrow_text, filled, runs
+from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_tables
 from ngheo_cli.io.cells import normalised_values, parse_text
-from ngheo_cli.io.csv_blocks import csv_tables
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
-from ngheo_cli.io.workbook import Grid, arrow_text_frame, csv_arrow_options
+from ngheo_cli.io.workbook import Grid, arrow_text_frame
 from ngheo_cli.io.writers import csv_bytes
 from ngheo_cli.issues import ProblemLog
 from ngheo_cli.parallel import default_threads, limit_threads, read_ahead, usable_cores
@@ -56,8 +57,6 @@ from ngheo_cli.pipeline import (
 )
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.summary import add_counts, finish_summary
-
-STREAMABLE = (".csv", ".parquet")
 
 
 @dataclass

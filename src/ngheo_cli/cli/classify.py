@@ -5,32 +5,16 @@ from __future__ import annotations
 import contextlib
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from ngheo_cli.choices import DEFAULT_STANDARD, FORMATS, STREAMABLE
 from ngheo_cli.cli.common import Lang, format_from, inputs_of, output_stem
 from ngheo_cli.errors import InputError
-from ngheo_cli.io.memory import estimated_rows, fits_in_memory, memory_needed
-from ngheo_cli.io.workbook import read_grids
-from ngheo_cli.io.writers import (
-    FORMATS,
-    atomic_file,
-    check_target,
-    write_csv_stdout,
-    write_stdout,
-    write_table,
-)
-from ngheo_cli.labels import output_headers, roster_for_people
-from ngheo_cli.pipeline import RunResult, run_classification
-from ngheo_cli.report import (
-    progress_bar,
-    provisional_notice,
-    run_report,
-    stderr_console,
-)
-from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
-from ngheo_cli.stream import STREAMABLE, classify_in_chunks, default_jobs
+
+if TYPE_CHECKING:
+    from ngheo_cli.pipeline import RunResult
 
 
 class Format(str, Enum):
@@ -64,10 +48,9 @@ def classify_command(
 
     Example for scripts: ngheo classify survey.xlsx -o - --standard vn-2022-2025 > roster.csv
     """
-    console = stderr_console()
-    compiled = load_standard(standard)
     chosen = (fmt.value if fmt else None) or format_from(output, FORMATS) or "xlsx"
-    chunk_size = chunk_size or _automatic_chunks(survey, members, encoding, console)
+    too_big = not chunk_size and _too_big_for_memory(survey, members, encoding)
+    chunk_size = chunk_size or (DEFAULT_CHUNK_ROWS if too_big else None)
     if chunk_size:
         if survey.suffix.lower() not in STREAMABLE:
             raise InputError(f"{survey}: --chunk-size reads .csv or .parquet files", "save the survey as CSV UTF-8")
@@ -75,6 +58,19 @@ def classify_command(
     targets = _targets(survey, output, out_dir, summary_path, errors_path, chosen)
     protected = inputs_of(survey, members)
     _check_targets(targets, protected, force)  # before the work: a refused run costs nothing
+    early = None if chunk_size else _start_reading(survey, members, encoding)
+    # The engine's modules load while the survey is read (imported here: `ngheo --help` needs none of them)
+    from ngheo_cli.io.workbook import read_grids
+    from ngheo_cli.pipeline import run_classification
+    from ngheo_cli.report import progress_bar, stderr_console
+    from ngheo_cli.standards.load import load_standard
+    from ngheo_cli.stream import default_jobs
+
+    console = stderr_console()
+    if too_big:
+        console.print(f"Note: {survey.name} is too big to classify in this machine's memory at once: "
+                      f"classifying it {DEFAULT_CHUNK_ROWS:,} rows at a time (--chunk-size).")
+    compiled = load_standard(standard)
     if chunk_size:
         result = _classify_in_chunks(survey, members, compiled, chunk_size, targets, year, strict, lang.value,
                                      protected, force, console, quiet, jobs or default_jobs(chunk_size))
@@ -82,14 +78,14 @@ def classify_command(
         return
     if jobs and jobs > 1:
         console.print("Note: --jobs takes effect with --chunk-size; this file is classified whole, in one process.")
-    grids = read_grids(survey, encoding)
+    grids = read_grids(survey, encoding, early=early)
     rows = sum(len(grid.cells) for grid in grids)
     with progress_bar(console, rows, lang.value, enabled=not quiet) as report:
         result = run_classification(
             grids,
             compiled,
             source_name=survey.name,
-            members_grids=read_grids(members, encoding, members=True) if members else None,
+            members_grids=read_grids(members, encoding, members=True, early=early) if members else None,
             year=year,
             strict=strict,
             lang=lang.value,
@@ -101,6 +97,8 @@ def classify_command(
 
 
 def _finish(console, result: RunResult, targets: dict[str, Path | None], chosen: str, lang: str, quiet: bool) -> None:
+    from ngheo_cli.report import provisional_notice, run_report
+
     provisional_notice(console, result)
     problems_file = str(targets["problems"]) if targets.get("problems") else (
         f"{targets['roster']} (sheet 'Lỗi')" if targets.get("roster") and chosen == "xlsx" else None)
@@ -115,16 +113,29 @@ def _finish(console, result: RunResult, targets: dict[str, Path | None], chosen:
 DEFAULT_CHUNK_ROWS = 200_000
 
 
-def _automatic_chunks(survey: Path, members: Path | None, encoding: str | None, console) -> int | None:
-    """Chunks when a CSV/Parquet survey would not fit in memory whole (else None)."""
+def _too_big_for_memory(survey: Path, members: Path | None, encoding: str | None) -> bool:
+    """Whether a CSV/Parquet survey would not fit in memory whole (it is then classified in chunks)."""
+    from ngheo_cli.io.memory import fits_in_memory, memory_needed
+
     if survey.suffix.lower() not in STREAMABLE or encoding or not survey.is_file():
-        return None
+        return False
     needed = memory_needed(survey) + (memory_needed(members, members=True) if members and members.is_file() else 0)
-    if fits_in_memory(needed)[0]:
+    return not fits_in_memory(needed)[0]
+
+
+def _start_reading(survey: Path, members: Path | None, encoding: str | None):
+    """Start reading a UTF-8 CSV or a Parquet survey (and its members file) in a background
+    thread, so that the read runs while the engine's modules load (io/early.py); None for the
+    other files, read when they are needed."""
+    from ngheo_cli.io.early import EarlyRead
+    from ngheo_cli.io.memory import check_memory_for
+
+    files = [(path, path is members) for path in (survey, members) if path is not None]
+    if encoding or not all(path.suffix.lower() in STREAMABLE and path.is_file() for path, _ in files):
         return None
-    console.print(f"Note: {survey.name} is too big to classify in this machine's memory at once: "
-                  f"classifying it {DEFAULT_CHUNK_ROWS:,} rows at a time (--chunk-size).")
-    return DEFAULT_CHUNK_ROWS
+    for path, is_members in files:
+        check_memory_for(path, is_members)  # (a file too big is refused before any reading)
+    return EarlyRead([path for path, _ in files])
 
 
 def _streamed_format(fmt: Format | None, output: str | None, chosen: str) -> str:
@@ -141,6 +152,13 @@ def _classify_in_chunks(
 ) -> RunResult:
     """The roster goes out chunk by chunk (into one file, renamed into place at the end, or to
     stdout); the summary and the problems are written once the last chunk is done."""
+    from ngheo_cli.io.memory import estimated_rows
+    from ngheo_cli.io.targets import atomic_file
+    from ngheo_cli.io.writers import write_stdout
+    from ngheo_cli.pipeline import RunResult
+    from ngheo_cli.report import progress_bar
+    from ngheo_cli.stream import classify_in_chunks
+
     roster_path = targets["roster"]
     with contextlib.ExitStack() as stack:
         handle = stack.enter_context(atomic_file(roster_path, protected, force)) if roster_path else None
@@ -182,6 +200,8 @@ def _targets(
 
 def _check_targets(targets: dict[str, Path | None], protected: set[Path], force: bool) -> None:
     """Refuse before writing anything, so a refused run leaves no partial set of outputs."""
+    from ngheo_cli.io.targets import check_target
+
     for path in targets.values():
         if path is not None:
             check_target(path, protected, force)
@@ -189,6 +209,9 @@ def _check_targets(targets: dict[str, Path | None], protected: set[Path], force:
 
 def _write(result: RunResult, targets: dict[str, Path | None], fmt: str, lang: str, protected: set[Path], force: bool,
            roster_written: bool = False) -> None:
+    from ngheo_cli.io.writers import write_csv_stdout, write_table
+    from ngheo_cli.labels import output_headers, roster_for_people
+
     headers = output_headers(result.standard.model, lang)
     roster = result.roster
     problems = result.problems.to_frame(lang)

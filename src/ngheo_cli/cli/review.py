@@ -5,28 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
-from rich.console import Console
 
+from ngheo_cli.choices import DEFAULT_TARGETS
 from ngheo_cli.cli.common import Lang, format_from, output_stem
 from ngheo_cli.errors import InputError
-from ngheo_cli.io.workbook import read_grids
-from ngheo_cli.io.writers import (
-    check_target,
-    write_csv_stdout,
-    write_json_document,
-    write_table,
-)
-from ngheo_cli.report import progress_bar, stderr_console
-from ngheo_cli.report_review import review_report
-from ngheo_cli.review.inputs import Loaded, load_year_list
-from ngheo_cli.review.output import headers, household_rows, metadata, workbook_sheets
-from ngheo_cli.review.run import ReviewResult, review
-from ngheo_cli.review.targets import DEFAULT_TARGETS, load_targets
-from ngheo_cli.review.wards import ward_map_from_grid
-from ngheo_cli.standards.load import load_standard
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ngheo_cli.review.inputs import Loaded
+    from ngheo_cli.review.run import ReviewResult
 
 REVIEW_EXIT_CODES = (
     "Exit codes: 0 review written (even when targets are missed: that is a result); 1 with --fail-on-target, "
@@ -61,6 +52,14 @@ def review_command(
 
     Example: ngheo review samples/cau-giay-2024.xlsx samples/cau-giay-2025.xlsx --ward-map samples/cau-giay-ward-map.csv
     """
+    from ngheo_cli.io.workbook import read_grids
+    from ngheo_cli.report import stderr_console
+    from ngheo_cli.report_review import review_report
+    from ngheo_cli.review.output import metadata
+    from ngheo_cli.review.run import review
+    from ngheo_cli.review.targets import load_targets
+    from ngheo_cli.review.wards import ward_map_from_grid
+
     if len(files) > 2:
         raise InputError(f"give one or two lists, not {len(files)}", "ngheo review LAST THIS, or ngheo review THIS; earlier years go with --history")
     console = stderr_console()
@@ -98,6 +97,10 @@ def review_command(
 def _load(path: Path, year: int | None, default_year: tuple[int, str], standard: str | None, lang: str,
           console: Console, progress: bool) -> Loaded:
     """One year's list; a survey that has to be classified first shows the classify progress bar."""
+    from ngheo_cli.io.workbook import read_grids
+    from ngheo_cli.report import progress_bar
+    from ngheo_cli.review.inputs import load_year_list
+
     grids = read_grids(path)
     with progress_bar(console, sum(len(grid.cells) for grid in grids), lang, progress) as report:
         return load_year_list(grids, path.name, year=year, default_year=default_year, standard=standard, lang=lang,
@@ -105,12 +108,18 @@ def _load(path: Path, year: int | None, default_year: tuple[int, str], standard:
 
 
 def _period(standard_id: str | None) -> tuple[int, int | None]:
+    from ngheo_cli.standards.load import load_standard
+
     model = load_standard(standard_id).model if standard_id else load_standard().model
     return model.valid_from.year, (model.valid_to.year if model.valid_to else None)
 
 
 def _write(result: ReviewResult, output: str | None, folder: Path, stem: str, fmt: str, lang: str,
            meta: dict[str, str], protected: set[Path], force: bool) -> list[Path]:
+    from ngheo_cli.io.targets import check_target
+    from ngheo_cli.io.writers import write_csv_stdout, write_json_document, write_table
+    from ngheo_cli.review.output import headers, household_rows, workbook_sheets
+
     if output == "-":
         write_csv_stdout(result.table)
         return []

@@ -5,16 +5,16 @@ go to stdout; check's verdict and problems go to stderr."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
+from ngheo_cli.choices import DEFAULT_STANDARD
 from ngheo_cli.cli.common import Lang, reports_errors
 from ngheo_cli.errors import CriteriaError
-from ngheo_cli.standards.load import DEFAULT_STANDARD, builtin_ids, load_standard
-from ngheo_cli.standards.model import CLASS_NAMES
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 standards_app = typer.Typer(
     help="List, show and check standards (criteria files).\n\nExample: ngheo standards show vn-2022-2025 --lang en",
@@ -23,6 +23,8 @@ standards_app = typer.Typer(
 
 
 def _stdout() -> Console:
+    from rich.console import Console
+
     console = Console(highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console.width = 200
@@ -36,6 +38,11 @@ def list_command() -> None:
 
     Example: ngheo standards list
     """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ngheo_cli.standards.load import builtin_ids, load_standard
+
     table = Table("id", "name", "valid", "provisional", "default", show_edge=False, header_style="bold")
     for standard_id in builtin_ids():
         model = load_standard(standard_id).model
@@ -56,6 +63,12 @@ def show_command(
 
     Example: ngheo standards show ha-noi-2022-2025
     """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ngheo_cli.standards.load import load_standard
+    from ngheo_cli.standards.model import CLASS_NAMES
+
     model = load_standard(standard).model
     lang_ = lang.value
     out = _stdout()
@@ -96,6 +109,8 @@ def check_command(file: Path = typer.Argument(..., help="A criteria .yaml file."
 
     Exit codes: 0 the file is a valid standard; 1 it has problems (listed); 2 it cannot be read.
     """
+    from ngheo_cli.standards.load import load_standard
+
     if not file.is_file():
         typer.echo(f"Error: {file}: no such file", err=True)
         raise typer.Exit(2)

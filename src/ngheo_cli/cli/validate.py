@@ -7,13 +7,8 @@ from typing import Optional
 
 import typer
 
+from ngheo_cli.choices import DEFAULT_STANDARD
 from ngheo_cli.cli.common import Lang, inputs_of, output_stem
-from ngheo_cli.io.workbook import read_grids
-from ngheo_cli.io.writers import check_target, write_table
-from ngheo_cli.labels import output_headers
-from ngheo_cli.pipeline import check_survey, promote_household_warnings
-from ngheo_cli.report import problems_report, stderr_console
-from ngheo_cli.standards.load import DEFAULT_STANDARD, load_standard
 
 
 def validate_command(
@@ -33,6 +28,14 @@ def validate_command(
 
     Exit codes: 0 no errors (warnings may be listed); 1 some rows would be rejected; 2 the file cannot be read.
     """
+    from ngheo_cli.io.targets import check_target
+    from ngheo_cli.io.workbook import read_grids
+    from ngheo_cli.io.writers import write_table
+    from ngheo_cli.labels import output_headers
+    from ngheo_cli.pipeline import check_survey, promote_household_warnings
+    from ngheo_cli.report import problems_report, stderr_console
+    from ngheo_cli.standards.load import load_standard
+
     console = stderr_console()
     compiled = load_standard(standard)
     checked = check_survey(

@@ -9,12 +9,15 @@ openpyxl on a 100,000-row sheet. .csv is read by pyarrow (pandas reads what it r
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from ngheo_cli.errors import InputError
+from ngheo_cli.io.arrow_csv import read_csv_table
+from ngheo_cli.io.early import EarlyRead
 from ngheo_cli.io.memory import check_memory_for
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -34,8 +37,9 @@ class Grid:
     has_header_row: bool = False  # parquet: the first row is the column names, known exactly
 
 
-def read_grids(path: Path, encoding: str | None = None, members: bool = False) -> list[Grid]:
-    """`members`: the file is a members sheet (what it needs in memory is counted as such)."""
+def read_grids(path: Path, encoding: str | None = None, members: bool = False, early: EarlyRead | None = None) -> list[Grid]:
+    """`members`: the file is a members sheet (what it needs in memory is counted as such).
+    `early`: where this CSV or Parquet file's reading may have been started already."""
     if not path.exists():
         raise InputError(f"{path}: no such file", "check the path")
     if path.is_dir():
@@ -46,12 +50,13 @@ def read_grids(path: Path, encoding: str | None = None, members: bool = False) -
     if suffix in ZIP_SUFFIXES:
         _check_zip(path)
     check_memory_for(path, members)
+    started = early.take(path) if early is not None else None
     if suffix in SPREADSHEET_SUFFIXES:
         return _read_spreadsheet(path)
     if suffix == ".csv":
-        return [_read_csv(path, encoding)]
+        return [_read_csv(path, encoding, started)]
     if suffix == ".parquet":
-        return [_read_parquet(path)]
+        return [_read_parquet(path, started)]
     raise InputError(
         f"{path}: unsupported file type '{path.suffix}'",
         "use .xlsx, .xls, .ods, .csv or .parquet",
@@ -101,12 +106,12 @@ def _check_zip(path: Path) -> None:
         )
 
 
-def _read_csv(path: Path, encoding: str | None) -> Grid:
+def _read_csv(path: Path, encoding: str | None, started: Future | None = None) -> Grid:
     if encoding is None:
         with path.open("rb") as handle:
             encoding = _BOMS.get(handle.read(2))  # UTF-16 files from Excel's "Unicode text"
     if encoding is None:
-        fast = _read_csv_arrow(path)
+        fast = _read_csv_arrow(path, started)
         if fast is not None:
             return fast
     try:
@@ -134,74 +139,29 @@ def _read_csv(path: Path, encoding: str | None) -> Grid:
     return Grid(path.stem, cells)
 
 
-def csv_arrow_options(path: Path) -> tuple | None:
-    """pyarrow read, parse and convert options that read every cell of a UTF-8 CSV as text
-    ("001" stays "001"), or None when the first line cannot be read as CSV."""
-    import csv
-    import io
-
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16).decode("utf-8-sig", errors="replace")
-        # A line break inside a value needs quotes; without any quote character the reader can
-        # split the file on line ends and parse the pieces in parallel (3 x faster).
-        quoted = _contains(handle, b'"') or '"' in head
-    first = next(csv.reader(io.StringIO(head, newline="")), None)  # ("": lines may end in \r alone)
-    if not first:
-        return None
-    names = [f"c{i}" for i in range(len(first))]
-    return (
-        pacsv.ReadOptions(column_names=names),
-        pacsv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False),
-        pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names}, strings_can_be_null=False,
-                             quoted_strings_can_be_null=False),
-    )
-
-
 def arrow_text_frame(table) -> pd.DataFrame:
     """An Arrow table of text columns as a frame of Arrow-backed "string" columns 0, 1, …"""
     return pd.DataFrame({i: pd.arrays.ArrowStringArray(table.column(i)) for i in range(table.num_columns)})
 
 
-def _read_csv_arrow(path: Path) -> Grid | None:
+def _read_csv_arrow(path: Path, started: Future | None) -> Grid | None:
     """UTF-8 CSV with pyarrow's multi-threaded reader, every cell as text (Arrow-backed
     columns). None when the file is not a clean rectangle of UTF-8 text (ragged rows, bad
-    bytes): the pandas reader then reads it, or explains what is wrong."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    options = csv_arrow_options(path)
-    if options is None:
-        return None
-    try:
-        table = pacsv.read_csv(path, *options)
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    bytes): the pandas reader then reads it, or explains what is wrong. `started`: the same
+    read, started earlier (io/early.py)."""
+    table = started.result() if started is not None else read_csv_table(path)
+    if table is None:
         return None
     cells = arrow_text_frame(table)
     cells.index = pd.RangeIndex(1, len(cells) + 1)
     return Grid(path.stem, cells)
 
 
-def _contains(handle, needle: bytes, block: int = 1 << 20) -> bool:
-    """Whether the rest of an open binary file holds `needle` (a one-byte needle: blocks read
-    into one reused buffer; mapping the file cost a page fault per 4 KB, 0.05-0.5 s for 260 MB)."""
-    buffer = bytearray(block)
-    view = memoryview(buffer)
-    while True:
-        read = handle.readinto(view)
-        if not read:
-            return False
-        if buffer.find(needle, 0, read) >= 0:
-            return True
-
-
-def _read_parquet(path: Path) -> Grid:
+def _read_parquet(path: Path, started: Future | None = None) -> Grid:
     from ngheo_cli.io.parquet import read_text_columns
 
     try:
-        columns = read_text_columns(path)
+        columns = started.result() if started is not None else read_text_columns(path)
     except Exception as exc:  # pyarrow raises its own types for a damaged or foreign file
         raise InputError(f"{path}: cannot be read as Parquet ({exc})") from exc
     cells = pd.DataFrame({i: pd.arrays.ArrowStringArray(column) for i, column in enumerate(columns)})

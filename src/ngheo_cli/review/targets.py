@@ -14,6 +14,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
+from ngheo_cli.choices import DEFAULT_TARGETS
 from ngheo_cli.errors import CriteriaError
 from ngheo_cli.review.lists import POOR
 from ngheo_cli.review.movements import JOINED, NEW, RETURNED, status_column
@@ -21,7 +22,6 @@ from ngheo_cli.review.table import area_and_ward
 from ngheo_cli.standards.load import builtin_dir, format_validation, read_yaml_mapping
 from ngheo_cli.standards.model import Names, Source, Strict
 
-DEFAULT_TARGETS = "ke-hoach-47-cau-giay"
 Kind = Literal["near_poor_reduction", "merit_families_poor", "re_impoverished", "newly_poor", "poor_households"]
 PASS, FAIL, NOT_CHECKED, LISTED = "pass", "fail", "not_checked", "listed"
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from ngheo_cli.choices import DEFAULT_STANDARD
 from ngheo_cli.errors import CriteriaError
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
 from ngheo_cli.standards.expr import Expression, Scope, compile_expression
 from ngheo_cli.standards.lint import unreachable_rules, unused_indicators
 from ngheo_cli.standards.model import Standard
 
-DEFAULT_STANDARD = "ha-noi-2022-2025"
 # Names the engine provides to class rules.
 RANGES = frozenset({"income", "deprivation_count"})
 MEMBER_NAMES = frozenset(c.id for c in MEMBER_COLUMNS)

@@ -1,5 +1,6 @@
-"""Reading a CSV a block at a time (chunked runs) gives exactly the rows of reading it whole,
-wherever the blocks are cut; reading ahead in a thread keeps order and errors."""
+"""Reading a CSV with Arrow: a block at a time (chunked runs) gives exactly the rows of reading
+it whole, wherever the blocks are cut; reading ahead in a thread keeps order and errors; a read
+started before the engine loads (classify) gives what a plain read gives."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from ngheo_cli import stream
-from ngheo_cli.io import csv_blocks
-from ngheo_cli.io.csv_blocks import csv_tables
-from ngheo_cli.io.workbook import csv_arrow_options, read_grids
+from ngheo_cli.io import arrow_csv
+from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_tables
+from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import csv_bytes
 from ngheo_cli.parallel import read_ahead
 from ngheo_cli.pipeline import run_classification
@@ -90,7 +91,7 @@ def test_chunks_read_in_small_blocks_give_the_whole_file_result(monkeypatch, tmp
     generate.write(600, survey)
     members = survey.with_suffix(".members.csv")
     assert b'"' not in survey.read_bytes() + members.read_bytes()  # (so the blocks are cut)
-    monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(arrow_csv, "BLOCK_BYTES", 2048)
     rosters = []
     streamed = classify_in_chunks(survey, members, load_standard(), 70, lambda csv, n: rosters.append(csv), year=2025)
     reference = run_classification(read_grids(survey), load_standard(), survey.name, read_grids(members), year=2025)
@@ -144,3 +145,56 @@ def test_reading_ahead_raises_the_error_where_its_item_would_be_and_stops_when_l
     assert next(items) == 0
     items.close()  # leaving early: the thread stops
     assert threading.active_count() == before
+
+
+def _survey_files(folder):
+    """A clean CSV, a ragged one (pandas explains it), a UTF-16 one, a Parquet file and a damaged one."""
+    header = "Mã hộ,Phường/Xã,Số nhân khẩu\n"
+    files = {
+        "clean.csv": (header + "H1,Phường Cầu Giấy,3\nH2,Phường Dịch Vọng,2\n").encode(),
+        "ragged.csv": (header + "H1,Phường Cầu Giấy,3,extra\n").encode(),
+        "utf16.csv": (header + "H1,Phường Cầu Giấy,3\n").encode("utf-16"),
+        "damaged.parquet": b"PAR1" + b"\0" * 40,
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    pq.write_table(pa.table({"Mã hộ": ["H1", "H2"], "Số nhân khẩu": [3, 2]}), folder / "survey.parquet")
+    return [folder / name for name in [*files, "survey.parquet"]]
+
+
+def test_a_read_started_early_gives_what_reading_then_gives_errors_included(tmp_path):
+    """classify starts reading a CSV or Parquet survey before the engine loads (io/early.py):
+    the grids, and the error of a file that cannot be read, are those of a plain read."""
+    from ngheo_cli.errors import InputError
+    from ngheo_cli.io.early import EarlyRead
+
+    paths = _survey_files(tmp_path)
+    early = EarlyRead(paths)
+    errors = []
+    for path in paths:
+        try:
+            plain = read_grids(path)
+        except InputError as exc:
+            with pytest.raises(InputError) as raised:
+                read_grids(path, early=early)
+            assert str(raised.value) == str(exc)
+            errors.append(path.name)
+            continue
+        started = read_grids(path, early=early)
+        assert [g.name for g in started] == [g.name for g in plain]
+        for got, expected in zip(started, plain):
+            pd.testing.assert_frame_equal(got.cells, expected.cells)
+    assert errors == ["ragged.csv", "damaged.parquet"]
+    assert early.take(paths[0]) is None  # each file's result is handed over once
+
+
+def test_the_command_line_answers_help_without_loading_the_engine():
+    """`ngheo --help` and option errors answer in a fraction of a second: pandas, pyarrow and
+    the pydantic models load only when a command runs."""
+    import subprocess
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, ngheo_cli.cli; print(sorted({'pandas', 'pyarrow', 'pydantic'} & set(sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert loaded == "[]"
