@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from ngheo_cli.choices import DEFAULT_STANDARD, FORMATS, STREAMABLE
-from ngheo_cli.cli.common import Lang, format_from, inputs_of, output_stem
+from ngheo_cli.cli.common import (
+    Lang,
+    format_from,
+    inputs_of,
+    output_stem,
+    start_reading,
+)
 from ngheo_cli.errors import InputError
 
 if TYPE_CHECKING:
@@ -58,7 +64,7 @@ def classify_command(
     targets = _targets(survey, output, out_dir, summary_path, errors_path, chosen)
     protected = inputs_of(survey, members)
     _check_targets(targets, protected, force)  # before the work: a refused run costs nothing
-    early = None if chunk_size else _start_reading(survey, members, encoding)
+    early = None if chunk_size else start_reading([p for p in (survey, members) if p], encoding, members)
     # The engine's modules load while the survey is read (imported here: `ngheo --help` needs none of them)
     from ngheo_cli.io.workbook import read_grids
     from ngheo_cli.pipeline import run_classification
@@ -121,21 +127,6 @@ def _too_big_for_memory(survey: Path, members: Path | None, encoding: str | None
         return False
     needed = memory_needed(survey) + (memory_needed(members, members=True) if members and members.is_file() else 0)
     return not fits_in_memory(needed)[0]
-
-
-def _start_reading(survey: Path, members: Path | None, encoding: str | None):
-    """Start reading a UTF-8 CSV or a Parquet survey (and its members file) in a background
-    thread, so that the read runs while the engine's modules load (io/early.py); None for the
-    other files, read when they are needed."""
-    from ngheo_cli.io.early import EarlyRead
-    from ngheo_cli.io.memory import check_memory_for
-
-    files = [(path, path is members) for path in (survey, members) if path is not None]
-    if encoding or not all(path.suffix.lower() in STREAMABLE and path.is_file() for path, _ in files):
-        return None
-    for path, is_members in files:
-        check_memory_for(path, is_members)  # (a file too big is refused before any reading)
-    return EarlyRead([path for path, _ in files])
 
 
 def _streamed_format(fmt: Format | None, output: str | None, chosen: str) -> str:

@@ -1,4 +1,5 @@
-"""What every command shares: domain errors become one `Error:` line on stderr and exit 2."""
+"""What every command shares: domain errors become one `Error:` line on stderr and exit 2; a
+survey read while the engine loads."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Callable, TypeVar
 
 import typer
 
+from ngheo_cli.choices import STREAMABLE
 from ngheo_cli.errors import NgheoError
 
 Command = TypeVar("Command", bound=Callable)
@@ -59,3 +61,18 @@ def reports_errors(command: Command) -> Command:
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def start_reading(paths: list[Path], encoding: str | None, members: Path | None = None):
+    """Start reading UTF-8 CSV or Parquet files (a survey and its members file, or a review's
+    lists) in a background thread, so that the read runs while the engine's modules load
+    (io/early.py; a command imports them after this); None when any is another kind of file:
+    each is then read when it is needed."""
+    from ngheo_cli.io.early import EarlyRead
+    from ngheo_cli.io.memory import check_memory_for
+
+    if encoding or not paths or not all(path.suffix.lower() in STREAMABLE and path.is_file() for path in paths):
+        return None
+    for path in paths:
+        check_memory_for(path, path == members)  # (a file too big is refused before any reading)
+    return EarlyRead(paths)

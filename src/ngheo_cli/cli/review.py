@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, List, Optional
 import typer
 
 from ngheo_cli.choices import DEFAULT_TARGETS
-from ngheo_cli.cli.common import Lang, format_from, output_stem
+from ngheo_cli.cli.common import Lang, format_from, output_stem, start_reading
 from ngheo_cli.errors import InputError
 
 if TYPE_CHECKING:
@@ -52,6 +52,9 @@ def review_command(
 
     Example: ngheo review samples/cau-giay-2024.xlsx samples/cau-giay-2025.xlsx --ward-map samples/cau-giay-ward-map.csv
     """
+    if len(files) > 2:
+        raise InputError(f"give one or two lists, not {len(files)}", "ngheo review LAST THIS, or ngheo review THIS; earlier years go with --history")
+    early = start_reading(files[-1:], None)  # this year's list, loaded first (the others after it: one at a time in memory)
     from ngheo_cli.io.workbook import read_grids
     from ngheo_cli.report import stderr_console
     from ngheo_cli.report_review import review_report
@@ -60,18 +63,17 @@ def review_command(
     from ngheo_cli.review.targets import load_targets
     from ngheo_cli.review.wards import ward_map_from_grid
 
-    if len(files) > 2:
-        raise InputError(f"give one or two lists, not {len(files)}", "ngheo review LAST THIS, or ngheo review THIS; earlier years go with --history")
     console = stderr_console()
     last_path, this_path = (files[0], files[1]) if len(files) == 2 else (None, files[0])
     this_default = ((last_year + 1, "the year after --last-year") if last_year else (dt.date.today().year, "today"))
-    this = _load(this_path, year, this_default, standard, lang.value, console, not quiet)
+    this = _load(this_path, year, this_default, standard, lang.value, console, not quiet, early)
     last = _load(last_path, last_year, (this.year_list.year - 1, f"the year before {this.year_list.year}"), last_standard,
-                 lang.value, console, not quiet) if last_path else None
+                 lang.value, console, not quiet, early) if last_path else None
     earlier = []
     oldest = (last.year_list.year if last else this.year_list.year - 1)
     for position, path in enumerate(reversed(history), start=1):
-        earlier.append(_load(path, None, (oldest - position, "order of --history"), last_standard, lang.value, console, not quiet))
+        earlier.append(_load(path, None, (oldest - position, "order of --history"), last_standard, lang.value, console,
+                             not quiet, early))
 
     targets_model, _ = load_targets(targets)
     ward_grid = read_grids(ward_map)[0] if ward_map else None
@@ -95,13 +97,13 @@ def review_command(
 
 
 def _load(path: Path, year: int | None, default_year: tuple[int, str], standard: str | None, lang: str,
-          console: Console, progress: bool) -> Loaded:
+          console: Console, progress: bool, early=None) -> Loaded:
     """One year's list; a survey that has to be classified first shows the classify progress bar."""
     from ngheo_cli.io.workbook import read_grids
     from ngheo_cli.report import progress_bar
     from ngheo_cli.review.inputs import load_year_list
 
-    grids = read_grids(path)
+    grids = read_grids(path, early=early)
     with progress_bar(console, sum(len(grid.cells) for grid in grids), lang, progress) as report:
         return load_year_list(grids, path.name, year=year, default_year=default_year, standard=standard, lang=lang,
                               report=report)

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ngheo_cli.choices import DEFAULT_STANDARD
-from ngheo_cli.cli.common import Lang, inputs_of, output_stem
+from ngheo_cli.cli.common import Lang, inputs_of, output_stem, start_reading
 
 
 def validate_command(
@@ -29,6 +29,11 @@ def validate_command(
     Exit codes: 0 no errors (warnings may be listed); 1 some rows would be rejected; 2 the file cannot be read.
     """
     from ngheo_cli.io.targets import check_target
+
+    target = errors_path or survey.parent / f"{output_stem(survey)}.problems.csv"
+    protected = inputs_of(survey, members)
+    check_target(target, protected, force)  # before the work: a refused run costs nothing
+    early = start_reading([p for p in (survey, members) if p], encoding, members)
     from ngheo_cli.io.workbook import read_grids
     from ngheo_cli.io.writers import write_table
     from ngheo_cli.labels import output_headers
@@ -39,15 +44,12 @@ def validate_command(
     console = stderr_console()
     compiled = load_standard(standard)
     checked = check_survey(
-        read_grids(survey, encoding), compiled, survey.name,
-        members_grids=read_grids(members, encoding, members=True) if members else None, year=year,
+        read_grids(survey, encoding, early=early), compiled, survey.name,
+        members_grids=read_grids(members, encoding, members=True, early=early) if members else None, year=year,
     )
     valid = checked.valid
     if strict:
         promote_household_warnings(valid.problems, checked.survey.households.sheet)
-    target = errors_path or survey.parent / f"{output_stem(survey)}.problems.csv"
-    protected = inputs_of(survey, members)
-    check_target(target, protected, force)
     problems = valid.problems.to_frame(lang.value)
     fmt = "xlsx" if target.suffix.lower() == ".xlsx" else "csv"
     write_table(target, fmt, {"Lỗi" if lang.value == "vi" else "Problems": problems},
