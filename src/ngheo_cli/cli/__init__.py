@@ -1,5 +1,9 @@
 """The `ngheo` command. Each command lives in its own module and stays thin: parse options, call
-the core, render on stderr, write outputs, exit with 0 / 1 / 2."""
+the core, render on stderr, write outputs, exit with 0 / 1 / 2.
+
+The command modules import the engine (pandas, pyarrow, pydantic: about 0.7 s) inside the
+command, not at their top: `ngheo --help` and a mistyped option answer at once, and a command
+starts reading its survey before it loads them (cli/common.start_reading)."""
 
 from __future__ import annotations
 

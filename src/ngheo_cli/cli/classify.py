@@ -18,6 +18,8 @@ from ngheo_cli.cli.common import (
     start_reading,
 )
 from ngheo_cli.errors import InputError
+from ngheo_cli.io.memory import estimated_rows, fits_in_memory, memory_needed
+from ngheo_cli.io.targets import atomic_file, check_target
 
 if TYPE_CHECKING:
     from ngheo_cli.pipeline import RunResult
@@ -121,8 +123,6 @@ DEFAULT_CHUNK_ROWS = 200_000
 
 def _too_big_for_memory(survey: Path, members: Path | None, encoding: str | None) -> bool:
     """Whether a CSV/Parquet survey would not fit in memory whole (it is then classified in chunks)."""
-    from ngheo_cli.io.memory import fits_in_memory, memory_needed
-
     if survey.suffix.lower() not in STREAMABLE or encoding or not survey.is_file():
         return False
     needed = memory_needed(survey) + (memory_needed(members, members=True) if members and members.is_file() else 0)
@@ -143,8 +143,6 @@ def _classify_in_chunks(
 ) -> RunResult:
     """The roster goes out chunk by chunk (into one file, renamed into place at the end, or to
     stdout); the summary and the problems are written once the last chunk is done."""
-    from ngheo_cli.io.memory import estimated_rows
-    from ngheo_cli.io.targets import atomic_file
     from ngheo_cli.io.writers import write_stdout
     from ngheo_cli.pipeline import RunResult
     from ngheo_cli.report import progress_bar
@@ -191,8 +189,6 @@ def _targets(
 
 def _check_targets(targets: dict[str, Path | None], protected: set[Path], force: bool) -> None:
     """Refuse before writing anything, so a refused run leaves no partial set of outputs."""
-    from ngheo_cli.io.targets import check_target
-
     for path in targets.values():
         if path is not None:
             check_target(path, protected, force)

@@ -13,6 +13,8 @@ import typer
 
 from ngheo_cli.choices import STREAMABLE
 from ngheo_cli.errors import NgheoError
+from ngheo_cli.io.early import EarlyRead
+from ngheo_cli.io.memory import check_memory_for
 
 Command = TypeVar("Command", bound=Callable)
 
@@ -68,9 +70,6 @@ def start_reading(paths: list[Path], encoding: str | None, members: Path | None 
     lists) in a background thread, so that the read runs while the engine's modules load
     (io/early.py; a command imports them after this); None when any is another kind of file:
     each is then read when it is needed."""
-    from ngheo_cli.io.early import EarlyRead
-    from ngheo_cli.io.memory import check_memory_for
-
     if encoding or not paths or not all(path.suffix.lower() in STREAMABLE and path.is_file() for path in paths):
         return None
     for path in paths:

@@ -16,6 +16,7 @@ from ngheo_cli.errors import InputError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ngheo_cli.io.early import EarlyRead
     from ngheo_cli.review.inputs import Loaded
     from ngheo_cli.review.run import ReviewResult
 
@@ -97,7 +98,7 @@ def review_command(
 
 
 def _load(path: Path, year: int | None, default_year: tuple[int, str], standard: str | None, lang: str,
-          console: Console, progress: bool, early=None) -> Loaded:
+          console: Console, progress: bool, early: EarlyRead | None = None) -> Loaded:
     """One year's list; a survey that has to be classified first shows the classify progress bar."""
     from ngheo_cli.io.workbook import read_grids
     from ngheo_cli.report import progress_bar

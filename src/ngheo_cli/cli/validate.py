@@ -9,6 +9,7 @@ import typer
 
 from ngheo_cli.choices import DEFAULT_STANDARD
 from ngheo_cli.cli.common import Lang, inputs_of, output_stem, start_reading
+from ngheo_cli.io.targets import check_target
 
 
 def validate_command(
@@ -28,8 +29,6 @@ def validate_command(
 
     Exit codes: 0 no errors (warnings may be listed); 1 some rows would be rejected; 2 the file cannot be read.
     """
-    from ngheo_cli.io.targets import check_target
-
     target = errors_path or survey.parent / f"{output_stem(survey)}.problems.csv"
     protected = inputs_of(survey, members)
     check_target(target, protected, force)  # before the work: a refused run costs nothing
