@@ -10,7 +10,7 @@ import sys
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
@@ -321,6 +321,44 @@ def test_any_small_messy_csv_in_chunks_gives_the_whole_runs_roster_summary_and_p
         return
     rosters = []
     streamed = classify_in_chunks(path, None, standard, chunk_rows, lambda csv, n: rosters.append(csv), year=2025)
+    assert b"".join(rosters) == csv_bytes(whole.roster)
+    pd.testing.assert_frame_equal(streamed.summary, whole.summary)
+    pd.testing.assert_frame_equal(streamed.problems.to_frame("vi"), whole.problems.to_frame("vi"))
+
+
+_IDS = st.sampled_from(["H1", "H2", "H3", "h1", " H1", "Ｈ1", "", "H4"])  # spellings that do and do not match
+_HOUSEHOLD_ROW = st.tuples(_IDS, st.sampled_from(["Phường A", "Phường B", ""]), st.sampled_from(["1", "2", "0", "x", ""]),
+                           st.sampled_from(["900000", "2.000.000", "5000000", "", "abc"]))
+_MEMBER_ROW = st.tuples(_IDS, st.sampled_from(["5", "30", "70", "", "x"]), st.sampled_from(["x", "", "có", "?"]))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(households=st.lists(_HOUSEHOLD_ROW, max_size=6), members=st.lists(_MEMBER_ROW, max_size=10),
+       chunk_rows=st.integers(1, 3), in_household_order=st.booleans())
+@example(households=[], members=[("H1", "5", "x")], chunk_rows=1, in_household_order=False)  # no household at all
+@example(households=[("H1", "Phường A", "1", "900000"), ("H1", "Phường A", "0", "900000")],  # a duplicate id whose
+         members=[("H1", "5", "x")], chunk_rows=1, in_household_order=False)  # members are in the other chunk
+def test_any_small_survey_with_members_in_chunks_gives_the_whole_runs_results(
+    tmp_path_factory, households, members, chunk_rows, in_household_order,
+):
+    """Members of duplicated, missing or differently spelled ids, in any order, spread over chunks."""
+    folder = tmp_path_factory.mktemp("members")
+    survey, members_file = folder / "survey.csv", folder / "members.csv"
+    survey.write_text("Mã hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng (đồng)\n"
+                      + "".join(",".join(row) + "\n" for row in households), encoding="utf-8")
+    members_file.write_text("Mã hộ,Tuổi,Có thẻ BHYT\n" + "".join(
+        ",".join(row) + "\n" for row in (sorted(members) if in_household_order else members)), encoding="utf-8")
+    standard = load_standard("vn-2022-2025")
+    try:
+        whole = run_classification(read_grids(survey), standard, survey.name, read_grids(members_file, members=True),
+                                   year=2025)
+    except InputError:
+        with pytest.raises(InputError):
+            classify_in_chunks(survey, members_file, standard, chunk_rows, lambda csv, n: None, year=2025)
+        return
+    rosters = []
+    streamed = classify_in_chunks(survey, members_file, standard, chunk_rows, lambda csv, n: rosters.append(csv),
+                                  year=2025)
     assert b"".join(rosters) == csv_bytes(whole.roster)
     pd.testing.assert_frame_equal(streamed.summary, whole.summary)
     pd.testing.assert_frame_equal(streamed.problems.to_frame("vi"), whole.problems.to_frame("vi"))

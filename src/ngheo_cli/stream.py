@@ -397,10 +397,10 @@ def _spread_members(
                 continue
             present, hashes, run_of = _id_hashes(body, layout.id_position)
             target = np.full(len(present), chunks - 1, dtype=np.int64)  # of each run of one household's members
-            if present.any():
+            if present.any() and len(sorted_hashes):  # (no household at all: every member goes to the last chunk)
                 wanted = hashes[present]
-                at = np.searchsorted(sorted_hashes, wanted).clip(0, max(len(sorted_hashes) - 1, 0))
-                found = sorted_hashes[at] == wanted if len(sorted_hashes) else np.zeros(len(wanted), dtype=bool)
+                at = np.searchsorted(sorted_hashes, wanted).clip(0, len(sorted_hashes) - 1)
+                found = sorted_hashes[at] == wanted
                 target[present] = np.where(found, chunk_by_hash[at], chunks - 1)
             if run_of is not None:
                 target = target[run_of]
