@@ -417,9 +417,8 @@ def _resolve_members_count(
     none; `first_row`: the first row with each household's id. Members count for that first row
     only: a later row with the same id (rejected as a duplicate) lists none, as it does when a
     chunked run has it in another chunk than its id's first row."""
-    listed = np.bincount(household_of[household_of >= 0], minlength=len(households))
-    count = np.where(first_row == np.arange(len(households)), listed, 0)
-    listed_count = pd.Series(pd.arrays.IntegerArray(count.astype("int64"), count == 0), index=households.index, copy=False)
+    listed = np.bincount(household_of[household_of >= 0], minlength=len(households))  # (0 on every other row)
+    listed_count = pd.Series(pd.arrays.IntegerArray(listed.astype("int64"), listed == 0), index=households.index, copy=False)
     differs = (households["members_count"] != listed_count).fillna(False).astype(bool) & ~bad
     for row, typed, listed_here in zip(households.loc[differs, ROW], households.loc[differs, "members_count"],
                                        listed_count[differs]):
