@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from run import ARROW_POOL, HERE, timed
+from run import ARROW_POOL, HERE, best_of
 
 FLOOR = ARROW_POOL + r"""
 import pyarrow.csv as pc
@@ -93,10 +93,8 @@ def main() -> None:
         floor = [sys.executable, "-c", FLOOR, str(last), str(this), str(out / "floor.csv")]
         tool = [ngheo, "review", str(last), str(this), "-f", "csv", "-d", str(out), "--year", "2025",
                 "--last-year", "2024", "--force", "-q"]
-        floor_runs = [timed(floor) for _ in range(args.repeat)]
-        tool_runs = [timed(tool) for _ in range(args.repeat)]
-        floor_s, floor_mb = min(r[0] for r in floor_runs), max(r[1] for r in floor_runs)
-        ngheo_s, ngheo_mb = min(r[0] for r in tool_runs), max(r[1] for r in tool_runs)
+        floor_s, floor_mb = best_of(floor, args.repeat)
+        ngheo_s, ngheo_mb = best_of(tool, args.repeat)
         print(f"{households:>11,} {floor_s:8.2f} {floor_mb:9.0f} {ngheo_s:8.2f} {ngheo_mb:9.0f} {ngheo_s / floor_s:6.1f}",
               flush=True)
 

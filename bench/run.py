@@ -130,6 +130,12 @@ def timed(command: list[str]) -> tuple[float, float]:
     return elapsed, max(usage.ru_maxrss / 1024, peak_tree)
 
 
+def best_of(command: list[str], repeat: int) -> list[float]:
+    """[best wall seconds, worst peak MB] of `repeat` runs of a command."""
+    runs = [timed(command) for _ in range(repeat)]
+    return [min(r[0] for r in runs), max(r[1] for r in runs)]
+
+
 def case(households: int, kind: str, work: Path, repeat: int, ngheo: str, chunk_size: int | None = None,
          with_floor: bool = True, jobs: int | None = None, messy: bool = False) -> tuple[float, ...]:
     """(floor wall, floor MB, ngheo wall, ngheo MB, ngheo's own estimate of its MB) for one size: best
@@ -156,8 +162,7 @@ def case(households: int, kind: str, work: Path, repeat: int, ngheo: str, chunk_
         if command is floor and not with_floor:
             results += [float("nan"), float("nan")]
             continue
-        runs = [timed(command) for _ in range(repeat)]
-        results += [min(r[0] for r in runs), max(r[1] for r in runs)]
+        results += best_of(command, repeat)
     estimate = float("nan")
     if kind in ("csv", "parquet") and not chunk_size:  # what ngheo expects a whole-file run to need
         from ngheo_cli.io.memory import memory_needed
