@@ -101,6 +101,25 @@ def test_each_household_row_finds_the_first_row_with_its_id(cells, dtype):
     assert list(found) == [cells.index(c) if c is not None else -1 for c in cells]
 
 
+@given(st.lists(st.integers(0, 150), max_size=40), st.sampled_from(["H", "", "0", "HÀ"]), st.booleans(),
+       st.lists(st.integers(0, 40), max_size=3), st.integers(1, 4))
+def test_ids_numbered_in_order_find_their_first_row_like_any_other_ids(numbers, prefix, distinct, blanks, chunks):
+    """Ids in numbering order ("H9", "H10", ...) are known all different without hashing; ids in
+    that order but repeated, or with a blank among them, must still find their first row."""
+    import pyarrow as pa
+
+    from ngheo_cli.frames import first_positions
+
+    cells: list = [f"{prefix}{n}" for n in sorted(set(numbers) if distinct else numbers)]
+    for at in blanks:
+        cells.insert(min(at, len(cells)), None)
+    size = -(-len(cells) // chunks) or 1  # the column as the CSV reader gives it: in blocks
+    column = pa.chunked_array([pa.array(cells[i:i + size], type=pa.large_string()) for i in range(0, len(cells), size)],
+                              type=pa.large_string())
+    found = first_positions(pd.Series(pd.arrays.ArrowStringArray(column)))
+    assert list(found) == [cells.index(c) if c is not None else -1 for c in cells]
+
+
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["H1", "H2", " H1", "h1"])), max_size=40))
 def test_runs_of_equal_neighbours_give_back_every_cell(cells):
     """Work done once per run (members' household ids) is spread back by the run numbers: each

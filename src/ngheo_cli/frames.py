@@ -232,10 +232,32 @@ def first_positions(series: pd.Series) -> np.ndarray:
     otherwise."""
     if not isinstance(series.array, pd.arrays.ArrowStringArray):
         return position_in(series, series)
+    if in_numbering_order(series.array._pa_array):  # every cell differs from all the others
+        return np.arange(len(series), dtype=np.int64)
     codes, dictionary = dictionary_codes(series)
     first = first_of_each(codes, len(dictionary) + 1)  # the last slot: missing (code -1)
     first[-1] = -1
     return first[codes]
+
+
+def in_numbering_order(text) -> bool:
+    """Whether each cell of an Arrow text column is longer than the one before it, or as long and
+    after it in byte order (no cell missing). Ids numbered in order ("H1", "H2", ... "H10", or
+    "0001", "0002") are, and are then all different: found by two comparisons of neighbours,
+    where hashing a city's million ids took 0.3 s."""
+    import pyarrow.compute as pc
+
+    if text.null_count:
+        return False
+    if len(text) < 2:
+        return True
+    lengths = pc.binary_length(text)
+    after, before = text.slice(1), text.slice(0, len(text) - 1)
+    longer = pc.greater(lengths.slice(1), lengths.slice(0, len(text) - 1))
+    if pc.all(longer).as_py():
+        return True
+    as_long = pc.equal(lengths.slice(1), lengths.slice(0, len(text) - 1))
+    return pc.all(pc.or_(longer, pc.and_(as_long, pc.greater(after, before)))).as_py()
 
 
 def first_of_each(codes: np.ndarray, count: int) -> np.ndarray:
