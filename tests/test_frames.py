@@ -245,3 +245,24 @@ def test_mapping_each_distinct_text_once_gives_what_pandas_map_gives(cells, dtyp
     series = pd.Series(cells, dtype=dtype)
     expected = series.map({value: fn(value) for value in series.dropna().unique()})
     pd.testing.assert_series_equal(map_distinct(series, fn), expected)
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list("H0129 ạ\x00-")), max_size=19), min_size=1, max_size=30),
+       st.integers(0, 5), st.integers(1, 4))
+def test_an_id_hashes_the_same_in_any_batch_and_unlike_any_other_id(ids, cut, chunks):
+    """A chunked run finds an id's chunk and its duplicates by its hash, computed in different
+    batches of different files: the same text must give the same hash whatever else is in its
+    array (longer or shorter values, slices, blocks), and different texts different hashes."""
+    import pyarrow as pa
+
+    from ngheo_cli.frames import hash_texts
+
+    whole = pa.array(ids, type=pa.large_string())
+    hashes = hash_texts(whole).tolist()
+    size = -(-len(ids) // chunks)
+    blocks = pa.chunked_array([whole.slice(i, size) for i in range(0, len(ids), size)], type=pa.large_string())
+    assert hash_texts(blocks).tolist() == hashes
+    assert hash_texts(whole.slice(min(cut, len(ids)))).tolist() == hashes[min(cut, len(ids)):]
+    assert [hash_texts(pa.array([i], type=pa.string())).tolist()[0] for i in ids] == hashes
+    by_text = dict(zip(ids, hashes))
+    assert len(set(by_text.values())) == len(by_text)

@@ -39,9 +39,9 @@ import pandas as pd
 
 from ngheo_cli.choices import STREAMABLE
 from ngheo_cli.errors import InputError, NgheoError
-from ngheo_cli.frames import arrow_text, filled, runs
+from ngheo_cli.frames import arrow_text, filled, hash_texts, runs
 from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_tables
-from ngheo_cli.io.cells import normalised_values, parse_text
+from ngheo_cli.io.cells import normalised_values, parse_text, unchanged_by_normalising
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
@@ -155,15 +155,11 @@ def _id_hashes(frame: pd.DataFrame, table_position: int) -> tuple[np.ndarray, np
     whether each run holds an id, its hash (0 where none), and each row's run (None when every
     row is a run of its own)."""
     heads, run_of = runs(arrow_text(frame[table_position]))
-    ids = normalised_values(heads)
+    ids = heads if unchanged_by_normalising(heads) else normalised_values(heads)
     has_id = ids.is_valid().to_numpy(zero_copy_only=False)
     hashes = np.zeros(len(ids), dtype=np.uint64)
-    hashes[has_id] = _hash_texts(ids.filter(has_id).to_numpy(zero_copy_only=False))
+    hashes[has_id] = hash_texts(ids.filter(has_id) if not has_id.all() else ids)
     return has_id, hashes, run_of
-
-
-def _hash_texts(texts: np.ndarray) -> np.ndarray:
-    return pd.util.hash_array(np.asarray(texts, dtype=object), categorize=False)
 
 
 @dataclass
@@ -312,7 +308,7 @@ def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame) -> _ChunkD
     known = {}
     if job.duplicate_rows:
         ids = _household_ids(body, job.households.id_position).dropna()
-        for household_id, value in zip(ids, _hash_texts(ids.to_numpy())):
+        for household_id, value in zip(ids, hash_texts(arrow_text(ids))):
             if int(value) in job.duplicate_rows:
                 known[household_id] = job.duplicate_rows[int(value)]
     run = run_classification(
