@@ -307,14 +307,19 @@ def test_a_whole_number_too_big_for_a_count_is_out_of_range_not_wrapped():
     assert values.isna().tolist() == [True, True, False, True] and values[2] == 3
 
 
-@given(st.lists(st.one_of(st.none(), st.text(alphabet="=+-@ 'ab\t", max_size=4)), max_size=20))
-def test_formula_like_text_is_escaped_alike_in_arrow_and_python_columns(cells):
-    """A CSV/Parquet roster (Arrow text) and a workbook's (Python text) get the same apostrophes."""
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="=+-@ 'ab\tạ", max_size=4)), max_size=20), st.integers(1, 4),
+       st.integers(0, 3))
+def test_formula_like_text_is_escaped_alike_in_arrow_and_python_columns(cells, chunks, skip):
+    """A CSV/Parquet roster (Arrow text, in blocks as read, or a slice of a bigger column) and a
+    workbook's (Python text) get the same apostrophes."""
     import pyarrow as pa
 
     from ngheo_cli.io.writers import safe_text
 
-    arrow = pd.DataFrame({"t": pd.arrays.ArrowStringArray(pa.array(cells, type=pa.large_string()))})
+    size = -(-len(cells) // chunks) or 1
+    blocks = pa.chunked_array([pa.array(["=x"] * skip + cells[i:i + size], type=pa.large_string()).slice(skip)
+                               for i in range(0, len(cells), size)], type=pa.large_string())
+    arrow = pd.DataFrame({"t": pd.arrays.ArrowStringArray(blocks)})
     python = pd.DataFrame({"t": pd.Series(cells, dtype=object)})
     expected = [None if c is None else ("'" + c if c[:1] in ("=", "+", "-", "@") else c) for c in cells]
     for frame in (arrow, python):

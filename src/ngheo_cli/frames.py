@@ -260,6 +260,28 @@ def in_numbering_order(text) -> bool:
     return pc.all(pc.or_(longer, pc.and_(as_long, pc.greater(after, before)))).as_py()
 
 
+def first_bytes(text) -> np.ndarray:
+    """The first byte of each value of an Arrow text column (0 for an empty or missing value),
+    read from its buffers: a test on how values start (a spreadsheet formula's "=") without a
+    pass of Arrow's string functions per character tested."""
+    import pyarrow as pa
+
+    parts = [np.zeros(0, dtype=np.uint8)]
+    for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
+        if not len(chunk):
+            continue
+        validity, offset_buffer, data_buffer = chunk.buffers()
+        wide = chunk.type in (pa.large_string(), pa.large_binary())
+        offsets = np.frombuffer(offset_buffer, dtype=np.int64 if wide else np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None and data_buffer.size else np.zeros(1, np.uint8)
+        starts = offsets[:-1]
+        first = np.where(offsets[1:] > starts, data[np.minimum(starts, len(data) - 1)], 0).astype(np.uint8)
+        if chunk.null_count:  # (a missing value's slot may still span bytes)
+            first[~chunk.is_valid().to_numpy(zero_copy_only=False)] = 0
+        parts.append(first)
+    return np.concatenate(parts)
+
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 

@@ -15,30 +15,31 @@ import sys
 from pathlib import Path
 from typing import IO, Iterator
 
+import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import OutputError
+from ngheo_cli.frames import first_bytes
 from ngheo_cli.io.targets import atomic_file
 from ngheo_cli.parallel import thread_map
 
 XLSX_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included
 _FORMULA_START = ("=", "+", "-", "@")
+_FORMULA_BYTES = np.frombuffer("".join(_FORMULA_START).encode("ascii"), dtype=np.uint8)
 
 
 def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would read as a formula with an apostrophe."""
     out = frame.copy(deep=False)  # columns are replaced, never changed in place (copy-on-write)
     for column in out.columns:
-        if isinstance(out[column].array, pd.arrays.ArrowStringArray):  # checked in C, no Python strings
-            import pyarrow.compute as pc
-
+        if isinstance(out[column].array, pd.arrays.ArrowStringArray):  # checked on Arrow's bytes, no Python strings
             text = out[column].array._pa_array
-            risky = pc.starts_with(text, _FORMULA_START[0])
-            for start in _FORMULA_START[1:]:
-                risky = pc.or_(risky, pc.starts_with(text, start))
-            if pc.any(risky).as_py():
+            risky_rows = np.isin(first_bytes(text), _FORMULA_BYTES)  # (every formula start is one ASCII byte)
+            if risky_rows.any():
                 import pyarrow as pa
+                import pyarrow.compute as pc
 
+                risky = pa.chunked_array([pa.array(risky_rows)])
                 quote, nothing = pa.scalar("'", text.type), pa.scalar("", text.type)
                 prefixed = pc.if_else(risky, pc.binary_join_element_wise(quote, text, nothing), text)
                 out[column] = pd.Series(pd.arrays.ArrowStringArray(prefixed), index=out.index)
