@@ -260,6 +260,22 @@ def in_numbering_order(text) -> bool:
     return pc.all(pc.or_(longer, pc.and_(as_long, pc.greater(after, before)))).as_py()
 
 
+def text_buffers(array) -> tuple[np.ndarray, np.ndarray]:
+    """An Arrow text (or binary) array's value offsets, its own len + 1 of them (int32 or int64
+    as stored), and the bytes they point into (at least one, zero, when there are none): numpy
+    views of its buffers, no copy."""
+    import pyarrow as pa
+
+    _, offset_buffer, data_buffer = array.buffers()
+    wide = array.type in (pa.large_string(), pa.large_binary())
+    if offset_buffer is None:  # (an empty array may have no buffers)
+        offsets = np.zeros(len(array) + 1, dtype=np.int64 if wide else np.int32)
+    else:
+        offsets = np.frombuffer(offset_buffer, dtype=np.int64 if wide else np.int32)[array.offset:array.offset + len(array) + 1]
+    has_data = data_buffer is not None and data_buffer.size
+    return offsets, np.frombuffer(data_buffer, dtype=np.uint8) if has_data else np.zeros(1, dtype=np.uint8)
+
+
 def first_bytes(text) -> np.ndarray:
     """The first byte of each value of an Arrow text column (0 for an empty or missing value),
     read from its buffers: a test on how values start (a spreadsheet formula's "=") without a
@@ -270,10 +286,7 @@ def first_bytes(text) -> np.ndarray:
     for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
         if not len(chunk):
             continue
-        validity, offset_buffer, data_buffer = chunk.buffers()
-        wide = chunk.type in (pa.large_string(), pa.large_binary())
-        offsets = np.frombuffer(offset_buffer, dtype=np.int64 if wide else np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
-        data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None and data_buffer.size else np.zeros(1, np.uint8)
+        offsets, data = text_buffers(chunk)
         starts = offsets[:-1]
         first = np.where(offsets[1:] > starts, data[np.minimum(starts, len(data) - 1)], 0).astype(np.uint8)
         if chunk.null_count:  # (a missing value's slot may still span bytes)
@@ -301,17 +314,14 @@ def hash_texts(text) -> np.ndarray:
 
     if isinstance(text, pa.ChunkedArray):
         text = text.chunk(0) if text.num_chunks == 1 else text.combine_chunks()
-    text = text.cast(pa.large_binary())
-    _, offset_buffer, data_buffer = text.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[text.offset:text.offset + len(text) + 1] \
-        if offset_buffer is not None else np.zeros(1, dtype=np.int64)
+    offsets, data = text_buffers(text)
+    offsets = offsets.astype(np.int64, copy=False)
     start, end = int(offsets[0]), int(offsets[-1])
     padded = np.zeros(end - start + 8, dtype=np.uint8)  # (the last value's last word reads 8 bytes)
-    if end > start:
-        padded[:end - start] = np.frombuffer(data_buffer, dtype=np.uint8)[start:end]
+    padded[:end - start] = data[start:end]
     words = np.ndarray(shape=(end - start + 1,), dtype="<u8", buffer=padded, strides=(1,))  # word i: bytes i..i+7
     starts, lengths = offsets[:-1] - start, np.diff(offsets)
-    hashes = _mixed(lengths.astype(np.uint64) * _GOLDEN)
+    hashes = _mixed((lengths.astype(np.uint64) + np.uint64(1)) * _GOLDEN)  # (+1: not 0 for an empty text)
     rows = np.arange(len(lengths))
     for at in range(0, int(lengths.max(initial=0)), 8):
         left = lengths[rows] - at

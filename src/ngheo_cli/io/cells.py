@@ -28,6 +28,7 @@ from ngheo_cli.frames import (
     dictionary_codes,
     is_blank,
     runs,
+    text_buffers,
     text_from_codes,
 )
 from ngheo_cli.schema import Categories
@@ -202,12 +203,11 @@ def unchanged_by_normalising(values) -> bool:
 
     if values.type not in (pa.string(), pa.large_string()) or pc.any(pc.equal(values, "")).as_py():
         return False
-    _, offset_buffer, data_buffer = values.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if values.type == pa.large_string() else np.int32)
-    start, end = offsets[values.offset], offsets[values.offset + len(values)]
+    offsets, data = text_buffers(values)
+    start, end = offsets[0], offsets[-1]
     if end == start:  # no text at all: every value missing
         return True
-    text = np.frombuffer(data_buffer, dtype=np.uint8)[start:end]
+    text = data[start:end]
     return bool(text.min() > ord(" ") and text.max() < 0x80)  # (all of ASCII's whitespace is <= " ")
 
 
