@@ -401,12 +401,12 @@ def _spread_members(
             if run_of is not None:
                 target = target[run_of]
             table = pa.table({**{str(c): body[c].array._pa_array for c in body.columns}, "_row": body.index.to_numpy()})
-            order = np.arange(len(target))
             if (np.diff(target) < 0).any():  # members not in household order: group them by chunk
                 order = np.argsort(target, kind="stable")  # in file order within each chunk
-                table = table.take(order)
-            numbers, starts = np.unique(target[order], return_index=True)
-            for number, start, stop in zip(numbers, starts, [*starts[1:], len(order)]):
+                table, target = table.take(order), target[order]
+            starts = np.flatnonzero(np.r_[True, target[1:] != target[:-1]])  # (target is in order now)
+            numbers = target[starts]
+            for number, start, stop in zip(numbers, starts, [*starts[1:], len(target)]):
                 if number not in writers:
                     writers[number] = pa.ipc.new_file(scratch / f"members-{number}.arrow", table.schema)
                 writers[number].write_table(table.slice(start, stop - start))
