@@ -122,7 +122,7 @@ def _income_range(
     exact = income.astype("float64").to_numpy(na_value=np.nan)
     lo = np.where(np.isnan(exact), 0.0, exact)
     hi = np.where(np.isnan(exact), np.inf, exact)
-    by_score = (source == "b1_score").to_numpy(dtype=bool)
+    by_score = (source == "b1_score").fillna(False).to_numpy(dtype=bool)  # (no source: a rejected row)
     score = b1.astype("float64").to_numpy(na_value=np.nan)
     for name, score_line in score_lines.items():
         line = lines[name].to_numpy()

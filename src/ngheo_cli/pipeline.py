@@ -95,18 +95,19 @@ def check_survey(
     report("layout", 0.05)
     valid = validate_survey(survey, standard.model.indicator_ids(), review_year,
                             report=lambda done: report("validate", 0.05 + 0.6 * done), known_duplicates=known_duplicates)
-    if looks_legacy(_cells_in_order(valid.households, ("head_name", "ward", "hamlet"))):
+    if looks_legacy(_cells_in_order(valid.households, ("head_name", "ward", "hamlet"), ~valid.rejected)):
         valid.problems.add(Problem(survey.households.sheet, None, "", None, "legacy_font"))
     return Checked(survey, valid, review_year, year_source)
 
 
-def _cells_in_order(frame: pd.DataFrame, columns: tuple[str, ...], block: int = 2_000):
-    """The non-missing cells of these columns, column after column, read a block at a time (the
-    legacy-font check looks at the first few thousand; a city's columns are never copied whole)."""
+def _cells_in_order(frame: pd.DataFrame, columns: tuple[str, ...], rows: np.ndarray, block: int = 2_000):
+    """The non-missing cells of these columns on these rows (a mask), column after column, read a
+    block at a time (the legacy-font check looks at the first few thousand; a city's columns are
+    never copied whole)."""
     for column in columns:
         values = frame[column]
         for start in range(0, len(values), block):
-            yield from values.iloc[start:start + block].dropna()
+            yield from values.iloc[start:start + block][rows[start:start + block]].dropna()
 
 
 def direct_answer_headers(standard: CompiledStandard) -> dict[str, tuple[str, str]]:
@@ -146,10 +147,12 @@ def run_classification(
     roster["source_row"] = valid.households[ROW].to_numpy()
     for extra in valid.extra_columns:  # (the array as it is: through numpy, a text column became Python objects)
         roster[extra] = valid.households[extra].array
-    _report_classification_warnings(roster, valid.problems, households_sheet, valid.headers, valid.direct_answers)
+    classified = ~valid.rejected  # (the engine classified every row; rejected ones are blanked below)
+    _report_classification_warnings(roster, classified, valid.problems, households_sheet, valid.headers,
+                                    valid.direct_answers)
     if strict:
-        roster = _reject_rows_with_warnings(roster, valid.problems, households_sheet, lang)
-    roster = _with_rejected_rows(roster, valid.rejected, valid.problems, households_sheet, lang)
+        roster = _reject_rows_with_warnings(roster, classified, valid.problems, households_sheet, lang)
+    roster = _show_rejected_rows(roster, valid.rejected, valid.extra_columns, valid.problems, households_sheet, lang)
 
     by_ward = ward_counts(roster, model.indicator_ids())
     summary = finish_summary(*by_ward, lang)
@@ -203,11 +206,14 @@ def promote_household_warnings(problems: ProblemLog, sheet: str) -> pd.DataFrame
     return problems.promote(problems.on_rows(sheet, "warning") & (problems.table()["code"] != "undetermined"))
 
 
-def _reject_rows_with_warnings(roster: pd.DataFrame, problems: ProblemLog, sheet: str, lang: str) -> pd.DataFrame:
-    """--strict: a household with a warning is not classified; its warnings become errors."""
+def _reject_rows_with_warnings(
+    roster: pd.DataFrame, classified: np.ndarray, problems: ProblemLog, sheet: str, lang: str
+) -> pd.DataFrame:
+    """--strict: a household with a warning is not classified; its warnings become errors.
+    `classified`: the rows not rejected already."""
     promoted = promote_household_warnings(problems, sheet)
     flagged = _texts_by_row(promoted, promoted["column"] + ": " + messages(promoted, lang))
-    hit = roster["source_row"].isin(flagged.index).to_numpy()
+    hit = roster["source_row"].isin(flagged.index).to_numpy() & classified
     if hit.any():
         roster = roster.astype({"classification": "string", "reason": "string"})
         head = "Bị loại (--strict)" if lang == "vi" else "Rejected (--strict)"
@@ -221,30 +227,42 @@ def _texts_by_row(problems: pd.DataFrame, texts: pd.Series) -> pd.Series:
     return joined_by_key(problems["row"].to_numpy(dtype="int64"), texts.tolist(), "; ")
 
 
-def _with_rejected_rows(
-    roster: pd.DataFrame, rejected: pd.DataFrame, problems: ProblemLog, sheet: str, lang: str
+# what the roster shows of a rejected household: what could be read of it
+_SHOWN_WHEN_REJECTED = ("source_row", "household_id", "head_name", "ward", "hamlet", "area", "members_count")
+
+
+def _show_rejected_rows(
+    roster: pd.DataFrame, rejected: np.ndarray, extra_columns: list[str], problems: ProblemLog, sheet: str, lang: str
 ) -> pd.DataFrame:
-    """Rejected households stay in the roster, in input order, with the errors as the reason:
-    an officer finds every row of the survey in it, classified or not."""
-    if rejected.empty:
+    """Rejected households stay in the roster, in their place, with the errors as the reason and
+    only what could be read of them (id, name, ward, hamlet, area, members, the survey's own
+    columns): an officer finds every row of the survey in it, classified or not. The engine
+    classified them with the rest; what it made of them is blanked here."""
+    if not rejected.any():
         return roster
     errors = problems.table()[problems.on_rows(sheet, "error")]
     value = errors["value"].map(lambda v: f" ('{v}')" if v else "")
     by_row = _texts_by_row(errors, errors["column"] + value + ": " + messages(errors, lang))
-    rows = rejected.rename(columns={ROW: "source_row"})
-    rows["classification"] = REJECTED
     head = "Bị loại" if lang == "vi" else "Rejected"
-    rows["reason"] = (f"{head}: " + rows["source_row"].map(by_row).fillna("")).to_numpy(dtype=object)
-    # Keep the roster's column types (a rejected row has no deprivation count, so int -> Int64).
-    nullable = {c: {"int64": "Int64", "bool": "boolean"}.get(str(t), t) for c, t in roster.dtypes.items()}
-    combined = pd.concat([roster.astype(nullable), rows.reindex(columns=roster.columns).astype(nullable)], ignore_index=True)
-    return combined.sort_values("source_row", kind="stable").reset_index(drop=True)
+    reasons = (f"{head}: " + roster.loc[rejected, "source_row"].map(by_row).fillna("")).to_numpy(dtype=object)
+    # a rejected row has no deprivation count: int -> Int64 (and bool -> boolean), as for any blank
+    roster = roster.astype({c: {"int64": "Int64", "bool": "boolean"}.get(str(t), t) for c, t in roster.dtypes.items()})
+    blank = pd.Series(rejected, index=roster.index)
+    kept = {*_SHOWN_WHEN_REJECTED, *extra_columns, "classification", "reason"}
+    for column in roster.columns:
+        if column not in kept:
+            roster[column] = roster[column].mask(blank)
+    roster.loc[rejected, "classification"] = REJECTED
+    roster.loc[rejected, "reason"] = reasons
+    return roster
 
 
 def _report_classification_warnings(
-    roster: pd.DataFrame, problems: ProblemLog, sheet: str, headers: dict[str, str], direct_answers: list[str]
+    roster: pd.DataFrame, classified: np.ndarray, problems: ProblemLog, sheet: str, headers: dict[str, str],
+    direct_answers: list[str],
 ) -> None:
-    """Missing indicators, undetermined households and all-blank answer rows become warnings."""
+    """Missing indicators, undetermined households and all-blank answer rows become warnings, on
+    the `classified` rows (a rejected one has its errors)."""
     id_header = headers.get("household_id", "Mã hộ")
 
     def report(rows: np.ndarray, code: str, details: pd.Series | str = "") -> None:
@@ -252,14 +270,14 @@ def _report_classification_warnings(
         problems.add_many(sheet, roster.loc[rows, "source_row"], id_header, roster.loc[rows, "household_id"], code,
                           details)
 
-    undetermined = (roster["classification"] == UNDETERMINED).to_numpy()
+    undetermined = (roster["classification"] == UNDETERMINED).to_numpy() & classified
     missing = roster["indicators_missing"]
     undetermined_missing = missing[undetermined]
     report(undetermined, "undetermined",
            undetermined_missing.where(undetermined_missing != "", "B1 (chỉ có điểm B1 / B1 score only)"))
-    some_missing = (missing != "").to_numpy() & ~undetermined
+    some_missing = (missing != "").to_numpy() & ~undetermined & classified
     report(some_missing, "indicator_missing", missing[some_missing])
     if direct_answers:
         blank = roster["indicators_blank_as_no"]
-        all_blank = ((blank.str.count(",") + 1 == len(direct_answers)) & (blank != "")).to_numpy()
+        all_blank = ((blank.str.count(",") + 1 == len(direct_answers)) & (blank != "")).to_numpy() & classified
         report(all_blank, "blank_read_as_no")

@@ -43,9 +43,9 @@ ROW = "row"  # spreadsheet row number of each record
 
 @dataclass
 class ValidSurvey:
-    households: pd.DataFrame  # valid households, typed; ROW column; extra columns kept
+    households: pd.DataFrame  # every household row, typed (unusable cells missing); ROW column; extra columns kept
+    rejected: np.ndarray  # which of those rows are rejected (not to be classified)
     members: pd.DataFrame  # members of valid households, with resolved age and HOUSEHOLD_POSITION
-    rejected: pd.DataFrame  # households not classified: ROW, household_id, ward, codes
     problems: ProblemLog
     rows_read: int
     members_read: int
@@ -104,20 +104,19 @@ def validate_survey(
                            first_row, survey.households, problems)
 
     # the members classified: valid, of a valid household; one copy of the frame, none when all are
+    rejected = household_bad.to_numpy()
     kept = counted & (household_of >= 0)
-    kept[kept] = ~household_bad.to_numpy()[household_of[kept]]
+    kept[kept] = ~rejected[household_of[kept]]
     members = (members if kept.all() else members[kept]).reset_index(drop=True)
-    # each member's row among the valid households (their ids are unique: duplicates are rejected)
-    valid_row = np.cumsum(~household_bad.to_numpy()) - 1
-    members[HOUSEHOLD_POSITION] = valid_row[household_of[kept]]
-    shown = [ROW, "household_id", "head_name", "ward", "hamlet", "area", "members_count", *survey.households.extra_columns]
-    rejected = households.loc[household_bad, shown].reset_index(drop=True)  # what could be read of them
+    members[HOUSEHOLD_POSITION] = household_of[kept]  # (a valid household's id is on no other row)
     present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]
     report(1.0)
     return ValidSurvey(
-        households=(households[~household_bad] if household_bad.any() else households).reset_index(drop=True),
-        members=members,
+        # every row, rejected ones too: the roster keeps them in place (no copy without them, and
+        # none to put them back in row order)
+        households=households,
         rejected=rejected,
+        members=members,
         problems=problems,
         rows_read=len(households),
         members_read=members_read,
