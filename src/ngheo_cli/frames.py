@@ -325,8 +325,9 @@ def hash_texts(text) -> np.ndarray:
     rows = np.arange(len(lengths))
     for at in range(0, int(lengths.max(initial=0)), 8):
         left = lengths[rows] - at
-        rows, left = rows[left > 0], left[left > 0]  # only values that have bytes here: a value's hash
-        word = words[starts[rows] + at]  # never depends on how long the others are
+        has_bytes = left > 0  # only values with bytes here are mixed: a value's hash never
+        rows, left = rows[has_bytes], left[has_bytes]  # depends on how long the others are
+        word = words[starts[rows] + at]
         short = left < 8
         if short.any():  # keep only the value's own bytes of its last word
             word[short] &= (np.uint64(1) << (np.uint64(8) * left[short].astype(np.uint64))) - np.uint64(1)
