@@ -41,11 +41,11 @@ def list_command() -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from ngheo_cli.standards.load import builtin_ids, load_standard
+    from ngheo_cli.standards.load import builtin_ids, load_model
 
     table = Table("id", "name", "valid", "provisional", "default", show_edge=False, header_style="bold")
     for standard_id in builtin_ids():
-        model = load_standard(standard_id).model
+        model, _, _ = load_model(standard_id)  # (not compiled: a listing needs no pandas)
         valid = f"{model.valid_from} – {model.valid_to or ''}"
         table.add_row(model.id, escape(model.name.vi), valid, "yes" if model.provisional else "",
                       "yes" if model.id == DEFAULT_STANDARD else "")

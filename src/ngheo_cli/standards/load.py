@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import ValidationError
@@ -15,9 +16,10 @@ from pydantic import ValidationError
 from ngheo_cli.choices import DEFAULT_STANDARD
 from ngheo_cli.errors import CriteriaError
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
-from ngheo_cli.standards.expr import Expression, Scope, compile_expression
-from ngheo_cli.standards.lint import unreachable_rules, unused_indicators
 from ngheo_cli.standards.model import Standard
+
+if TYPE_CHECKING:  # (the expressions load pandas: `ngheo standards list` needs only the models)
+    from ngheo_cli.standards.expr import Expression
 
 # Names the engine provides to class rules.
 RANGES = frozenset({"income", "deprivation_count"})
@@ -64,15 +66,22 @@ def resolve(name_or_path: str) -> Path:
     return candidate
 
 
-def load_standard(name_or_path: str = DEFAULT_STANDARD) -> CompiledStandard:
+def load_model(name_or_path: str = DEFAULT_STANDARD) -> tuple[Standard, Path, dict[tuple, int]]:
+    """A criteria file read and checked against the model (its `base` merged in), not compiled:
+    the model, its path and the line of each key."""
     path = resolve(name_or_path)
     data, lines = read_yaml_mapping(path)
     data = _with_base(data, path, seen=(path.resolve(),))
     try:
-        model = Standard.model_validate(data)
+        return Standard.model_validate(data), path, lines
     except ValidationError as exc:
         raise CriteriaError(format_validation(path, exc, lines)) from exc
 
+
+def load_standard(name_or_path: str = DEFAULT_STANDARD) -> CompiledStandard:
+    from ngheo_cli.standards.lint import unreachable_rules, unused_indicators
+
+    model, path, lines = load_model(name_or_path)
     problems: list[str] = []
     derivations, rules = _compile(model, problems, lines)
     problems.extend(_check_references(model, lines))
@@ -128,6 +137,8 @@ def _with_base(data: dict, path: Path, seen: tuple[Path, ...]) -> dict:
 
 
 def _compile(model: Standard, problems: list[str], lines: dict[tuple, int]) -> tuple[dict[str, Expression], list[Expression]]:
+    from ngheo_cli.standards.expr import Scope, compile_expression
+
     household_columns = frozenset(c.id for c in HOUSEHOLD_COLUMNS)
     numbers = frozenset(model.parameters)
     value_sets = frozenset(model.value_sets)
