@@ -41,7 +41,7 @@ from ngheo_cli.choices import STREAMABLE
 from ngheo_cli.errors import InputError, NgheoError
 from ngheo_cli.frames import arrow_text, filled, hash_texts, runs
 from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_tables
-from ngheo_cli.io.cells import normalised_values, parse_text, unchanged_by_normalising
+from ngheo_cli.io.cells import normalised_values, parse_text
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
@@ -155,7 +155,7 @@ def _id_hashes(frame: pd.DataFrame, table_position: int) -> tuple[np.ndarray, np
     whether each run holds an id, its hash (0 where none), and each row's run (None when every
     row is a run of its own)."""
     heads, run_of = runs(arrow_text(frame[table_position]))
-    ids = heads if unchanged_by_normalising(heads) else normalised_values(heads)
+    ids = normalised_values(heads)
     has_id = ids.is_valid().to_numpy(zero_copy_only=False)
     hashes = np.zeros(len(ids), dtype=np.uint64)
     hashes[has_id] = hash_texts(ids.filter(has_id) if not has_id.all() else ids)

@@ -101,7 +101,7 @@ def validate_survey(
         members[ROW] = pd.Series(dtype="int64")
         household_of, counted = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
     _resolve_members_count(households, household_bad, household_of if counted.all() else household_of[counted],
-                           first_row, survey.households, problems)
+                           survey.households, problems)
 
     # the members classified: valid, of a valid household; one copy of the frame, none when all are
     rejected = household_bad.to_numpy()
@@ -409,12 +409,10 @@ def _link_members(
 
 
 def _resolve_members_count(
-    households: pd.DataFrame, bad: pd.Series, household_of: np.ndarray, first_row: np.ndarray, table: Table,
-    problems: ProblemLog,
+    households: pd.DataFrame, bad: pd.Series, household_of: np.ndarray, table: Table, problems: ProblemLog,
 ) -> None:
     """`household_of`: the household row (the first with its id) of each valid member, -1 for
-    none; `first_row`: the first row with each household's id. Members count for that first row
-    only: a later row with the same id (rejected as a duplicate) lists none, as it does when a
+    none. Members count for that first row only: a later row with the same id (rejected as a duplicate) lists none, as it does when a
     chunked run has it in another chunk than its id's first row."""
     listed = np.bincount(household_of[household_of >= 0], minlength=len(households))  # (0 on every other row)
     listed_count = pd.Series(pd.arrays.IntegerArray(listed.astype("int64"), listed == 0), index=households.index, copy=False)

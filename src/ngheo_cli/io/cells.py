@@ -227,9 +227,12 @@ _DISTINCT_SAMPLE = 10_000
 def normalised_values(values):
     """normalise_arrow_text of Arrow text values, each distinct value once where values repeat.
     Ids and names are mostly distinct: a dictionary of them would cost twice the normalising it
-    saves, so the first values say whether to build one."""
+    saves, so the first values say whether to build one. Values normalising cannot change (ASCII
+    ids) are given back as they are."""
     import pyarrow.compute as pc
 
+    if unchanged_by_normalising(values):
+        return values
     sample = values.slice(0, _DISTINCT_SAMPLE)
     if 2 * len(pc.unique(sample)) > len(sample):
         return normalise_arrow_text(values)
