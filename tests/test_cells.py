@@ -82,14 +82,16 @@ _SHORT_NUMBERS = st.one_of(  # what the one-by-one parser reads without the gene
         lambda whole_part_digits: f"{whole_part_digits[0]}.{whole_part_digits[1]:0{whole_part_digits[2]}d}"),
     st.decimals(min_value=0, max_value=10**13, places=2, allow_nan=False).map(str),
     st.from_regex(r"\A-?0*[0-9]{0,4}\.?[0-9]{0,3}\Z"),
+    st.from_regex(r"\A-?[0-9]{1,4}(\.[0-9]{2,4}){1,6}\Z"),  # "2.000.000" and near misses (groups of 2 or 4, too many)
 )
 
 
 @settings(max_examples=500)
 @given(st.lists(_SHORT_NUMBERS, min_size=1, max_size=5))
 def test_short_decimals_read_one_by_one_as_the_general_text_parser_reads_them(texts):
-    """Plain digits and decimals of one or two places skip pandas' string methods: the value and
-    the error must be the general path's, to the last bit ("34.8", "-0", "1.500" = 1500, "1.50")."""
+    """Plain digits, decimals of one or two places and thousands grouped by "." skip pandas' string
+    methods: the value and the error must be the general path's, to the last bit ("34.8", "-0",
+    "1.500" = 1500, "1.50", "2.000.000")."""
     import math
 
     from ngheo_cli.io import cells as parse
