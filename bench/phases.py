@@ -7,8 +7,10 @@
 Whole runs of the command vary by 10-30% on a noisy machine (BENCHMARKS.md), more than most
 changes gain. Here the survey is read once, then each phase runs `--repeat` times on the same
 data in the same process and the best wall time is kept, with the processor time (all threads)
-of that run: the same phase of the same code measures the same within a few percent. To compare
-two versions of the code, run this once on each (PYTHONPATH=<worktree>/src), a few times in turn.
+of that run: within one process the same phase measures the same within a few percent, between
+processes it still varies by up to 20%. Run it on two versions of the code
+(PYTHONPATH=<worktree>/src) in turn, several times, for a change bigger than that; compare a
+smaller one inside one process, the old function beside the new one on the same data.
 
 Phases: check (finding the survey in the grids, then checking every cell), classify (the
 engine), run (check, classify, the rejected rows, the summary: the whole core), write (the
