@@ -21,12 +21,10 @@ measures with the rest.
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from run import generated_survey
 
 
 def best(repeat: int, work) -> tuple[float, float, object]:
@@ -37,14 +35,6 @@ def best(repeat: int, work) -> tuple[float, float, object]:
         result = work()
         runs.append((time.perf_counter() - wall, time.process_time() - processor, result))
     return min(runs, key=lambda run: run[0])
-
-
-def survey_files(households: int, work: Path, messy: bool) -> tuple[Path, Path]:
-    survey = work / f"survey{'-messy' if messy else ''}-{households}.csv"
-    if not survey.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(households), str(survey),
-                        *(["--messy"] if messy else [])], check=True)
-    return survey, survey.with_suffix(".members.csv")
 
 
 def main() -> None:
@@ -65,7 +55,8 @@ def main() -> None:
     from ngheo_cli.standards.load import load_standard
 
     args.work.mkdir(parents=True, exist_ok=True)
-    survey, members = survey_files(args.households, args.work, args.messy)
+    survey = generated_survey(args.households, "csv", args.work, args.messy)
+    members = survey.with_suffix(".members.csv")
     standard = load_standard(args.standard)
     grids, members_grids = read_grids(survey), read_grids(members, members=True)
     print(f"{args.households:,} households{' (messy)' if args.messy else ''}, best of {args.repeat}, "

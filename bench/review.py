@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from run import ARROW_POOL, HERE, best_of
+from run import ARROW_POOL, best_of, generated_survey
 
 FLOOR = ARROW_POOL + r"""
 import pyarrow.csv as pc
@@ -34,9 +34,7 @@ CLASSES = ("poor", "near_poor", "middle_income", "not_poor")
 
 
 def this_years_roster(households: int, work: Path, ngheo: str) -> Path:
-    survey = work / f"survey-{households}.csv"
-    if not survey.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(households), str(survey)], check=True)
+    survey = generated_survey(households, "csv", work)
     folder = work / f"review-{households}"
     roster = folder / f"survey-{households}.classified.csv"
     if not roster.exists():

@@ -412,8 +412,9 @@ def _resolve_members_count(
     households: pd.DataFrame, bad: pd.Series, household_of: np.ndarray, table: Table, problems: ProblemLog,
 ) -> None:
     """`household_of`: the household row (the first with its id) of each valid member, -1 for
-    none. Members count for that first row only: a later row with the same id (rejected as a duplicate) lists none, as it does when a
-    chunked run has it in another chunk than its id's first row."""
+    none. Members count for that first row only: a later row with the same id (rejected as a
+    duplicate) lists none, as it does when a chunked run has it in another chunk than its id's
+    first row."""
     listed = np.bincount(household_of[household_of >= 0], minlength=len(households))  # (0 on every other row)
     listed_count = pd.Series(pd.arrays.IntegerArray(listed.astype("int64"), listed == 0), index=households.index, copy=False)
     differs = (households["members_count"] != listed_count).fillna(False).astype(bool) & ~bad

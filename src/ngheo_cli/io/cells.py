@@ -306,8 +306,11 @@ def _plain_number_rows(raw: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     return _plain_values(text.filter(is_plain)), is_plain.to_numpy(zero_copy_only=False)
 
 
+# "4.523.117": thousands grouped by "." (at most 15 digits: exact), read in C (_PLAIN_NUMBER) and
+# one by one (_number_cells) alike
+_DOT_GROUPED_DIGITS = r"[0-9]{1,3}(\.[0-9]{3}){1,4}"
 # "4523117", "4523117.0" (a float column written out), "4.523.117": at most 15 digits, exact
-_PLAIN_NUMBER = r"^[0-9]{1,15}(\.0)?$|^[0-9]{1,3}(\.[0-9]{3}){1,4}$"
+_PLAIN_NUMBER = rf"^[0-9]{{1,15}}(\.0)?$|^{_DOT_GROUPED_DIGITS}$"
 
 
 def _plain_values(text) -> np.ndarray:
@@ -353,8 +356,7 @@ def _number_uniques(cells: list) -> tuple[list, list]:
 # pandas string method, some 30 ms a column even for a few thousand distinct cells (0.13 s for a
 # ward file's 4,000 distinct incomes when some are typed "2.000.000")
 _SHORT_DECIMAL = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
-# "2.000.000": thousands grouped by "." (at most 15 digits: exact), as _PLAIN_NUMBER reads them in C
-_DOT_GROUPED = re.compile(r"[0-9]{1,3}(\.[0-9]{3}){1,4}")
+_DOT_GROUPED = re.compile(_DOT_GROUPED_DIGITS)
 
 
 def _number_cells(cells: list) -> tuple[list, list]:
