@@ -122,7 +122,14 @@ def test_an_extra_column_left_empty_is_left_out_in_chunks_as_in_a_whole_run(samp
     assert b"".join(rosters) == csv_bytes(reference.roster)
 
 
-def test_members_in_any_order(sample_csv, whole, tmp_path):
+@pytest.mark.parametrize("stray_rows", [None, 0])
+def test_members_in_any_order(sample_csv, whole, tmp_path, monkeypatch, stray_rows):
+    """Members out of household order are read as strays (few) or spread into scratch files (many,
+    here: stray_rows 0); either way the whole run's results."""
+    from ngheo_cli import stream
+
+    if stray_rows is not None:
+        monkeypatch.setattr(stream, "STRAY_ROWS", stray_rows)
     households, members = sample_csv
     lines = members.read_text(encoding="utf-8").splitlines()
     shuffled = tmp_path / "members.csv"
@@ -195,6 +202,77 @@ def test_the_installed_command_in_two_worker_processes_writes_what_its_whole_run
         assert run_ngheo(*args, "-d", str(tmp_path / folder), *extra).returncode == 1  # the sample's bad rows
     for name in ("cau-giay-2025.classified.csv", "cau-giay-2025.summary.csv", "cau-giay-2025.problems.csv"):
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "chunked" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(("chunk_rows", "jobs"), [(13, 2), (37, 3), (1, 2)])
+def test_workers_writing_the_roster_into_the_file_themselves_write_the_whole_runs_roster(
+    sample_csv, whole, tmp_path, chunk_rows, jobs,
+):
+    """Each worker writes its chunk's roster straight into the output file, in chunk order
+    whichever chunk is done first; the parent is handed none of them."""
+    households, members = sample_csv
+    handed_over = []
+    with open(tmp_path / "roster.csv", "wb") as roster:
+        streamed = classify_in_chunks(households, members, load_standard(), chunk_rows,
+                                      lambda csv, n: handed_over.append(csv), jobs=jobs, roster_fd=roster.fileno())
+    assert handed_over == []
+    assert (tmp_path / "roster.csv").read_bytes() == csv_bytes(whole.roster)
+    pd.testing.assert_frame_equal(streamed.summary, whole.summary)
+
+
+@pytest.mark.parametrize("roster_to_file", [False, True])
+def test_a_chunk_that_fails_in_a_worker_stops_the_run_with_its_error_and_nothing_waits_for_it(
+    sample_csv, tmp_path, monkeypatch, roster_to_file,
+):
+    from ngheo_cli import stream
+
+    households, members = sample_csv
+    classify = stream._classify_chunk
+
+    def failing_second(job, number, frame):
+        if number == 1:
+            raise ValueError("chunk 1 failed")
+        return classify(job, number, frame)
+
+    monkeypatch.setattr(stream, "_classify_chunk", failing_second)  # inherited by the fork
+    with open(tmp_path / "roster.csv", "wb") as roster, pytest.raises(ValueError, match="chunk 1 failed"):
+        classify_in_chunks(households, members, load_standard(), 40, lambda csv, n: None, jobs=2,
+                           roster_fd=roster.fileno() if roster_to_file else None)
+
+
+def test_members_listed_in_household_order_are_read_by_each_chunk_without_a_scratch_copy(
+    sample_csv, whole, tmp_path, monkeypatch,
+):
+    """A country's members file (1.7 GB at 10 million households) is not copied into scratch
+    files when it lists the members household by household, as survey files do, but for a few
+    strays (the sample has a member added at the end and one of no household); a file in
+    another order still is, and gives the same results (test_members_in_any_order)."""
+    from ngheo_cli import stream
+
+    households, members = sample_csv
+    spread = []
+    monkeypatch.setattr(stream, "_spread_members", lambda *args: spread.append(args))
+    rosters = []
+    streamed = classify_in_chunks(households, members, load_standard(), 40, lambda csv, n: rosters.append(csv))
+    assert spread == []
+    assert b"".join(rosters) == csv_bytes(whole.roster)
+    pd.testing.assert_frame_equal(streamed.problems.to_frame(), whole.problems.to_frame())
+    lines = members.read_text(encoding="utf-8").splitlines()
+    shuffled = tmp_path / "members.csv"
+    shuffled.write_text("\n".join(lines[:2] + lines[2:][::-1]) + "\n", encoding="utf-8")
+    monkeypatch.setattr(stream, "STRAY_ROWS", 100)  # (the reversed sample has 900 strays)
+    classify_in_chunks(households, shuffled, load_standard(), 40, lambda csv, n: None)
+    assert len(spread) == 1
+
+
+def test_the_installed_command_writes_a_roster_from_two_workers_to_stdout_as_its_whole_run_does(sample_csv):
+    from conftest import run_ngheo
+
+    households, members = sample_csv
+    args = ["classify", str(households), "--members", str(members), "-q", "--year", "2025", "-o", "-"]
+    whole_run, chunked = run_ngheo(*args), run_ngheo(*args, "--chunk-size", "20", "--jobs", "2")
+    assert whole_run.returncode == chunked.returncode == 1  # the sample's bad rows
+    assert chunked.stdout == whole_run.stdout and chunked.stdout.startswith(b'"household_id"')
 
 
 @pytest.mark.parametrize("asked", [None, "system"])
@@ -334,14 +412,20 @@ _MEMBER_ROW = st.tuples(_IDS, st.sampled_from(["5", "30", "70", "", "x"]), st.sa
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(households=st.lists(_HOUSEHOLD_ROW, max_size=6), members=st.lists(_MEMBER_ROW, max_size=10),
-       chunk_rows=st.integers(1, 3), in_household_order=st.booleans())
-@example(households=[], members=[("H1", "5", "x")], chunk_rows=1, in_household_order=False)  # no household at all
-@example(households=[("H1", "Phường A", "1", "900000"), ("H1", "Phường A", "0", "900000")],  # a duplicate id whose
-         members=[("H1", "5", "x")], chunk_rows=1, in_household_order=False)  # members are in the other chunk
+       chunk_rows=st.integers(1, 3), in_household_order=st.booleans(), strays_allowed=st.sampled_from([100_000, 0]))
+@example(households=[], members=[("H1", "5", "x")], chunk_rows=1, in_household_order=False,  # no household at all
+         strays_allowed=100_000)
+# a duplicate id whose members are in the other chunk:
+@example(households=[("H1", "Phường A", "1", "900000"), ("H1", "Phường A", "0", "900000")],
+         members=[("H1", "5", "x")], chunk_rows=1, in_household_order=False, strays_allowed=100_000)
 def test_any_small_survey_with_members_in_chunks_gives_the_whole_runs_results(
-    tmp_path_factory, households, members, chunk_rows, in_household_order,
+    tmp_path_factory, monkeypatch, households, members, chunk_rows, in_household_order, strays_allowed,
 ):
-    """Members of duplicated, missing or differently spelled ids, in any order, spread over chunks."""
+    """Members of duplicated, missing or differently spelled ids, in any order, spread over chunks:
+    read in place with their strays, or (no strays allowed) through scratch files."""
+    from ngheo_cli import stream
+
+    monkeypatch.setattr(stream, "STRAY_ROWS", strays_allowed)
     folder = tmp_path_factory.mktemp("members")
     survey, members_file = folder / "survey.csv", folder / "members.csv"
     survey.write_text("Mã hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng (đồng)\n"

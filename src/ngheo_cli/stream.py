@@ -7,13 +7,17 @@ ids are hashed and sorted, then 12 (a 64-bit hash of each id and its chunk), wha
 order of the members file:
 
 1. ids: read the household ids once; find the ids used twice in the whole file, and where each
-   id's household will be classified (its chunk);
-2. members: read the members file once and put each member, by its household id, into a
-   temporary file for that chunk (members whose household is nowhere go with the last chunk,
-   where they are reported exactly as a whole-file run reports them);
-3. households: read the households file again, chunk by chunk; each chunk with its members is
-   classified by the same pipeline as a whole file (in `jobs` worker processes at once), and
-   its roster, as CSV, handed to `write_roster` in file order.
+   id's household will be classified (its chunk), and where each chunk's rows are in the file;
+2. members: read the members' ids once. A file that lists them chunk after chunk (household
+   order, the usual case) but for a few strays is left where it is: each chunk's worker reads
+   its stretch of rows itself, the strays' cells are read once and handed to their chunks.
+   Any other file is read again and each member put, by its household id, into a temporary
+   file for its chunk. Members whose household is nowhere go with the last chunk, where they
+   are reported exactly as a whole-file run reports them;
+3. households: chunk by chunk, each with its members, classified by the same pipeline as a
+   whole file, in `jobs` worker processes at once. A worker reads its chunk's rows from the
+   file itself (a CSV file without quotes; others are read by the parent and handed over) and
+   writes the roster, as CSV, into the output in file order (else it goes to `write_roster`).
 
 The ward summary is added up from each chunk's counts, so it equals the whole-file summary;
 rows keep their spreadsheet numbers. The title and header rows of the first chunk are put in
@@ -26,6 +30,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import multiprocessing
+import os
 import tempfile
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
@@ -40,7 +45,7 @@ import pandas as pd
 from ngheo_cli.choices import STREAMABLE
 from ngheo_cli.errors import InputError, NgheoError
 from ngheo_cli.frames import arrow_text, filled, hash_texts, runs
-from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_tables
+from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_blocks, csv_tables, read_rows
 from ngheo_cli.io.cells import normalised_values, parse_text
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.memory import available_memory
@@ -70,7 +75,8 @@ class StreamedRun:
     chunks: int
 
 
-CHUNK_BYTES_PER_HOUSEHOLD = 5 * 1024  # a chunk's working set, members included (BENCHMARKS.md)
+CHUNK_BYTES_PER_HOUSEHOLD = 5 * 1024
+LAYOUT_ROWS = 1_000  # the rows a file's title and header rows are looked for in, whatever the chunk size  # a chunk's working set, members included (BENCHMARKS.md)
 
 
 def default_jobs(chunk_rows: int) -> int:
@@ -81,13 +87,16 @@ def default_jobs(chunk_rows: int) -> int:
 
 
 def batches(path: Path, rows: int, header_rows: int = 0, columns: list[int] | None = None,
-            ahead: bool = False) -> Iterator[pd.DataFrame]:
+            ahead: bool = False, blocks: list | None = None) -> Iterator[pd.DataFrame]:
     """The raw cells of a CSV or Parquet file, `rows` rows at a time (the first batch also holds
     the `header_rows` title and header rows), as text columns indexed by spreadsheet row
     (1-based; a Parquet file's column names are row 1) and labelled by their position in the
     file. `columns`: only these positions (the others are still parsed, never built). `ahead`:
     the file is read in a background thread while the caller works on a batch (for a caller
-    that reads the whole file: leaving early waits for the batch being read)."""
+    that reads the whole file: leaving early waits for the batch being read). `blocks`: a list
+    given here gets the bytes each block of a CSV file was read from, with its rows,
+    (start, end, rows), or None for a block of a file read by the streaming reader (see
+    _chunk_rows)."""
     suffix = path.suffix.lower()
     if suffix not in STREAMABLE:
         raise InputError(f"{path}: --chunk-size reads .csv or .parquet files", "save the survey as CSV UTF-8")
@@ -109,7 +118,7 @@ def batches(path: Path, rows: int, header_rows: int = 0, columns: list[int] | No
             raise InputError(f"{path}: --chunk-size needs a UTF-8 CSV file", "save it as 'CSV UTF-8' from Excel")
         if columns is not None:
             options[2].include_columns = [f"c{i}" for i in columns]  # (csv_arrow_options names column i "c<i>")
-        tables = csv_tables(path, options)
+        tables = csv_tables(path, options) if blocks is None else _noting(csv_blocks(path, options), blocks)
     frames = _regroup(tables, rows, header_rows, columns)
     try:
         yield from read_ahead(frames) if ahead else frames
@@ -117,6 +126,12 @@ def batches(path: Path, rows: int, header_rows: int = 0, columns: list[int] | No
         if suffix == ".parquet":
             raise InputError(f"{path}: cannot be read as Parquet ({exc})") from exc
         raise InputError(f"{path}: not a well-formed CSV file ({exc})", "every row needs the same number of fields") from exc
+
+
+def _noting(blocks_read: Iterator[tuple], noted: list) -> Iterator:
+    for table, span in blocks_read:
+        noted.append(None if span is None else (*span, table.num_rows))
+        yield table
 
 
 def _regroup(tables: Iterator, rows: int, header_rows: int = 0, columns: list[int] | None = None) -> Iterator[pd.DataFrame]:
@@ -206,12 +221,15 @@ def classify_in_chunks(
     lang: str = "vi",
     report: Callable[[str, float], None] | None = None,
     jobs: int = 1,
+    roster_fd: int | None = None,
 ) -> StreamedRun:
     """Classify chunk by chunk; `write_roster(csv, chunk_number)` gets each chunk's roster as
-    CSV (with the header in chunk 0). `jobs`: chunks classified at once, in worker processes."""
+    CSV (with the header in chunk 0). `jobs`: chunks classified at once, in worker processes.
+    `roster_fd`: an open file (descriptor) that the worker processes write their chunks' rosters
+    into themselves, in chunk order, instead of handing them to `write_roster`."""
     report = report or (lambda phase, fraction: None)
     name = households_path.name
-    first = next(batches(households_path, chunk_rows))
+    first = next(batches(households_path, max(chunk_rows, LAYOUT_ROWS)))
     households_layout = _layout_of(first, households_path.stem, False, None)
 
     # 1. ids: every household's chunk, and the ids used twice in the whole file; and which
@@ -222,7 +240,8 @@ def classify_in_chunks(
     has_data = np.zeros(len(named), dtype=bool)  # of each named extra column, somewhere in the file
     header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
     needed = sorted({households_layout.id_position, *named_positions})  # the other columns are not built
-    for number, frame in enumerate(batches(households_path, chunk_rows, header_rows, needed, ahead=True)):
+    blocks: list = []  # the bytes of the file each block was read from: where each chunk's rows are
+    for number, frame in enumerate(batches(households_path, chunk_rows, header_rows, needed, ahead=True, blocks=blocks)):
         body = _body(frame, households_layout)
         has_data |= filled(body[named_positions]).any(axis=0).to_numpy()
         present, id_hashes, run_of = _id_hashes(body, households_layout.id_position)
@@ -250,19 +269,30 @@ def classify_in_chunks(
     report("validate", 0.1)
 
     with tempfile.TemporaryDirectory(prefix="ngheo-chunks-") as scratch:
-        # 2. members, each into its household's chunk
-        members_layout = None
+        # 2. members, each with its household's chunk: where each chunk's members are, when the
+        # file lists them in household order (the usual case); else spread into scratch files
+        members_layout, member_rows = None, None
         if members_path is not None:
-            members_layout = _spread_members(members_path, chunk_rows, households_layout, sorted_hashes,
-                                             chunk_all[order], chunks, Path(scratch))
+            members_layout = _members_layout(members_path, chunk_rows, households_layout)
+            member_rows = _members_in_chunk_order(members_path, chunk_rows, members_layout, sorted_hashes,
+                                                  chunk_all[order], chunks)
+            if member_rows is None:
+                _spread_members(members_path, chunk_rows, members_layout, sorted_hashes, chunk_all[order], chunks,
+                                Path(scratch))
         report("validate", 0.2)
 
         # 3. households, chunk by chunk, `jobs` chunks at a time; results are taken in order
-        job = _ChunkJob(households_path.stem, name, households_layout, members_layout, Path(scratch), standard,
-                        extras, duplicate_rows, year, (dt.date.today().year, "today"), strict, lang)
+        # (each chunk read where it is classified, from its bytes of the file, when the file has
+        # no quotes; else read here and handed over)
+        spans = _chunk_rows(blocks, chunk_rows, header_rows)
+        chunk_sources = spans if spans is not None else batches(households_path, chunk_rows, header_rows)
+        job = _ChunkJob(households_path.stem, name, households_path, households_layout, members_path, members_layout,
+                        member_rows, Path(scratch), standard, extras, duplicate_rows, year,
+                        (dt.date.today().year, "today"), strict, lang)
         parts, problems, totals, first_run = [], ProblemLog(), None, None
-        for number, done in enumerate(_run_chunks(job, batches(households_path, chunk_rows, header_rows), jobs)):
-            write_roster(done.roster_csv, number)
+        for number, done in enumerate(_run_chunks(job, chunk_sources, jobs, roster_fd)):
+            if done.roster_csv is not None:  # (else a worker wrote it to roster_fd)
+                write_roster(done.roster_csv, number)
             first_run = first_run or done.run
             parts.append(done.run.ward_counts)
             problems.add_log(done.run.problems)
@@ -281,8 +311,11 @@ class _ChunkJob:
 
     sheet_name: str
     source_name: str
+    households_path: Path
     households: _Layout
+    members_path: Path | None
     members: _Layout | None
+    member_rows: _MembersInPlace | None  # where each chunk's members are in the file; None: in scratch files
     scratch: Path
     standard: CompiledStandard
     extras: list[str]  # the whole file's extra columns, in every chunk's roster
@@ -295,15 +328,69 @@ class _ChunkJob:
 
 @dataclass
 class _ChunkDone:
-    roster_csv: bytes
+    roster_csv: bytes | None  # None: written by the worker (_InTurn)
     run: RunResult  # without its roster and standard (the parent has both)
 
 
-def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame) -> _ChunkDone:
+@dataclass(frozen=True)
+class _ChunkRows:
+    """Where a chunk's rows are in a CSV file without quotes: the bytes `start` to `end` (whole
+    blocks as the ids pass read them), of whose rows the chunk is `count` from `skip` on; its
+    first is row `first_row` of the file (1-based, as the spreadsheet numbers it)."""
+
+    start: int
+    end: int
+    skip: int
+    count: int
+    first_row: int
+
+    def read(self, path: Path) -> pd.DataFrame | None:
+        """The rows as batches() gives them; None for no rows."""
+        if not self.count:
+            return None
+        options = csv_arrow_options(path)  # (the quote scan is remembered per file version)
+        table = read_rows(path, options, self.start, self.end).slice(self.skip, self.count)
+        return _frame(table, self.first_row)
+
+
+def _chunk_rows(blocks: list, chunk_rows: int, header_rows: int) -> list[_ChunkRows] | None:
+    """The rows of each chunk that batches(path, chunk_rows, header_rows) gives, in the blocks
+    the ids pass read; None when a block has no bytes to read it from again (a file with quotes,
+    or Parquet)."""
+    total = sum(block[2] for block in blocks if block is not None)
+    cuts = [0, *range(min(chunk_rows + header_rows, total), total, chunk_rows), total] if total else [0]
+    return _rows_between(blocks, list(zip(cuts[:-1], cuts[1:])))
+
+
+def _rows_between(blocks: list, stretches: list[tuple[int, int]]) -> list[_ChunkRows] | None:
+    """The rows of each stretch (first, stop) of row indexes of the file (0-based) in `blocks`,
+    as csv_blocks read them, (start, end, rows) each; None when a block is None (no bytes to
+    read it from again)."""
+    if not blocks or any(block is None for block in blocks):
+        return None
+    starts, ends, counts = (np.array(column, dtype=np.int64) for column in zip(*blocks))
+    rows_before = np.cumsum(counts)  # rows up to the end of each block
+    spans = []
+    for first, stop in stretches:
+        first, stop = int(first), int(stop)
+        if stop <= first:
+            spans.append(_ChunkRows(0, 0, 0, 0, first + 1))
+            continue
+        # the blocks holding the first and the last row (side="right": blocks of no rows are passed over)
+        first_block, last_block = np.searchsorted(rows_before, [first, stop - 1], side="right")
+        block_first_row = int(rows_before[first_block] - counts[first_block])
+        spans.append(_ChunkRows(int(starts[first_block]), int(ends[last_block]), first - block_first_row,
+                                stop - first, first + 1))
+    return spans
+
+
+def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame | _ChunkRows) -> _ChunkDone:
+    if isinstance(frame, _ChunkRows):
+        frame = frame.read(job.households_path)
     grids = [Grid(job.sheet_name, _with_prefix(job.households, frame))]
     members_grids = None
     if job.members is not None:
-        members_grids = [Grid(job.members.sheet, _members_of(number, job.scratch, job.members))]
+        members_grids = [Grid(job.members.sheet, _members_of(number, job))]
     body = _body(frame, job.households)
     known = {}
     if job.duplicate_rows:
@@ -322,27 +409,72 @@ def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame) -> _ChunkD
 
 
 _job: _ChunkJob | None = None  # a worker's job, set before the fork
+_in_turn: _InTurn | None = None  # and where it writes its rosters, if it does
 
 
-def _classify_chunk_in_worker(number: int, frame: pd.DataFrame) -> _ChunkDone:
+def _classify_chunk_in_worker(number: int, frame: pd.DataFrame | _ChunkRows) -> _ChunkDone:
     assert _job is not None
-    return _classify_chunk(_job, number, frame)
+    if _in_turn is None:
+        return _classify_chunk(_job, number, frame)
+    try:
+        done = _classify_chunk(_job, number, frame)
+    except BaseException:
+        _in_turn.write(number, b"")  # (its turn passed on: the later chunks' workers are not kept waiting)
+        raise
+    _in_turn.write(number, done.roster_csv)
+    return dataclasses.replace(done, roster_csv=None)
 
 
-def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame], jobs: int) -> Iterator[_ChunkDone]:
+class _InTurn:
+    """Worker processes writing their chunks' rosters straight into one open file, in chunk
+    order, each when the chunk before has been written: the parent process then never receives,
+    holds or writes them (60 MB per 250,000 households: the parent's time was the run's limit)."""
+
+    def __init__(self, fd: int, context) -> None:
+        self.fd = fd
+        self._next = context.Value("q", 0, lock=False)  # the chunk whose roster goes next
+        self._changed = context.Condition()
+        self._parent = os.getpid()
+
+    def write(self, number: int, csv: bytes) -> None:
+        with self._changed:
+            while self._next.value != number:
+                if os.getppid() != self._parent:  # (the run was stopped)
+                    raise NgheoError("the run stopped before this chunk's turn to write")
+                self._changed.wait(timeout=1.0)
+            try:
+                _write_fully(self.fd, csv)
+            finally:
+                self._next.value = number + 1
+                self._changed.notify_all()
+
+
+def _write_fully(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except BrokenPipeError:  # the reader of stdout stopped early (head): the rest goes nowhere
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+
+
+def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame | _ChunkRows], jobs: int,
+                roster_fd: int | None = None) -> Iterator[_ChunkDone]:
     """Each chunk's result, in order. With jobs > 1, chunks run in forked worker processes (pandas
-    holds the GIL, so threads would not help); at most jobs + 1 chunks are read ahead."""
+    holds the GIL, so threads would not help), which write their rosters into `roster_fd` when
+    it is given; at most jobs + 1 chunks are read ahead."""
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for number, frame in enumerate(frames):
             yield _classify_chunk(job, number, frame)
         return
-    global _job
-    _job = job
+    global _job, _in_turn
+    context = multiprocessing.get_context("fork")
+    _job, _in_turn = job, (_InTurn(roster_fd, context) if roster_fd is not None else None)
     try:
         # the cores are shared among the workers: each gets its part of the column threads
         share = max(1, default_threads() // jobs)
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=limit_threads, initargs=(share,)) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=limit_threads, initargs=(share,)) as pool:
             # The first task forks every worker: do it before the reader below starts its threads,
             # so that no worker is forked while a reader thread holds a lock.
             pool.submit(int).result()
@@ -357,7 +489,7 @@ def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame], jobs: int) -> It
         raise NgheoError("a worker process classifying a chunk stopped unexpectedly (out of memory?)",
                          "run again with fewer --jobs or a smaller --chunk-size") from exc
     finally:
-        _job = None
+        _job, _in_turn = None, None
 
 
 def _extra_columns(layout: _Layout, name: str, direct: dict) -> list[tuple[str, int]]:
@@ -373,33 +505,135 @@ def _add(a: Counts, b: Counts) -> Counts:
     return Counts(*(getattr(a, f) + getattr(b, f) for f in a.__dataclass_fields__))
 
 
+def _members_layout(path: Path, chunk_rows: int, households: _Layout) -> _Layout:
+    first = next(batches(path, max(_member_batch_rows(chunk_rows), LAYOUT_ROWS)))
+    return _layout_of(first, path.stem, True, Grid(households.sheet, households.prefix))
+
+
+def _member_batch_rows(chunk_rows: int) -> int:
+    return max(chunk_rows * 4, 1)
+
+
+def _member_chunks(body: pd.DataFrame, layout: _Layout, sorted_hashes: np.ndarray, chunk_by_hash: np.ndarray,
+                   chunks: int) -> np.ndarray:
+    """The chunk of each member row: its household's; the last chunk for a member whose household
+    is in no chunk, or who has no id (reported there, as a whole-file run reports it); and
+    whether the household was found."""
+    present, hashes, run_of = _id_hashes(body, layout.id_position)
+    target = np.full(len(present), chunks - 1, dtype=np.int64)  # of each run of one household's members
+    found = np.zeros(len(present), dtype=bool)
+    if present.any() and len(sorted_hashes):  # (no household at all: every member goes to the last chunk)
+        wanted = hashes[present]
+        at = _search_sorted(sorted_hashes, wanted).clip(0, len(sorted_hashes) - 1)
+        found[present] = sorted_hashes[at] == wanted
+        target[found] = chunk_by_hash[at[found[present]]]
+    return (target[run_of], found[run_of]) if run_of is not None else (target, found)
+
+
+@dataclass
+class _MembersInPlace:
+    """Where each chunk's members are in a members file that lists them chunk after chunk: the
+    stretch of rows from the chunk's first member to its last. Stray members (listed away from
+    their chunk's stretch, say added at the end; or whose household is in no chunk: those go
+    with the last chunk, as a whole-file run reports them) are few, their cells read once here."""
+
+    stretches: list[_ChunkRows]
+    strays: pd.DataFrame  # the stray members' cells, by row number
+    stray_chunks: np.ndarray  # the chunk of each
+
+    def of(self, number: int, path: Path) -> pd.DataFrame | None:
+        """The chunk's members, in file order (None: none)."""
+        frame = self.stretches[number].read(path)
+        if not len(self.strays):
+            return frame
+        if frame is not None:
+            frame = frame[~frame.index.isin(self.strays.index)]  # (those in the stretch that are another chunk's)
+        mine = self.strays[self.stray_chunks == number]
+        if frame is None or not len(frame):
+            return mine if len(mine) else None
+        return pd.concat([frame, mine]).sort_index(kind="stable") if len(mine) else frame
+
+
+STRAY_ROWS, STRAY_BLOCKS = 100_000, 32  # stray members, and the blocks read again for them: beyond either,
+# the members are spread into scratch files instead
+
+
+def _members_in_chunk_order(
+    path: Path, chunk_rows: int, layout: _Layout, sorted_hashes: np.ndarray, chunk_by_hash: np.ndarray, chunks: int,
+) -> _MembersInPlace | None:
+    """Where each chunk's members are, when the file lists the members chunk after chunk (in
+    household order, the usual case) but for a few strays; read by the process that classifies
+    the chunk. Only the id column is built here. None when the strays are too many (a file in
+    another order: found as soon as they are), or the file has quotes or is Parquet: the members
+    are then spread into scratch files (_spread_members)."""
+    if path.suffix.lower() != ".csv" or (options := csv_arrow_options(path)) is None or options[1].newlines_in_values:
+        return None
+    blocks: list = []
+    first_row = np.full(chunks, np.iinfo(np.int64).max)  # of each chunk's stretch (0-based row indexes)
+    last_row = np.full(chunks, -1)
+    stray_rows, stray_chunks, strays, reached = [], [], 0, 0
+    for frame in batches(path, _member_batch_rows(chunk_rows), columns=[layout.id_position], ahead=True,
+                         blocks=blocks):
+        body = _body(frame, layout)
+        if body.empty:
+            continue
+        target, found = _member_chunks(body, layout, sorted_hashes, chunk_by_hash, chunks)
+        rows = body.index.to_numpy() - 1
+        # a member is in place when its chunk is the furthest reached so far (a household-less member reaches nothing)
+        reach = np.maximum.accumulate(np.maximum(np.where(found, target, -1), reached))
+        in_place = found & (target == reach)
+        stray_rows.append(rows[~in_place])
+        stray_chunks.append(target[~in_place])
+        strays += len(stray_rows[-1])
+        if strays > STRAY_ROWS:
+            return None
+        reached = int(reach[-1])
+        target, rows = target[in_place], rows[in_place]
+        if len(target):
+            numbers, at = np.unique(target, return_index=True)  # (in order: one stretch each)
+            first_row[numbers] = np.minimum(first_row[numbers], rows[at])
+            last_row[numbers] = rows[np.r_[at[1:], len(target)] - 1]
+    stray_rows = np.concatenate(stray_rows) if stray_rows else np.zeros(0, dtype=np.int64)
+    stretches = _rows_between(blocks, [(first, last + 1) for first, last in zip(first_row, last_row)])
+    stray_at = _rows_between(blocks, [(row, row + 1) for row in stray_rows])
+    if stretches is None or stray_at is None or len({span.start for span in stray_at}) > STRAY_BLOCKS:
+        return None
+    return _MembersInPlace(stretches, _read_rows_at(path, stray_at),
+                           np.concatenate(stray_chunks) if stray_chunks else np.zeros(0, dtype=np.int64))
+
+
+def _read_rows_at(path: Path, rows: list[_ChunkRows]) -> pd.DataFrame:
+    """Single rows of a file (their _ChunkRows), each block read once, as one frame."""
+    if not rows:
+        return pd.DataFrame()
+    options = csv_arrow_options(path)
+    by_block: dict[tuple[int, int], list[_ChunkRows]] = {}
+    for row in rows:
+        by_block.setdefault((row.start, row.end), []).append(row)
+    frames = []
+    for (start, end), in_block in by_block.items():
+        table = read_rows(path, options, start, end).take([row.skip for row in in_block])
+        frame = arrow_text_frame(table)
+        frame.index = pd.Index([row.first_row for row in in_block])
+        frames.append(frame)
+    return pd.concat(frames)
+
+
 def _spread_members(
-    path: Path, chunk_rows: int, households: _Layout, sorted_hashes: np.ndarray, chunk_by_hash: np.ndarray,
+    path: Path, chunk_rows: int, layout: _Layout, sorted_hashes: np.ndarray, chunk_by_hash: np.ndarray,
     chunks: int, scratch: Path,
-) -> _Layout:
-    """Each member row into scratch/members-<chunk>.arrow by its household id; a member whose
-    household is in no chunk (or has no id) goes with the last chunk. Rows keep their order."""
+) -> None:
+    """Each member row into scratch/members-<chunk>.arrow by its household id (_member_chunks).
+    Rows keep their order."""
     import pyarrow as pa
 
-    member_rows = max(chunk_rows * 4, 1)
-    first = next(batches(path, member_rows))
-    prefix_grid = Grid(households.sheet, households.prefix)
-    layout = _layout_of(first, path.stem, True, prefix_grid)
     writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
     try:
-        for frame in batches(path, member_rows, ahead=True):
+        for frame in batches(path, _member_batch_rows(chunk_rows), ahead=True):
             body = _body(frame, layout)
             if body.empty:
                 continue
-            present, hashes, run_of = _id_hashes(body, layout.id_position)
-            target = np.full(len(present), chunks - 1, dtype=np.int64)  # of each run of one household's members
-            if present.any() and len(sorted_hashes):  # (no household at all: every member goes to the last chunk)
-                wanted = hashes[present]
-                at = _search_sorted(sorted_hashes, wanted).clip(0, len(sorted_hashes) - 1)
-                found = sorted_hashes[at] == wanted
-                target[present] = np.where(found, chunk_by_hash[at], chunks - 1)
-            if run_of is not None:
-                target = target[run_of]
+            target, _ = _member_chunks(body, layout, sorted_hashes, chunk_by_hash, chunks)
             table = pa.table({**{str(c): body[c].array._pa_array for c in body.columns}, "_row": body.index.to_numpy()})
             if (np.diff(target) < 0).any():  # members not in household order: group them by chunk
                 order = np.argsort(target, kind="stable")  # in file order within each chunk
@@ -413,7 +647,6 @@ def _spread_members(
     finally:
         for writer in writers.values():
             writer.close()
-    return layout
 
 
 def _search_sorted(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
@@ -426,10 +659,15 @@ def _search_sorted(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
     return found
 
 
-def _members_of(number: int, scratch: Path, layout: _Layout) -> pd.DataFrame:
+def _members_of(number: int, job: _ChunkJob) -> pd.DataFrame:
+    """The chunk's members below the members sheet's title and header rows."""
     import pyarrow as pa
 
-    file = scratch / f"members-{number}.arrow"
+    layout = job.members
+    if job.member_rows is not None:
+        frame = job.member_rows.of(number, job.members_path)
+        return layout.prefix if frame is None else pd.concat([layout.prefix, frame])
+    file = job.scratch / f"members-{number}.arrow"
     if not file.exists():
         return layout.prefix
     with pa.OSFile(str(file)) as source:  # read, not mapped: the scratch folder is deleted after

@@ -160,7 +160,8 @@ def _classify_in_chunks(
 
         report = stack.enter_context(progress_bar(console, estimated_rows(survey), lang, enabled=not quiet))
         streamed = classify_in_chunks(survey, members, compiled, chunk_size, write_roster,
-                                      year=year, strict=strict, lang=lang, report=report, jobs=jobs)
+                                      year=year, strict=strict, lang=lang, report=report, jobs=jobs,
+                                      roster_fd=_file_descriptor(handle))
     first = streamed.first
     counts = streamed.counts
     metadata = first.metadata | {key: str(getattr(counts, key)) for key in
@@ -170,6 +171,22 @@ def _classify_in_chunks(
                        first.review_year, first.review_year_source, metadata, first.validity_warning)
     _write(result, {**targets, "roster": None}, "csv", lang, protected, force, roster_written=True)
     return result
+
+
+def _file_descriptor(handle) -> int | None:
+    """The operating system's number for the roster's file, or stdout's (None: stdout is not a
+    real file, as in a test's runner), for chunk workers to write into; nothing left buffered."""
+    import io
+    import sys
+
+    stream = handle if handle is not None else sys.stdout
+    try:
+        stream.flush()
+        if stream is sys.stdout:
+            sys.stdout.buffer.flush()
+        return stream.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
 
 
 def _targets(

@@ -85,30 +85,50 @@ def _contains(handle, needle: bytes, block: int = 1 << 20) -> bool:
 def csv_tables(path: Path, options: tuple, block_bytes: int | None = None) -> Iterator:
     """The file's rows as Arrow tables, in order. `options`: csv_arrow_options(path);
     `block_bytes`: default BLOCK_BYTES."""
+    return (table for table, _ in csv_blocks(path, options, block_bytes))
+
+
+def csv_blocks(path: Path, options: tuple, block_bytes: int | None = None) -> Iterator[tuple]:
+    """As csv_tables, each table with the bytes of the file it was parsed from, (start, end),
+    or None when the file is read by the streaming reader (it has quotes): read_rows reads the
+    same rows again from those bytes alone."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     read, parse, convert = options
     if parse.newlines_in_values:
         for batch in pacsv.open_csv(path, read, parse, convert):
-            yield pa.Table.from_batches([batch])
+            yield pa.Table.from_batches([batch]), None
         return
     block_bytes = block_bytes or BLOCK_BYTES
     with path.open("rb") as handle:
-        carry = b""
+        carry, start = b"", 0  # (start: where in the file the block begins)
         while True:
             data = handle.read(block_bytes)
             block = carry + data if carry else data
             if not data:  # the end: a last line without a line end
                 if block:
-                    yield pacsv.read_csv(pa.BufferReader(block), read, parse, convert)
+                    yield pacsv.read_csv(pa.BufferReader(block), read, parse, convert), (start, start + len(block))
                 return
             end = _after_last_line_end(block)
             if end == 0:
                 carry = block  # not one whole line yet
                 continue
             carry = block[end:]
-            yield pacsv.read_csv(pa.BufferReader(memoryview(block)[:end]), read, parse, convert)
+            yield pacsv.read_csv(pa.BufferReader(memoryview(block)[:end]), read, parse, convert), (start, start + end)
+            start += end
+
+
+def read_rows(path: Path, options: tuple, start: int, end: int):
+    """The rows in bytes start to end of a file without quotes (a run of csv_blocks' blocks),
+    as csv_blocks parsed them: lines cut nowhere else, the same options."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with path.open("rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    return pacsv.read_csv(pa.BufferReader(data), *options)
 
 
 def _after_last_line_end(block: bytes) -> int:
