@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from conftest import REPO
 from ngheo_cli import stream
 from ngheo_cli.io import arrow_csv
-from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_tables
+from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_blocks, csv_tables, read_rows
 from ngheo_cli.io.workbook import read_grids
 from ngheo_cli.io.writers import csv_bytes
 from ngheo_cli.parallel import read_ahead
@@ -70,6 +70,37 @@ def test_a_one_column_file_with_blank_lines_keeps_them_as_rows(tmp_path_factory,
     assert read_in_blocks(path, block_bytes) == read_whole(path)
 
 
+QUOTED_CELL = st.sampled_from(['"two\nlines"', '"a, b"', '""', '"say ""x"""'])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(st.lists(st.one_of(CELL, QUOTED_CELL), min_size=3, max_size=3), min_size=1, max_size=12),
+    line_end=st.sampled_from(["\n", "\r\n", "\r"]),
+    block_bytes=st.integers(1, 40),
+)
+def test_quotes_in_any_block_hand_the_rest_to_the_streaming_reader_with_the_same_rows(
+    tmp_path_factory, rows, line_end, block_bytes,
+):
+    """A chunked run does not scan the whole file for quotes first: blocks are cut at line ends
+    until a quoted value holds a line break (or a cut falls inside one), the rest is read by the
+    streaming reader; the rows are the whole read's, and each block before reads again from its
+    bytes alone."""
+    path = tmp_path_factory.mktemp("quotes") / "s.csv"
+    path.write_text(line_end.join(",".join(row) for row in rows) + line_end, encoding="utf-8", newline="")
+    options = csv_arrow_options(path, scan_for_quotes=False)
+    blocks = list(csv_blocks(path, options, block_bytes))
+    assert pa.concat_tables([table for table, _ in blocks]).to_pylist() == read_whole(path)
+    spans = [span for _, span in blocks]
+    first_streamed = spans.index(None) if None in spans else len(spans)
+    assert all(span is None for span in spans[first_streamed:])
+    for table, span in blocks[:first_streamed]:
+        assert read_rows(path, options, *span).to_pylist() == table.to_pylist()
+        assert not any("\n" in cell or "\r" in cell for row in table.to_pylist() for cell in row.values())
+    if not any('"two' in cell for row in rows for cell in row):  # (no value with a line break)
+        assert first_streamed == len(spans)
+
+
 def test_a_file_with_quotes_is_read_by_the_streaming_reader_line_breaks_in_values_kept(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text('id,note\nH1,"two\nlines"\nH2,"a, b"\n' * 50, encoding="utf-8")
@@ -85,17 +116,22 @@ def test_a_ragged_row_is_an_error_whichever_block_it_is_in(tmp_path):
         read_in_blocks(path, 64)
 
 
-def test_chunks_read_in_small_blocks_give_the_whole_file_result(monkeypatch, tmp_path):
-    """The chunked run's three reads (ids, members, households) with blocks cut every 2 KB."""
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_chunks_read_in_small_blocks_give_the_whole_file_result(monkeypatch, tmp_path, jobs):
+    """The chunked run's reads (ids, members, each chunk's rows where it is classified) with
+    blocks cut every 2 KB; with two workers, each writing its roster into the file itself."""
     survey = tmp_path / "survey.csv"
     generate.write(600, survey)
     members = survey.with_suffix(".members.csv")
     assert b'"' not in survey.read_bytes() + members.read_bytes()  # (so the blocks are cut)
     monkeypatch.setattr(arrow_csv, "BLOCK_BYTES", 2048)
     rosters = []
-    streamed = classify_in_chunks(survey, members, load_standard(), 70, lambda csv, n: rosters.append(csv), year=2025)
+    with open(tmp_path / "roster.csv", "wb") as roster:
+        streamed = classify_in_chunks(survey, members, load_standard(), 70, lambda csv, n: rosters.append(csv), year=2025,
+                                      jobs=jobs, roster_fd=roster.fileno())
     reference = run_classification(read_grids(survey), load_standard(), survey.name, read_grids(members), year=2025)
-    assert b"".join(rosters) == csv_bytes(reference.roster)
+    assert b"".join(rosters) + (tmp_path / "roster.csv").read_bytes() == csv_bytes(reference.roster)
+    assert not rosters if jobs > 1 else rosters
     pd.testing.assert_frame_equal(streamed.summary, reference.summary)
     assert streamed.problems.to_frame("vi").equals(reference.problems.to_frame("vi"))
 

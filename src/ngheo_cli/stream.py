@@ -113,7 +113,7 @@ def batches(path: Path, rows: int, header_rows: int = 0, columns: list[int] | No
         pieces = (text_table(pa.Table.from_batches([b])) for b in reader.iter_batches(batch_size=rows, columns=names))
         tables = itertools.chain([header], pieces)
     else:
-        options = csv_arrow_options(path)
+        options = csv_arrow_options(path, scan_for_quotes=False)  # (csv_blocks finds quotes itself)
         if options is None:
             raise InputError(f"{path}: --chunk-size needs a UTF-8 CSV file", "save it as 'CSV UTF-8' from Excel")
         if columns is not None:
@@ -348,7 +348,7 @@ class _ChunkRows:
         """The rows as batches() gives them; None for no rows."""
         if not self.count:
             return None
-        options = csv_arrow_options(path)  # (the quote scan is remembered per file version)
+        options = csv_arrow_options(path, scan_for_quotes=False)  # (the rows' blocks have no quotes)
         table = read_rows(path, options, self.start, self.end).slice(self.skip, self.count)
         return _frame(table, self.first_row)
 
@@ -566,7 +566,7 @@ def _members_in_chunk_order(
     the chunk. Only the id column is built here. None when the strays are too many (a file in
     another order: found as soon as they are), or the file has quotes or is Parquet: the members
     are then spread into scratch files (_spread_members)."""
-    if path.suffix.lower() != ".csv" or (options := csv_arrow_options(path)) is None or options[1].newlines_in_values:
+    if path.suffix.lower() != ".csv":
         return None
     blocks: list = []
     first_row = np.full(chunks, np.iinfo(np.int64).max)  # of each chunk's stretch (0-based row indexes)
@@ -574,6 +574,8 @@ def _members_in_chunk_order(
     stray_rows, stray_chunks, strays, reached = [], [], 0, 0
     for frame in batches(path, _member_batch_rows(chunk_rows), columns=[layout.id_position], ahead=True,
                          blocks=blocks):
+        if blocks and blocks[-1] is None:  # quotes: read by the streaming reader, not in blocks to read again
+            return None
         body = _body(frame, layout)
         if body.empty:
             continue
@@ -606,7 +608,7 @@ def _read_rows_at(path: Path, rows: list[_ChunkRows]) -> pd.DataFrame:
     """Single rows of a file (their _ChunkRows), each block read once, as one frame."""
     if not rows:
         return pd.DataFrame()
-    options = csv_arrow_options(path)
+    options = csv_arrow_options(path, scan_for_quotes=False)  # (the rows' blocks have no quotes)
     by_block: dict[tuple[int, int], list[_ChunkRows]] = {}
     for row in rows:
         by_block.setdefault((row.start, row.end), []).append(row)

@@ -6,7 +6,8 @@ pyarrow's streaming reader (`open_csv`) parses on one thread, its whole-file rea
 (`read_csv`) on all of them. A file without a quote character has no line break inside a value,
 so it can be cut at line ends into blocks that `read_csv` parses exactly as it parses the whole
 file: the same options, with the column names given (no block's first line is taken for a
-header). A file with quotes is read by the streaming reader.
+header). A file with quotes is read by the streaming reader (csv_blocks: from its first block
+with a line break inside a quoted value; no scan of the whole file first).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from typing import Iterator
 BLOCK_BYTES = 4 << 20  # about 25,000 household rows, parsed in 1 MB pieces at once (16 MB: as fast, 100 MB more held)
 
 
-def csv_arrow_options(path: Path) -> tuple | None:
+def csv_arrow_options(path: Path, scan_for_quotes: bool = True) -> tuple | None:
     """pyarrow read, parse and convert options that read every cell of a UTF-8 CSV as text
-    ("001" stays "001"), or None when the first line cannot be read as CSV."""
+    ("001" stays "001"), or None when the first line cannot be read as CSV. `scan_for_quotes`
+    False: no scan of the whole file (values read as holding no line break), for csv_blocks and
+    read_rows, which look for quotes block by block."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -31,7 +34,7 @@ def csv_arrow_options(path: Path) -> tuple | None:
     # A line break inside a value needs quotes; without any quote character the reader can
     # split the file on line ends and parse the pieces in parallel (3 x faster).
     stat = path.stat()
-    quoted = _has_quote(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    quoted = scan_for_quotes and _has_quote(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     first = next(csv.reader(io.StringIO(head, newline="")), None)  # ("": lines may end in \r alone)
     if not first:
         return None
@@ -89,16 +92,17 @@ def csv_tables(path: Path, options: tuple, block_bytes: int | None = None) -> It
 
 
 def csv_blocks(path: Path, options: tuple, block_bytes: int | None = None) -> Iterator[tuple]:
-    """As csv_tables, each table with the bytes of the file it was parsed from, (start, end),
-    or None when the file is read by the streaming reader (it has quotes): read_rows reads the
-    same rows again from those bytes alone."""
+    """As csv_tables, each table with the bytes of the file it was parsed from, (start, end):
+    read_rows reads the same rows again from those bytes alone. Blocks are cut at line ends while
+    no quoted value holds a line break (quotes around values with commas are fine); from the
+    first block where one does, the streaming reader reads the rest of the file, and its tables
+    come with None."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     read, parse, convert = options
     if parse.newlines_in_values:
-        for batch in pacsv.open_csv(path, read, parse, convert):
-            yield pa.Table.from_batches([batch]), None
+        yield from _streamed(path, options, 0)
         return
     block_bytes = block_bytes or BLOCK_BYTES
     with path.open("rb") as handle:
@@ -106,17 +110,61 @@ def csv_blocks(path: Path, options: tuple, block_bytes: int | None = None) -> It
         while True:
             data = handle.read(block_bytes)
             block = carry + data if carry else data
-            if not data:  # the end: a last line without a line end
-                if block:
-                    yield pacsv.read_csv(pa.BufferReader(block), read, parse, convert), (start, start + len(block))
+            if data:
+                end = _after_last_line_end(block)
+                if end == 0:
+                    carry = block  # not one whole line yet
+                    continue
+            elif block:  # the end: a last line without a line end
+                end = len(block)
+            else:
                 return
-            end = _after_last_line_end(block)
-            if end == 0:
-                carry = block  # not one whole line yet
-                continue
+            piece = pa.BufferReader(memoryview(block)[:end])
+            if block.find(b'"', 0, end) < 0:
+                table = pacsv.read_csv(piece, read, parse, convert)
+            else:  # (title rows, names with commas): read as the streaming reader would, in one piece
+                try:
+                    table = pacsv.read_csv(piece, read, _with_line_breaks(parse), convert)
+                except pa.ArrowInvalid:  # (a row cut short inside a quoted value; or ragged: the reader says)
+                    table = None
+                if table is None or _breaks_lines(table):  # a quoted value holds a line break, or was cut at one
+                    yield from _streamed(path, options, start)
+                    return
+            yield table, (start, start + end)
+            if not data:
+                return
             carry = block[end:]
-            yield pacsv.read_csv(pa.BufferReader(memoryview(block)[:end]), read, parse, convert), (start, start + end)
             start += end
+
+
+def _streamed(path: Path, options: tuple, start: int) -> Iterator[tuple]:
+    """The rows from byte `start` (a line's start) to the end, read by the streaming reader with
+    line breaks allowed inside quoted values."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    read, parse, convert = options
+    with pa.OSFile(str(path)) as source:
+        source.seek(start)
+        for batch in pacsv.open_csv(source, read, _with_line_breaks(parse), convert):
+            yield pa.Table.from_batches([batch]), None
+
+
+def _with_line_breaks(parse):
+    import pyarrow.csv as pacsv
+
+    return pacsv.ParseOptions(delimiter=parse.delimiter, quote_char=parse.quote_char, double_quote=parse.double_quote,
+                              escape_char=parse.escape_char, newlines_in_values=True,
+                              ignore_empty_lines=parse.ignore_empty_lines)
+
+
+def _breaks_lines(table) -> bool:
+    """Whether a value holds a line break. A block read with line breaks allowed in quoted values
+    that has none reads the same with them not allowed (read_rows), as its lines are its rows; a
+    block cut inside a quoted value ends in one that holds the line break it was cut at."""
+    import pyarrow.compute as pc
+
+    return any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in table.columns)
 
 
 def read_rows(path: Path, options: tuple, start: int, end: int):
