@@ -16,7 +16,8 @@ order of the members file:
    are reported exactly as a whole-file run reports them;
 3. households: chunk by chunk, each with its members, classified by the same pipeline as a
    whole file, in `jobs` worker processes at once. A worker reads its chunk's rows from the
-   file itself (a CSV file without quotes; others are read by the parent and handed over) and
+   file itself (a CSV file, up to a quoted value with a line break in it; the rest of such a
+   file, and Parquet, are read by the parent and handed over) and
    writes the roster, as CSV, into the output in file order (else it goes to `write_roster`).
 
 The ward summary is added up from each chunk's counts, so it equals the whole-file summary;
@@ -75,8 +76,8 @@ class StreamedRun:
     chunks: int
 
 
-CHUNK_BYTES_PER_HOUSEHOLD = 5 * 1024
-LAYOUT_ROWS = 1_000  # the rows a file's title and header rows are looked for in, whatever the chunk size  # a chunk's working set, members included (BENCHMARKS.md)
+CHUNK_BYTES_PER_HOUSEHOLD = 5 * 1024  # a chunk's working set, members included (BENCHMARKS.md)
+LAYOUT_ROWS = 1_000  # the rows a file's title and header rows are looked for in, whatever the chunk size
 
 
 def default_jobs(chunk_rows: int) -> int:
@@ -282,8 +283,8 @@ def classify_in_chunks(
         report("validate", 0.2)
 
         # 3. households, chunk by chunk, `jobs` chunks at a time; results are taken in order
-        # (each chunk read where it is classified, from its bytes of the file, when the file has
-        # no quotes; else read here and handed over)
+        # (each chunk read where it is classified, from its bytes of the file, when csv_blocks
+        # could read them in blocks; else read here and handed over)
         spans = _chunk_rows(blocks, chunk_rows, header_rows)
         chunk_sources = spans if spans is not None else batches(households_path, chunk_rows, header_rows)
         job = _ChunkJob(households_path.stem, name, households_path, households_layout, members_path, members_layout,
@@ -334,8 +335,8 @@ class _ChunkDone:
 
 @dataclass(frozen=True)
 class _ChunkRows:
-    """Where a chunk's rows are in a CSV file without quotes: the bytes `start` to `end` (whole
-    blocks as the ids pass read them), of whose rows the chunk is `count` from `skip` on; its
+    """Where a chunk's rows are in a CSV file: the bytes `start` to `end` (whole blocks as the
+    ids pass read them, without line breaks inside quoted values), of whose rows the chunk is `count` from `skip` on; its
     first is row `first_row` of the file (1-based, as the spreadsheet numbers it)."""
 
     start: int
@@ -348,15 +349,15 @@ class _ChunkRows:
         """The rows as batches() gives them; None for no rows."""
         if not self.count:
             return None
-        options = csv_arrow_options(path, scan_for_quotes=False)  # (the rows' blocks have no quotes)
+        options = csv_arrow_options(path, scan_for_quotes=False)  # (no line break inside its blocks' values)
         table = read_rows(path, options, self.start, self.end).slice(self.skip, self.count)
         return _frame(table, self.first_row)
 
 
 def _chunk_rows(blocks: list, chunk_rows: int, header_rows: int) -> list[_ChunkRows] | None:
     """The rows of each chunk that batches(path, chunk_rows, header_rows) gives, in the blocks
-    the ids pass read; None when a block has no bytes to read it from again (a file with quotes,
-    or Parquet)."""
+    the ids pass read; None when a block has no bytes to read it from again (read by the
+    streaming reader, after a quoted value with a line break; or Parquet)."""
     total = sum(block[2] for block in blocks if block is not None)
     cuts = [0, *range(min(chunk_rows + header_rows, total), total, chunk_rows), total] if total else [0]
     return _rows_between(blocks, list(zip(cuts[:-1], cuts[1:])))
@@ -564,7 +565,8 @@ def _members_in_chunk_order(
     """Where each chunk's members are, when the file lists the members chunk after chunk (in
     household order, the usual case) but for a few strays; read by the process that classifies
     the chunk. Only the id column is built here. None when the strays are too many (a file in
-    another order: found as soon as they are), or the file has quotes or is Parquet: the members
+    another order: found as soon as they are), or a quoted value holds a line break, or the
+    file is Parquet: the members
     are then spread into scratch files (_spread_members)."""
     if path.suffix.lower() != ".csv":
         return None
@@ -574,7 +576,7 @@ def _members_in_chunk_order(
     stray_rows, stray_chunks, strays, reached = [], [], 0, 0
     for frame in batches(path, _member_batch_rows(chunk_rows), columns=[layout.id_position], ahead=True,
                          blocks=blocks):
-        if blocks and blocks[-1] is None:  # quotes: read by the streaming reader, not in blocks to read again
+        if blocks and blocks[-1] is None:  # (a line break in a quoted value: no blocks to read again)
             return None
         body = _body(frame, layout)
         if body.empty:
@@ -608,7 +610,7 @@ def _read_rows_at(path: Path, rows: list[_ChunkRows]) -> pd.DataFrame:
     """Single rows of a file (their _ChunkRows), each block read once, as one frame."""
     if not rows:
         return pd.DataFrame()
-    options = csv_arrow_options(path, scan_for_quotes=False)  # (the rows' blocks have no quotes)
+    options = csv_arrow_options(path, scan_for_quotes=False)  # (no line break inside its blocks' values)
     by_block: dict[tuple[int, int], list[_ChunkRows]] = {}
     for row in rows:
         by_block.setdefault((row.start, row.end), []).append(row)

@@ -168,8 +168,9 @@ def _breaks_lines(table) -> bool:
 
 
 def read_rows(path: Path, options: tuple, start: int, end: int):
-    """The rows in bytes start to end of a file without quotes (a run of csv_blocks' blocks),
-    as csv_blocks parsed them: lines cut nowhere else, the same options."""
+    """The rows in bytes start to end of a file (a run of csv_blocks' blocks, with no line
+    break inside a quoted value), as csv_blocks parsed them: `options` from csv_arrow_options
+    with scan_for_quotes False."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
