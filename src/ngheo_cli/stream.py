@@ -516,7 +516,7 @@ def _member_batch_rows(chunk_rows: int) -> int:
 
 
 def _member_chunks(body: pd.DataFrame, layout: _Layout, sorted_hashes: np.ndarray, chunk_by_hash: np.ndarray,
-                   chunks: int) -> np.ndarray:
+                   chunks: int) -> tuple[np.ndarray, np.ndarray]:
     """The chunk of each member row: its household's; the last chunk for a member whose household
     is in no chunk, or who has no id (reported there, as a whole-file run reports it); and
     whether the household was found."""
@@ -548,7 +548,9 @@ class _MembersInPlace:
         if not len(self.strays):
             return frame
         if frame is not None:
-            frame = frame[~frame.index.isin(self.strays.index)]  # (those in the stretch that are another chunk's)
+            inside = frame.index.isin(self.strays.index)  # (strays within the stretch: handed out below)
+            if inside.any():
+                frame = frame[~inside]
         mine = self.strays[self.stray_chunks == number]
         if frame is None or not len(frame):
             return mine if len(mine) else None
@@ -566,8 +568,7 @@ def _members_in_chunk_order(
     household order, the usual case) but for a few strays; read by the process that classifies
     the chunk. Only the id column is built here. None when the strays are too many (a file in
     another order: found as soon as they are), or a quoted value holds a line break, or the
-    file is Parquet: the members
-    are then spread into scratch files (_spread_members)."""
+    file is Parquet: the members are then spread into scratch files (_spread_members)."""
     if path.suffix.lower() != ".csv":
         return None
     blocks: list = []
