@@ -307,10 +307,14 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _mixed(z: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: every bit of the result depends on every bit of z."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
+    """splitmix64's finaliser: every bit of the result depends on every bit of z. In place (z is
+    changed and returned): no new array per step."""
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return z
 
 
 def hash_texts(text) -> np.ndarray:
@@ -330,16 +334,22 @@ def hash_texts(text) -> np.ndarray:
     words = np.ndarray(shape=(end - start + 1,), dtype="<u8", buffer=padded, strides=(1,))  # word i: bytes i..i+7
     starts, lengths = offsets[:-1] - start, np.diff(offsets)
     hashes = _mixed((lengths.astype(np.uint64) + np.uint64(1)) * _GOLDEN)  # (+1: not 0 for an empty text)
-    rows = np.arange(len(lengths))
+    rows = None  # the values with bytes at `at` (None: all of them, as for ids of one length: no indexing)
     for at in range(0, int(lengths.max(initial=0)), 8):
-        left = lengths[rows] - at
+        left = (lengths if rows is None else lengths[rows]) - at
         has_bytes = left > 0  # only values with bytes here are mixed: a value's hash never
-        rows, left = rows[has_bytes], left[has_bytes]  # depends on how long the others are
-        word = words[starts[rows] + at]
+        if rows is not None or not has_bytes.all():  # depends on how long the others are
+            rows = np.flatnonzero(has_bytes) if rows is None else rows[has_bytes]
+            left = left[has_bytes]
+        word = words[(starts if rows is None else starts[rows]) + at]
         short = left < 8
         if short.any():  # keep only the value's own bytes of its last word
             word[short] &= (np.uint64(1) << (np.uint64(8) * left[short].astype(np.uint64))) - np.uint64(1)
-        hashes[rows] = _mixed(hashes[rows] ^ word)
+        if rows is None:
+            hashes ^= word
+            _mixed(hashes)
+        else:
+            hashes[rows] = _mixed(hashes[rows] ^ word)
     return hashes
 
 
