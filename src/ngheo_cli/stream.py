@@ -52,7 +52,7 @@ from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
 from ngheo_cli.io.workbook import Grid, arrow_text_frame
-from ngheo_cli.io.writers import csv_bytes
+from ngheo_cli.io.writers import csv_bytes, write_fd
 from ngheo_cli.issues import ProblemLog
 from ngheo_cli.parallel import default_threads, limit_threads, read_ahead, usable_cores
 from ngheo_cli.pipeline import (
@@ -415,13 +415,14 @@ _in_turn: _InTurn | None = None  # and where it writes its rosters, if it does
 
 def _classify_chunk_in_worker(number: int, frame: pd.DataFrame | _ChunkRows) -> _ChunkDone:
     assert _job is not None
-    if _in_turn is None:
-        return _classify_chunk(_job, number, frame)
     try:
         done = _classify_chunk(_job, number, frame)
     except BaseException:
-        _in_turn.write(number, b"")  # (its turn passed on: the later chunks' workers are not kept waiting)
+        if _in_turn is not None:
+            _in_turn.write(number, b"")  # (its turn passed on: the later chunks' workers are not kept waiting)
         raise
+    if _in_turn is None:
+        return done
     _in_turn.write(number, done.roster_csv)
     return dataclasses.replace(done, roster_csv=None)
 
@@ -444,20 +445,11 @@ class _InTurn:
                     raise NgheoError("the run stopped before this chunk's turn to write")
                 self._changed.wait(timeout=1.0)
             try:
-                _write_fully(self.fd, csv)
+                write_fd(self.fd, csv)
             finally:
                 self._next.value = number + 1
                 self._changed.notify_all()
 
-
-def _write_fully(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    try:
-        while view:
-            view = view[os.write(fd, view):]
-    except BrokenPipeError:  # the reader of stdout stopped early (head): the rest goes nowhere
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, fd)
 
 
 def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame | _ChunkRows], jobs: int,

@@ -99,9 +99,25 @@ def write_stdout(data: bytes) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     except BrokenPipeError:
-        # The reader (head, less) stopped early: that is fine, and not worth a traceback.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_the_rest(sys.stdout.fileno())
+
+
+def write_fd(fd: int, data: bytes) -> None:
+    """All of `data` into an open file descriptor (a chunk worker's roster into the output, or
+    stdout), past Python's buffers."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except BrokenPipeError:
+        _discard_the_rest(fd)
+
+
+def _discard_the_rest(fd: int) -> None:
+    """The reader of a pipe (head, less) stopped early: that is fine, and not worth a traceback;
+    what is still written to it goes nowhere."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
 
 
 def write_table(
