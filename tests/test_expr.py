@@ -93,6 +93,25 @@ def test_member_aggregates():
     assert shares[0] == pytest.approx(0.5) and shares[1] == pytest.approx(1 / 3) and pd.isna(shares[2])
 
 
+def test_members_not_counted_change_no_household():
+    """validate_survey leaves rejected members (and those of rejected households) in place, marked
+    -1: whatever their cells hold, every aggregate reads as if they were not there."""
+    full = context()
+    not_counted = pd.DataFrame({
+        "age": pd.Series([3, pd.NA, 90], dtype="Int64"),  # a child, an unreadable age, the oldest
+        "health_insurance": pd.Series([False, pd.NA, False], dtype="boolean"),
+        "employment": pd.Series(["thất nghiệp", pd.NA, "tự làm"], dtype="string"),
+        "_household": [-1, -1, -1],
+    })
+    for at in (0, 2, 5):  # first, among, after the counted ones
+        members = pd.concat([full.members.iloc[:at], not_counted, full.members.iloc[at:]], ignore_index=True)
+        mixed = Context(full.households, members, full.values)
+        for text in ("any_member(age >= 6 and not health_insurance)", "any_member(employment == 'thất nghiệp')",
+                     "all_members(age < 80)", "count_members(age < 16)", "share_of_members(age < 16)"):
+            expression = compile_expression(text, SCOPE)
+            assert expression.evaluate(mixed).tolist() == expression.evaluate(full).tolist(), (text, at)
+
+
 def test_ranges_compare_over_the_whole_bracket():
     assert evaluate("income <= line") == [True, False, pd.NA]
     assert evaluate("income > line") == [False, True, pd.NA]

@@ -134,13 +134,11 @@ def _income_range(
 
 
 def _with_household_position(members: pd.DataFrame, households: pd.DataFrame) -> pd.DataFrame:
-    """Members with the row of their household; validate_survey has found it already."""
+    """Members with the row of their household (-1: none); validate_survey has found it already."""
     if HOUSEHOLD_POSITION in members:
         return members
-    position = position_in(members["household_id"], households["household_id"])
-    members = members[position >= 0].copy()
-    members[HOUSEHOLD_POSITION] = position[position >= 0]
-    return members.reset_index(drop=True)
+    return members.reset_index(drop=True).assign(
+        **{HOUSEHOLD_POSITION: position_in(members["household_id"], households["household_id"])})
 
 
 def _indicator(

@@ -45,7 +45,7 @@ ROW = "row"  # spreadsheet row number of each record
 class ValidSurvey:
     households: pd.DataFrame  # every household row, typed (unusable cells missing); ROW column; extra columns kept
     rejected: np.ndarray  # which of those rows are rejected (not to be classified)
-    members: pd.DataFrame  # members of valid households, with resolved age and HOUSEHOLD_POSITION
+    members: pd.DataFrame  # every member row, with resolved age and HOUSEHOLD_POSITION (-1: not counted)
     problems: ProblemLog
     rows_read: int
     members_read: int
@@ -103,12 +103,12 @@ def validate_survey(
     _resolve_members_count(households, household_bad, household_of if counted.all() else household_of[counted],
                            survey.households, problems)
 
-    # the members classified: valid, of a valid household; one copy of the frame, none when all are
+    # the members classified: valid, of a valid household. The others stay in place, marked -1
+    # (copying a city's 3.5 million members without them took 0.4 s)
     rejected = household_bad.to_numpy()
     kept = counted & (household_of >= 0)
     kept[kept] = ~rejected[household_of[kept]]
-    members = (members if kept.all() else members[kept]).reset_index(drop=True)
-    members[HOUSEHOLD_POSITION] = household_of[kept]  # (a valid household's id is on no other row)
+    members[HOUSEHOLD_POSITION] = household_of if kept.all() else np.where(kept, household_of, -1)
     present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]
     report(1.0)
     return ValidSurvey(

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import operator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable
 
 import numpy as np
@@ -34,7 +35,7 @@ import pandas as pd
 from ngheo_cli.errors import CriteriaError
 from ngheo_cli.frames import category_as_text
 
-HOUSEHOLD_POSITION = "_household"  # the column of Context.members giving each member's household row
+HOUSEHOLD_POSITION = "_household"  # the column of Context.members giving each member's household row (-1: not counted)
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
@@ -67,8 +68,16 @@ class Context:
     """The data an expression is evaluated over."""
 
     households: pd.DataFrame
-    members: pd.DataFrame  # with integer column HOUSEHOLD_POSITION = position in households
+    members: pd.DataFrame  # with integer column HOUSEHOLD_POSITION = position in households, -1 for a member not counted
     values: dict[str, Any]  # parameters, value sets, lines, ranges, indicators
+
+    @cached_property
+    def member_slots(self) -> np.ndarray:
+        """Each member's household row, for np.bincount with one slot more than there are
+        households: members not counted (rejected, or of a rejected household) go to that last
+        slot. validate_survey leaves them in place rather than copy a city's members without them."""
+        positions = self.members[HOUSEHOLD_POSITION].to_numpy()
+        return np.where(positions < 0, len(self.households), positions) if (positions < 0).any() else positions
 
 
 class Expression:
@@ -217,15 +226,15 @@ class _Aggregate(_Node):
 
     def eval(self, ctx: Context, member_level: bool) -> Any:
         n = len(ctx.households)
-        codes = ctx.members[HOUSEHOLD_POSITION].to_numpy()
-        size = np.bincount(codes, minlength=n)
+        codes = ctx.member_slots
+        size = np.bincount(codes, minlength=n + 1)[:n]  # (the last slot: members not counted)
         value = self.condition.eval(ctx, member_level=True)
         if isinstance(value, bool):
             value = pd.Series(value, index=ctx.members.index, dtype="boolean")
         condition = _as_bool(value)
         # counted over the members where it holds (weights would make a float copy of every row)
-        true = np.bincount(codes[condition.to_numpy(dtype=bool, na_value=False)], minlength=n)
-        unknown = (np.bincount(codes[condition.isna().to_numpy()], minlength=n) if condition.hasnans
+        true = np.bincount(codes[condition.to_numpy(dtype=bool, na_value=False)], minlength=n + 1)[:n]
+        unknown = (np.bincount(codes[condition.isna().to_numpy()], minlength=n + 1)[:n] if condition.hasnans
                    else np.zeros(n, dtype=np.int64))
         false = size - true - unknown
         no_members = size == 0
