@@ -52,7 +52,7 @@ from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
 from ngheo_cli.io.workbook import Grid, arrow_text_frame
-from ngheo_cli.io.writers import csv_bytes, write_fd
+from ngheo_cli.io.writers import csv_parts, write_fd
 from ngheo_cli.issues import ProblemLog
 from ngheo_cli.parallel import default_threads, limit_threads, read_ahead, usable_cores
 from ngheo_cli.pipeline import (
@@ -216,7 +216,7 @@ def classify_in_chunks(
     members_path: Path | None,
     standard: CompiledStandard,
     chunk_rows: int,
-    write_roster: Callable[[bytes, int], None],
+    write_roster: Callable[[object, int], None],
     *,
     year: int | None = None,
     strict: bool = False,
@@ -225,8 +225,8 @@ def classify_in_chunks(
     jobs: int = 1,
     roster_fd: int | None = None,
 ) -> StreamedRun:
-    """Classify chunk by chunk; `write_roster(csv, chunk_number)` gets each chunk's roster as
-    CSV (with the header in chunk 0). `jobs`: chunks classified at once, in worker processes.
+    """Classify chunk by chunk; `write_roster(part, chunk_number)` gets each chunk's roster as
+    CSV, in consecutive pieces (bytes-like; the header in chunk 0's first). `jobs`: chunks classified at once, in worker processes.
     `roster_fd`: an open file (descriptor) that the worker processes write their chunks' rosters
     into themselves, in chunk order, instead of handing them to `write_roster`."""
     report = report or (lambda phase, fraction: None)
@@ -293,8 +293,8 @@ def classify_in_chunks(
                         (dt.date.today().year, "today"), strict, lang)
         parts, problems, totals, first_run = [], ProblemLog(), None, None
         for number, done in enumerate(_run_chunks(job, chunk_sources, jobs, roster_fd)):
-            if done.roster_csv is not None:  # (else a worker wrote it to roster_fd)
-                write_roster(done.roster_csv, number)
+            for part in done.roster_csv or ():  # (None: a worker wrote it to roster_fd)
+                write_roster(part, number)
             first_run = first_run or done.run
             parts.append(done.run.ward_counts)
             problems.add_log(done.run.problems)
@@ -330,7 +330,7 @@ class _ChunkJob:
 
 @dataclass
 class _ChunkDone:
-    roster_csv: bytes | None  # None: written by the worker (_InTurn)
+    roster_csv: list | None  # the roster's CSV in consecutive pieces (bytes-like); None: written by the worker (_InTurn)
     run: RunResult  # without its roster and standard (the parent has both)
 
 
@@ -406,7 +406,7 @@ def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame | _ChunkRow
     )
     contract = [c for c in run.roster.columns if c not in run.extra_columns]
     roster = run.roster.reindex(columns=contract + job.extras)  # the whole file's columns, in every chunk
-    csv = csv_bytes(roster, header=number == 0)
+    csv = list(csv_parts(roster, header=number == 0))  # (not joined: 60 MB less to copy per 250,000 households)
     return _ChunkDone(csv, dataclasses.replace(run, roster=roster.iloc[0:0], standard=None))
 
 
@@ -420,7 +420,7 @@ def _classify_chunk_in_worker(number: int, frame: pd.DataFrame | _ChunkRows) -> 
         done = _classify_chunk(_job, number, frame)
     except BaseException:
         if _in_turn is not None:
-            _in_turn.write(number, b"")  # (its turn passed on: the later chunks' workers are not kept waiting)
+            _in_turn.write(number, [])  # (its turn passed on: the later chunks' workers are not kept waiting)
         raise
     if _in_turn is None:
         return done
@@ -439,14 +439,16 @@ class _InTurn:
         self._changed = context.Condition()
         self._parent = os.getpid()
 
-    def write(self, number: int, csv: bytes) -> None:
+    def write(self, number: int, csv: list) -> None:
+        """Chunk `number`'s roster, its CSV in consecutive pieces, once the chunks before it are written."""
         with self._changed:
             while self._next.value != number:
                 if os.getppid() != self._parent:  # (the run was stopped)
                     raise NgheoError("the run stopped before this chunk's turn to write")
                 self._changed.wait(timeout=1.0)
             try:
-                write_fd(self.fd, csv)
+                for part in csv:
+                    write_fd(self.fd, part)
             finally:
                 self._next.value = number + 1
                 self._changed.notify_all()
