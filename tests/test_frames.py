@@ -266,3 +266,28 @@ def test_an_id_hashes_the_same_in_any_batch_and_unlike_any_other_id(ids, cut, ch
     assert [hash_texts(pa.array([i], type=pa.string())).tolist()[0] for i in ids] == hashes
     by_text = dict(zip(ids, hashes))
     assert len(set(by_text.values())) == len(by_text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 2**64 - 1), st.integers(0, 40), st.sampled_from([2**63, 2**63 + 1, 2**64 - 1])),
+                max_size=400),
+       st.integers(0, 3))
+def test_stable_order_is_numpys_stable_argsort(values, shift):
+    """A chunked run sorts every household id's hash with it (duplicates found, members routed to the
+    first row with their id): the same permutation as np.argsort(kind="stable"), with keys that
+    repeat, keys whose high bits tie (small numbers, shifted into the top bits) and keys at the top."""
+    from ngheo_cli.frames import stable_order
+
+    keys = np.array(values, dtype=np.uint64)
+    if shift:  # ties in the high bits only: keys that differ in their low bits alone
+        keys = (keys & np.uint64(7)) << np.uint64(61 - shift) | (keys >> np.uint64(60))
+    assert stable_order(keys).tolist() == np.argsort(keys, kind="stable").tolist()
+
+
+def test_stable_order_on_a_city_of_hashes():
+    """Large enough that the positions take 21 of the 64 bits, with ids typed twice."""
+    from ngheo_cli.frames import stable_order
+
+    keys = np.random.default_rng(7).integers(0, 2**64 - 1, 1_500_000, dtype=np.uint64)
+    keys[::997] = keys[3]
+    assert np.array_equal(stable_order(keys), np.argsort(keys, kind="stable"))

@@ -394,6 +394,29 @@ def joined_by_key(keys: np.ndarray, texts: list, separator: str) -> pd.Series:
     return pd.Series([separator.join(group) for group in groups], index=distinct, dtype=object)
 
 
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for 64-bit unsigned keys (hashes), the same permutation,
+    by numpy's plain sort: argsort's indirect comparisons miss the cache on every step (10,000,000
+    hashes: 2.75 s, where sorting them takes 0.2). Each key's low bits are replaced by its
+    position and those packed keys are sorted; keys whose remaining high bits tie are put in
+    order again by their whole value (rare among hashes, correct whatever their number)."""
+    n = len(keys)
+    bits = np.uint64(max(n - 1, 1).bit_length())
+    low = (np.uint64(1) << bits) - np.uint64(1)
+    packed = keys & ~low
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    high = packed >> bits
+    packed &= low
+    order = packed.view(np.int64)  # (positions: far below 2**63)
+    tied = np.flatnonzero(high[1:] == high[:-1])
+    if len(tied):
+        at = np.unique(np.concatenate([tied, tied + 1]))  # (ascending: tied groups lie in key order)
+        positions = order[at]
+        order[at] = positions[np.lexsort((positions, keys[positions]))]
+    return order
+
+
 def runs(column) -> tuple:
     """An Arrow text column's runs of equal neighbouring cells: the first cell of each run, and
     each cell's run number (None when no two neighbours are equal: every cell is a run of its

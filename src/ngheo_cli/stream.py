@@ -45,7 +45,7 @@ import pandas as pd
 
 from ngheo_cli.choices import STREAMABLE
 from ngheo_cli.errors import InputError, NgheoError
-from ngheo_cli.frames import arrow_text, filled, hash_texts, runs
+from ngheo_cli.frames import arrow_text, filled, hash_texts, runs, stable_order
 from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_blocks, csv_tables, read_rows
 from ngheo_cli.io.cells import normalised_values, parse_text
 from ngheo_cli.io.layout import find_survey
@@ -255,7 +255,7 @@ def classify_in_chunks(
     chunks = len(chunk_of)
     hashes_all, rows_all, chunk_all = np.concatenate(hashes), np.concatenate(rows), np.concatenate(chunk_of)
     del hashes, rows, chunk_of
-    order = np.argsort(hashes_all, kind="stable")
+    order = stable_order(hashes_all)  # (as np.argsort(kind="stable"), a fifth of the time)
     sorted_hashes = hashes_all[order]
     repeated = np.flatnonzero(sorted_hashes[1:] == sorted_hashes[:-1])
     duplicate_rows: dict[int, list[int]] = {}
