@@ -291,3 +291,22 @@ def test_stable_order_on_a_city_of_hashes():
     keys = np.random.default_rng(7).integers(0, 2**64 - 1, 1_500_000, dtype=np.uint64)
     keys[::997] = keys[3]
     assert np.array_equal(stable_order(keys), np.argsort(keys, kind="stable"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=300), st.lists(st.integers(0, 2**64 - 1), max_size=100),
+       st.integers(0, 4), st.integers(0, 2))
+def test_sorted_hashes_search_as_numpys_searchsorted(values, needles, repeats, crowd):
+    """A chunked run finds each member's household by its id's hash among the households' sorted
+    hashes: the same places as np.searchsorted, for hashes present or not, repeated, below the
+    first and above the last, crowded into one range of top bits, or none at all."""
+    from ngheo_cli.frames import SortedHashes
+
+    values = np.array(values + values[:repeats], dtype=np.uint64)
+    needles = np.array(needles + values[: len(values) // 2].tolist() + [0, 2**64 - 1], dtype=np.uint64)
+    if crowd:  # every value in the lowest range (or the highest), so that one range holds them all
+        values, needles = values >> np.uint64(40), needles >> np.uint64(40)
+        if crowd == 2:
+            values, needles = values | np.uint64(0xFFFF << 48), needles | np.uint64(0xFFFF << 48)
+    values.sort()
+    assert SortedHashes(values).search(needles).tolist() == np.searchsorted(values, needles).tolist()
