@@ -233,8 +233,8 @@ def classify_in_chunks(
     roster_fd: int | None = None,
 ) -> StreamedRun:
     """Classify chunk by chunk; `write_roster(part, chunk_number)` gets each chunk's roster as
-    CSV, in consecutive pieces (bytes-like; the header in chunk 0's first). `jobs`: chunks classified at once, in worker processes.
-    `roster_fd`: an open file (descriptor) that the worker processes write their chunks' rosters
+    CSV, in consecutive pieces (bytes-like; the header in chunk 0's first). `jobs`: chunks
+    classified at once, in worker processes. `roster_fd`: an open file (descriptor) that the worker processes write their chunks' rosters
     into themselves, in chunk order, instead of handing them to `write_roster`."""
     report = report or (lambda phase, fraction: None)
     name = households_path.name
@@ -338,7 +338,7 @@ class _ChunkJob:
 
 @dataclass
 class _ChunkDone:
-    roster_csv: list | None  # the roster's CSV in consecutive pieces (bytes-like); None: written by the worker (_InTurn)
+    roster_csv: list | None  # the roster's CSV, in consecutive pieces (bytes-like); None: the worker wrote it (_InTurn)
     run: RunResult  # without its roster and standard (the parent has both)
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 from ngheo_cli.errors import CriteriaError
 from ngheo_cli.frames import category_as_text
 
-HOUSEHOLD_POSITION = "_household"  # the column of Context.members giving each member's household row (-1: not counted)
+HOUSEHOLD_POSITION = "_household"  # Context.members' column: each member's household row (-1: not counted)
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
@@ -68,7 +68,7 @@ class Context:
     """The data an expression is evaluated over."""
 
     households: pd.DataFrame
-    members: pd.DataFrame  # with integer column HOUSEHOLD_POSITION = position in households, -1 for a member not counted
+    members: pd.DataFrame  # with integer column HOUSEHOLD_POSITION = position in households (-1: not counted)
     values: dict[str, Any]  # parameters, value sets, lines, ranges, indicators
 
     @cached_property
