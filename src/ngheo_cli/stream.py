@@ -234,8 +234,9 @@ def classify_in_chunks(
 ) -> StreamedRun:
     """Classify chunk by chunk; `write_roster(part, chunk_number)` gets each chunk's roster as
     CSV, in consecutive pieces (bytes-like; the header in chunk 0's first). `jobs`: chunks
-    classified at once, in worker processes. `roster_fd`: an open file (descriptor) that the worker processes write their chunks' rosters
-    into themselves, in chunk order, instead of handing them to `write_roster`."""
+    classified at once, in worker processes. `roster_fd`: an open file (descriptor) that the
+    worker processes write their chunks' rosters into themselves, in chunk order, instead of
+    handing them to `write_roster`."""
     report = report or (lambda phase, fraction: None)
     name = households_path.name
     first = next(batches(households_path, LAYOUT_ROWS))
