@@ -446,3 +446,46 @@ def test_any_small_survey_with_members_in_chunks_gives_the_whole_runs_results(
     assert b"".join(rosters) == csv_bytes(whole.roster)
     pd.testing.assert_frame_equal(streamed.summary, whole.summary)
     pd.testing.assert_frame_equal(streamed.problems.to_frame("vi"), whole.problems.to_frame("vi"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=0, max_size=80),  # households' ids (small: ids used twice)
+       st.lists(st.sampled_from(["next", "skip", "back", "unknown", "again"]), max_size=120),
+       st.integers(1, 50), st.integers(1, 40))
+def test_members_households_found_in_file_order_as_a_search_finds_them(ids, steps, batch, misses_compared):
+    """The members' pass compares each run of members' ids with the next household's id and
+    searches the others (a household without members, a member listed late, an unknown id, an id
+    used twice): each run gets what a plain search gives, whether it was found and the chunk of
+    the first row with its id, in batches of any size whatever the order."""
+    import numpy as np
+
+    from ngheo_cli.stream import _HouseholdIndex
+
+    hashes = np.array(ids, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # (spread over the range)
+    chunks = np.arange(len(ids), dtype=np.int32) // 2
+    runs, at = [], 0  # member runs, mostly the households in order
+    for step in steps:
+        if step == "next" and at < len(ids):
+            runs.append(ids[at])
+            at += 1
+        elif step == "skip":
+            at += 1
+        elif step == "back" and ids:
+            runs.append(ids[min(at, len(ids) - 1) // 2])
+        elif step == "unknown":
+            runs.append(1000 + len(runs))
+        elif step == "again" and runs:
+            runs.append(runs[-1])
+    wanted = np.array(runs, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    index = _HouseholdIndex.of(hashes, chunks)
+    index.MISSES_COMPARED = misses_compared
+    found, chunk = [], []
+    for first in range(0, len(wanted), batch):
+        some_found, some_chunk = index.chunks_of(wanted[first:first + batch], nowhere=-1)
+        found += some_found.tolist()
+        chunk += some_chunk.tolist()
+    first_row = {}
+    for row, value in enumerate(hashes.tolist()):
+        first_row.setdefault(value, row)
+    assert found == [value in first_row for value in wanted.tolist()]
+    assert chunk == [int(chunks[first_row[value]]) if value in first_row else -1 for value in wanted.tolist()]

@@ -8,8 +8,9 @@ that finds a hash: frames.SortedHashes), whatever the order of the members file:
 
 1. ids: read the household ids once; find the ids used twice in the whole file, and where each
    id's household will be classified (its chunk), and where each chunk's rows are in the file;
-2. members: read the members' ids once. A file that lists them chunk after chunk (household
-   order, the usual case) but for a few strays is left where it is: each chunk's worker reads
+2. members: read the members' ids once, each run of one household's members compared with the
+   next household's id, or searched for (_HouseholdIndex). A file that lists them chunk after
+   chunk (household order, the usual case) but for a few strays is left where it is: each chunk's worker reads
    its stretch of rows itself, the strays' cells are read once and handed to their chunks.
    Any other file is read again and each member put, by its household id, into a temporary
    file for its chunk. Members whose household is nowhere go with the last chunk, where they
@@ -261,20 +262,10 @@ def classify_in_chunks(
         rows.append(body.index.to_numpy()[present])
         chunk_of.append(np.full(int(present.sum()), number, dtype=np.int32))
     chunks = len(chunk_of)
-    hashes_all, rows_all, chunk_all = np.concatenate(hashes), np.concatenate(rows), np.concatenate(chunk_of)
-    del hashes, rows, chunk_of
-    order = stable_order(hashes_all)  # (as np.argsort(kind="stable"), a fifth of the time)
-    sorted_hashes = hashes_all[order]
-    repeated = np.flatnonzero(sorted_hashes[1:] == sorted_hashes[:-1])
-    duplicate_rows: dict[int, list[int]] = {}
-    for at in repeated:
-        for side in (at, at + 1):
-            duplicate_rows.setdefault(int(sorted_hashes[side]), [])
-            row = int(rows_all[order[side]])
-            if row not in duplicate_rows[int(sorted_hashes[side])]:
-                duplicate_rows[int(sorted_hashes[side])].append(row)
-    for found in duplicate_rows.values():
-        found.sort()
+    index = _HouseholdIndex.of(np.concatenate(hashes), np.concatenate(chunk_of))
+    del hashes, chunk_of
+    duplicate_rows = index.duplicate_rows(np.concatenate(rows))
+    del rows
     extras = [name for (name, _), kept in zip(named, has_data) if kept]
     report("validate", 0.1)
 
@@ -284,12 +275,10 @@ def classify_in_chunks(
         members_layout, member_rows = None, None
         if members_path is not None:
             members_layout = _members_layout(members_path, households_layout)
-            searched, chunk_by_hash = SortedHashes(sorted_hashes), chunk_all[order]
-            member_rows = _members_in_chunk_order(members_path, chunk_rows, members_layout, searched, chunk_by_hash,
-                                                  chunks)
+            member_rows = _members_in_chunk_order(members_path, chunk_rows, members_layout, index, chunks)
             if member_rows is None:
-                _spread_members(members_path, chunk_rows, members_layout, searched, chunk_by_hash, chunks,
-                                Path(scratch))
+                _spread_members(members_path, chunk_rows, members_layout, index.again(), chunks, Path(scratch))
+        del index  # (the chunks need only the ids used twice: 30-odd bytes per household let go of before the workers start)
         report("validate", 0.2)
 
         # 3. households, chunk by chunk, `jobs` chunks at a time; results are taken in order
@@ -519,20 +508,97 @@ def _member_batch_rows(chunk_rows: int) -> int:
     return max(chunk_rows * 4, 1)
 
 
-def _member_chunks(body: pd.DataFrame, layout: _Layout, sorted_hashes: SortedHashes, chunk_by_hash: np.ndarray,
-                   chunks: int) -> tuple[np.ndarray, np.ndarray]:
+def _member_chunks(body: pd.DataFrame, layout: _Layout, index: _HouseholdIndex, chunks: int,
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """The chunk of each member row: its household's; the last chunk for a member whose household
     is in no chunk, or who has no id (reported there, as a whole-file run reports it); and
-    whether the household was found."""
+    whether the household was found. Batches are given in file order (index.chunks_of)."""
     present, hashes, run_of = _id_hashes(body, layout.id_position)
     target = np.full(len(present), chunks - 1, dtype=np.int64)  # of each run of one household's members
     found = np.zeros(len(present), dtype=bool)
-    if present.any() and len(sorted_hashes.values):  # (no household at all: every member goes to the last chunk)
-        wanted = hashes[present]
-        at = sorted_hashes.search(wanted).clip(0, len(sorted_hashes.values) - 1)
-        found[present] = sorted_hashes.values[at] == wanted
-        target[found] = chunk_by_hash[at[found[present]]]
+    if present.any():
+        found[present], target[present] = index.chunks_of(hashes[present], chunks - 1)
     return (target[run_of], found[run_of]) if run_of is not None else (target, found)
+
+
+@dataclass
+class _HouseholdIndex:
+    """Every household id of the file (the rows with one), hashed: in file order with its chunk,
+    and sorted (the ids used twice; a member's household found by its id's hash)."""
+
+    hashes: np.ndarray  # in file order
+    chunks: np.ndarray  # the chunk of each
+    order: np.ndarray  # stable_order(hashes): sorted position -> file position
+    by_hash: SortedHashes
+    repeated: np.ndarray  # the hashes on more than one row, sorted
+    expected: int = 0  # the file position of the household whose members are expected next
+
+    MISSES_COMPARED = 32  # runs searched one by one in a batch before the rest is searched at once
+
+    @classmethod
+    def of(cls, hashes: np.ndarray, chunks: np.ndarray) -> _HouseholdIndex:
+        order = stable_order(hashes)  # (as np.argsort(kind="stable"), a fifth of the time)
+        by_hash = SortedHashes(hashes[order])
+        ordered = by_hash.values
+        repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+        return cls(hashes, chunks, order, by_hash, repeated)
+
+    def again(self) -> _HouseholdIndex:
+        """The same index, members expected from the first household again (a second pass)."""
+        return dataclasses.replace(self, expected=0)
+
+    def duplicate_rows(self, rows: np.ndarray) -> dict[int, list[int]]:
+        """Hash -> the rows (`rows`: of each id, in file order) of each id used more than once."""
+        ordered = self.by_hash.values
+        tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+        duplicate_rows: dict[int, list[int]] = {}
+        for at in np.unique(np.concatenate([tied, tied + 1])):
+            duplicate_rows.setdefault(int(ordered[at]), []).append(int(rows[self.order[at]]))
+        return {value: sorted(set(found)) for value, found in duplicate_rows.items()}
+
+    def chunks_of(self, wanted: np.ndarray, nowhere: int) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each hash (members' ids, a run of one household's members each, in file order)
+        is a household's, and that household's chunk (`nowhere` when none; of the first row with
+        the id, as a whole-file run links them). A members file lists its households' members in
+        the households' order: each run is then the next household's, found by comparing the
+        hashes in file order. A run that is not (a household without members, a member listed
+        late, an id used twice) is searched among the sorted hashes, and the comparing goes on
+        from its household; after MISSES_COMPARED such runs the rest of the batch is searched."""
+        found = np.zeros(len(wanted), dtype=bool)
+        chunk = np.full(len(wanted), nowhere, dtype=np.int64)
+        done, misses = 0, 0
+        while done < len(wanted) and misses < self.MISSES_COMPARED:
+            start = self.expected
+            window = self.hashes[start:start + len(wanted) - done]
+            matches = window == wanted[done:done + len(window)]
+            if len(self.repeated):  # (an id used twice links to its first row: left to the search)
+                matches &= ~np.isin(window, self.repeated)
+            next_ones = _first_false(matches)
+            found[done:done + next_ones], chunk[done:done + next_ones] = True, self.chunks[start:start + next_ones]
+            self.expected, done = start + next_ones, done + next_ones
+            if done < len(wanted):
+                self._search(wanted, found, chunk, done, done + 1)
+                done, misses = done + 1, misses + 1
+        self._search(wanted, found, chunk, done, len(wanted))
+        return found, chunk
+
+    def _search(self, wanted: np.ndarray, found: np.ndarray, chunk: np.ndarray, first: int, stop: int) -> None:
+        """wanted[first:stop] looked up among the sorted hashes; members then expected from the
+        household after the last one found."""
+        if stop <= first or not len(self.hashes):
+            return
+        some = wanted[first:stop]
+        at = self.by_hash.search(some).clip(0, len(self.hashes) - 1)
+        hit = self.by_hash.values[at] == some
+        household = self.order[at[hit]]
+        found[first:stop][hit], chunk[first:stop][hit] = True, self.chunks[household]
+        if len(household):
+            self.expected = int(household[-1]) + 1
+
+
+def _first_false(flags: np.ndarray) -> int:
+    """How many of the flags hold before the first that does not."""
+    return len(flags) if flags.all() else int(np.argmin(flags))
 
 
 @dataclass
@@ -566,7 +632,7 @@ STRAY_ROWS, STRAY_BLOCKS = 100_000, 32  # stray members, and the blocks read aga
 
 
 def _members_in_chunk_order(
-    path: Path, chunk_rows: int, layout: _Layout, sorted_hashes: SortedHashes, chunk_by_hash: np.ndarray, chunks: int,
+    path: Path, chunk_rows: int, layout: _Layout, index: _HouseholdIndex, chunks: int,
 ) -> _MembersInPlace | None:
     """Where each chunk's members are, when the file lists the members chunk after chunk (in
     household order, the usual case) but for a few strays; read by the process that classifies
@@ -586,7 +652,7 @@ def _members_in_chunk_order(
         body = _body(frame, layout)
         if body.empty:
             continue
-        target, found = _member_chunks(body, layout, sorted_hashes, chunk_by_hash, chunks)
+        target, found = _member_chunks(body, layout, index, chunks)
         rows = body.index.to_numpy() - 1
         # a member is in place when its chunk is the furthest reached so far (a household-less member reaches nothing)
         reach = np.maximum.accumulate(np.maximum(np.where(found, target, -1), reached))
@@ -629,8 +695,7 @@ def _read_rows_at(path: Path, rows: list[_ChunkRows]) -> pd.DataFrame:
 
 
 def _spread_members(
-    path: Path, chunk_rows: int, layout: _Layout, sorted_hashes: SortedHashes, chunk_by_hash: np.ndarray,
-    chunks: int, scratch: Path,
+    path: Path, chunk_rows: int, layout: _Layout, index: _HouseholdIndex, chunks: int, scratch: Path,
 ) -> None:
     """Each member row into scratch/members-<chunk>.arrow by its household id (_member_chunks).
     Rows keep their order."""
@@ -642,7 +707,7 @@ def _spread_members(
             body = _body(frame, layout)
             if body.empty:
                 continue
-            target, _ = _member_chunks(body, layout, sorted_hashes, chunk_by_hash, chunks)
+            target, _ = _member_chunks(body, layout, index, chunks)
             table = pa.table({**{str(c): body[c].array._pa_array for c in body.columns}, "_row": body.index.to_numpy()})
             if (np.diff(target) < 0).any():  # members not in household order: group them by chunk
                 order = np.argsort(target, kind="stable")  # in file order within each chunk
