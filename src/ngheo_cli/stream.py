@@ -570,10 +570,9 @@ class _HouseholdIndex:
         while done < len(wanted) and misses < self.MISSES_COMPARED:
             start = self.expected
             window = self.hashes[start:start + len(wanted) - done]
-            matches = window == wanted[done:done + len(window)]
-            if len(self.repeated):  # (an id used twice links to its first row: left to the search)
-                matches &= ~np.isin(window, self.repeated)
-            next_ones = _first_false(matches)
+            next_ones = _first_false(window == wanted[done:done + len(window)])
+            if len(self.repeated) and next_ones:  # (an id used twice links to its first row: left to the search)
+                next_ones = _first_false(~np.isin(window[:next_ones], self.repeated))
             found[done:done + next_ones], chunk[done:done + next_ones] = True, self.chunks[start:start + next_ones]
             self.expected, done = start + next_ones, done + next_ones
             if done < len(wanted):
