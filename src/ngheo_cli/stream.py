@@ -2,9 +2,9 @@
 members file, for a city or the country.
 
 Memory is bounded by the chunk (about 5 KB per household of it, members included, for each of
-the `jobs` chunks classified at once) plus about 40 bytes per household of the file while the
-ids are hashed and sorted, then about 15 (a 64-bit hash of each id, its chunk, and the table
-that finds a hash: frames.SortedHashes), whatever the order of the members file:
+the `jobs` chunks classified at once) plus 40-50 bytes per household of the file while the
+ids are hashed and sorted and the members placed (_HouseholdIndex), let go of before the chunks
+are classified, whatever the order of the members file:
 
 1. ids: read the household ids once; find the ids used twice in the whole file, and where each
    id's household will be classified (its chunk), and where each chunk's rows are in the file;
