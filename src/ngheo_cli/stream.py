@@ -10,10 +10,10 @@ are classified, whatever the order of the members file:
    id's household will be classified (its chunk), and where each chunk's rows are in the file;
 2. members: read the members' ids once, each run of one household's members compared with the
    next household's id, or searched for (_HouseholdIndex). A file that lists them chunk after
-   chunk (household order, the usual case) but for a few strays is left where it is: each chunk's worker reads
-   its stretch of rows itself, the strays' cells are read once and handed to their chunks.
-   Any other file is read again and each member put, by its household id, into a temporary
-   file for its chunk. Members whose household is nowhere go with the last chunk, where they
+   chunk (household order, the usual case) but for a few strays is left where it is: each
+   chunk's worker reads its stretch of rows itself, the strays' cells are read once and handed
+   to their chunks. Any other file is read again and each member put, by its household id, into
+   a temporary file for its chunk. Members whose household is nowhere go with the last chunk, where they
    are reported exactly as a whole-file run reports them;
 3. households: chunk by chunk, each with its members, classified by the same pipeline as a
    whole file, in `jobs` worker processes at once. A worker reads its chunk's rows from the
@@ -278,7 +278,8 @@ def classify_in_chunks(
             member_rows = _members_in_chunk_order(members_path, chunk_rows, members_layout, index, chunks)
             if member_rows is None:
                 _spread_members(members_path, chunk_rows, members_layout, index.again(), chunks, Path(scratch))
-        del index  # (the chunks need only the ids used twice: 30-odd bytes per household let go of before the workers start)
+        del index  # (the chunks need only the ids used twice: 30-odd bytes per household let go of
+        # before the workers are forked)
         report("validate", 0.2)
 
         # 3. households, chunk by chunk, `jobs` chunks at a time; results are taken in order
@@ -571,7 +572,7 @@ class _HouseholdIndex:
             start = self.expected
             window = self.hashes[start:start + len(wanted) - done]
             next_ones = _first_false(window == wanted[done:done + len(window)])
-            if len(self.repeated) and next_ones:  # (an id used twice links to its first row: left to the search)
+            if len(self.repeated) and next_ones:  # (an id used twice links to its first row: searched)
                 next_ones = _first_false(~np.isin(window[:next_ones], self.repeated))
             found[done:done + next_ones], chunk[done:done + next_ones] = True, self.chunks[start:start + next_ones]
             self.expected, done = start + next_ones, done + next_ones
