@@ -394,6 +394,12 @@ def joined_by_key(keys: np.ndarray, texts: list, separator: str) -> pd.Series:
     return pd.Series([separator.join(group) for group in groups], index=distinct, dtype=object)
 
 
+def tied_positions(ordered: np.ndarray) -> np.ndarray:
+    """The positions, ascending, of the values of a sorted array equal to a neighbour."""
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    return np.unique(np.concatenate([tied, tied + 1]))
+
+
 def stable_order(keys: np.ndarray) -> np.ndarray:
     """np.argsort(keys, kind="stable") for 64-bit unsigned keys (hashes), the same permutation,
     by numpy's plain sort: argsort's indirect comparisons miss the cache on every step (10,000,000
@@ -409,9 +415,8 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
     high = packed >> bits
     packed &= low
     order = packed.view(np.int64)  # (positions: far below 2**63)
-    tied = np.flatnonzero(high[1:] == high[:-1])
-    if len(tied):
-        at = np.unique(np.concatenate([tied, tied + 1]))  # (ascending: tied groups lie in key order)
+    at = tied_positions(high)  # (ascending: tied groups lie in key order)
+    if len(at):
         positions = order[at]
         order[at] = positions[np.lexsort((positions, keys[positions]))]
     return order

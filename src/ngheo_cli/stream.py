@@ -13,8 +13,8 @@ are classified, whatever the order of the members file:
    chunk (household order, the usual case) but for a few strays is left where it is: each
    chunk's worker reads its stretch of rows itself, the strays' cells are read once and handed
    to their chunks. Any other file is read again and each member put, by its household id, into
-   a temporary file for its chunk. Members whose household is nowhere go with the last chunk, where they
-   are reported exactly as a whole-file run reports them;
+   a temporary file for its chunk. Members whose household is nowhere go with the last chunk,
+   where they are reported exactly as a whole-file run reports them;
 3. households: chunk by chunk, each with its members, classified by the same pipeline as a
    whole file, in `jobs` worker processes at once. A worker reads its chunk's rows from the
    file itself (a CSV file, up to a quoted value with a line break in it; the rest of such a
@@ -53,6 +53,7 @@ from ngheo_cli.frames import (
     hash_texts,
     runs,
     stable_order,
+    tied_positions,
 )
 from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_blocks, csv_tables, read_rows
 from ngheo_cli.io.cells import normalised_values, parse_text
@@ -336,8 +337,9 @@ class _ChunkDone:
 @dataclass(frozen=True)
 class _ChunkRows:
     """Where a chunk's rows are in a CSV file: the bytes `start` to `end` (whole blocks as the
-    ids pass read them, without line breaks inside quoted values), of whose rows the chunk is `count` from `skip` on; its
-    first is row `first_row` of the file (1-based, as the spreadsheet numbers it)."""
+    ids pass read them, without line breaks inside quoted values), of whose rows the chunk is
+    `count` from `skip` on; its first is row `first_row` of the file (1-based, as the spreadsheet
+    numbers it)."""
 
     start: int
     end: int
@@ -540,9 +542,7 @@ class _HouseholdIndex:
     def of(cls, hashes: np.ndarray, chunks: np.ndarray) -> _HouseholdIndex:
         order = stable_order(hashes)  # (as np.argsort(kind="stable"), a fifth of the time)
         by_hash = SortedHashes(hashes[order])
-        ordered = by_hash.values
-        repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
-        return cls(hashes, chunks, order, by_hash, repeated)
+        return cls(hashes, chunks, order, by_hash, np.unique(by_hash.values[tied_positions(by_hash.values)]))
 
     def again(self) -> _HouseholdIndex:
         """The same index, members expected from the first household again (a second pass)."""
@@ -551,9 +551,8 @@ class _HouseholdIndex:
     def duplicate_rows(self, rows: np.ndarray) -> dict[int, list[int]]:
         """Hash -> the rows (`rows`: of each id, in file order) of each id used more than once."""
         ordered = self.by_hash.values
-        tied = np.flatnonzero(ordered[1:] == ordered[:-1])
         duplicate_rows: dict[int, list[int]] = {}
-        for at in np.unique(np.concatenate([tied, tied + 1])):
+        for at in tied_positions(ordered):
             duplicate_rows.setdefault(int(ordered[at]), []).append(int(rows[self.order[at]]))
         return {value: sorted(set(found)) for value, found in duplicate_rows.items()}
 
