@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SAMPLE, run_ngheo, write_workbook
+from conftest import SAMPLE, ngheo_executable, run_ngheo, write_workbook
 from ngheo_cli.cli import app
 
 runner = CliRunner()
@@ -282,3 +283,25 @@ def test_the_progress_bar_shows_on_a_terminal_only(tmp_path):
     with progress_bar(small, 300, "vi", enabled=True) as report:
         report("validate", 0.5)
     assert small.file.getvalue() == ""  # a short run gets no bar
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly_with_its_exit_code(tmp_path):
+    """`ngheo classify big.csv -o - | head`: the roster (1 MB, more than a pipe holds) meets a
+    closed pipe; the run still ends with the code of what it found, and no traceback."""
+    survey = tmp_path / "survey.csv"
+    rows = [f"H{i},Phường {i % 7},{1 + i % 5},{1_000_000 + 37 * i},x,,x" for i in range(5_000)]
+    survey.write_text("Mã hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng (đồng),"
+                      "Thiếu hụt: Việc làm,Thiếu hụt: Bảo hiểm y tế,Thiếu hụt: Nguồn nước sinh hoạt\n"
+                      + "\n".join(rows) + "\n", encoding="utf-8")
+    whole = run_ngheo("classify", str(survey), "-o", "-", "-s", "vn-2022-2025", "--year", "2025")
+    assert whole.returncode == 1 and len(whole.stdout) > 1_000_000 and whole.stdout.endswith(b"\n")
+    process = subprocess.Popen([ngheo_executable(), "classify", str(survey), "-o", "-", "-s", "vn-2022-2025",
+                                "--year", "2025"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first_line = process.stdout.readline()
+    process.stdout.close()  # like `head -1`
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1, stderr  # (households with indicators not asked: undetermined)
+    assert first_line.startswith(b'"household_id"')
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    assert stderr == whole.stderr.decode()  # the same report, counts and problems
+    assert "Households read: 5000 = classified 0 + undetermined 5000 + rejected 0" in stderr
