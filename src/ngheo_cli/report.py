@@ -9,10 +9,10 @@ from typing import Callable, Iterator
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from ngheo_cli.issues import ProblemLog, messages
 from ngheo_cli.pipeline import RunResult
+from ngheo_cli.tables import fitted_table
 
 SHOWN_PROBLEMS = 8
 PROGRESS_FROM_ROWS = 20_000  # below this a run takes a second or two: no bar
@@ -96,12 +96,8 @@ _SHORT = {
 
 def _summary_table(console: Console, result: RunResult, lang: str) -> None:
     columns = ["ward", "households", "poor", "near_poor", "middle_income", "not_poor", "undetermined", "rejected"]
-    table = Table(show_edge=False, header_style="bold")
-    for column, header in zip(columns, _SHORT[lang]):
-        table.add_column(header, justify="left" if column == "ward" else "right", no_wrap=True)
-    for _, row in result.summary.iterrows():
-        table.add_row(*(str(row[c]) for c in columns))
-    console.print(table)
+    rows = [[escape(str(row[c])) for c in columns] for _, row in result.summary.iterrows()]
+    console.print(fitted_table(_SHORT[lang], rows, [column != "ward" for column in columns]))
 
 
 def problems_report(console: Console, problems: ProblemLog, lang: str, problems_file: str | None) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from ngheo_cli.review.inputs import Loaded
 from ngheo_cli.review.run import ReviewResult
 from ngheo_cli.review.targets import FAIL, LISTED, NOT_CHECKED, PASS
+from ngheo_cli.tables import fitted_table
 
 _RESULT_STYLE = {
     "vi": {PASS: "[green]đạt[/]", FAIL: "[red]không đạt[/]", NOT_CHECKED: "[yellow]chưa kiểm tra được[/]", LISTED: "liệt kê"},
@@ -71,27 +71,24 @@ def _input_line(console: Console, item: Loaded) -> None:
 def _movements(console: Console, result: ReviewResult, lang: str) -> None:
     total = result.table[result.table["level"] == "total"].iloc[0]
     title = "Biến động trong năm (tổng)" if lang == "vi" else "Movements during the year (total)"
-    table = Table(title=title, show_edge=False, header_style="bold")
-    for header in _MOVEMENT_HEADERS[lang]:
-        table.add_column(header, justify="right", no_wrap=True)
     labels = ("Hộ nghèo", "Hộ cận nghèo") if lang == "vi" else ("Poor", "Near-poor")
+    rows = []
     for cls, label in zip(("poor", "near_poor"), labels):
         cells = [total[f"{cls}_{k}"] for k in ("start", "escaped", "to_other_class", "left", "unknown_after", "returned",
                                                "new", "from_other_class", "joined", "unknown_before", "end")]
-        table.add_row(label, *(str(c) for c in cells))
-    console.print(table)
+        rows.append([label, *(str(c) for c in cells)])
+    headers = _MOVEMENT_HEADERS[lang]
+    console.print(fitted_table(headers, rows, [i > 0 for i in range(len(headers))], title=title))
 
 
 def _targets(console: Console, result: ReviewResult, lang: str) -> None:
-    table = Table(show_edge=False, header_style="bold")
-    for header in _TARGET_HEADERS[lang]:
-        table.add_column(header, no_wrap=False)
     checks = result.targets
+    rows = []
     for row in checks[checks["level"] == "total"].itertuples():
         wards_missed = checks[(checks["target"] == row.target) & (checks["level"] == "ward") & (checks["result"] == FAIL)]
-        table.add_row(escape(row.target_name), _figure(row.figure), escape(str(row.threshold)), _RESULT_STYLE[lang][row.result],
-                      ", ".join(wards_missed["ward"]) or "-")
-    console.print(table)
+        rows.append([escape(row.target_name), _figure(row.figure), escape(str(row.threshold)), _RESULT_STYLE[lang][row.result],
+                     escape(", ".join(wards_missed["ward"])) or "-"])
+    console.print(fitted_table(_TARGET_HEADERS[lang], rows, [False, True, False, False, False]))
 
 
 def _figure(value: object) -> str:

@@ -68,6 +68,7 @@ def show_command(
 
     from ngheo_cli.standards.load import load_standard
     from ngheo_cli.standards.model import CLASS_NAMES
+    from ngheo_cli.tables import fitted_table
 
     model = load_standard(standard).model
     lang_ = lang.value
@@ -79,11 +80,10 @@ def show_command(
     for source in model.legal_basis:
         out.print("  • " + escape(f"{source.document} [{source.confidence}] {source.url or ''}"))
 
-    lines = Table("line", "rural", "urban", "confidence", "wording", title="Income lines (đồng/người/tháng)",
-                  show_edge=False, header_style="bold", title_justify="left")
-    for name, line in {**model.income_lines, **{f"{k} (B1 score)": v for k, v in model.score_lines.items()}}.items():
-        lines.add_row(name, f"{line.rural:,.0f}", f"{line.urban:,.0f}", line.source.confidence, escape(line.legal_wording or ""))
-    out.print(lines)
+    lines = [[escape(name), f"{line.rural:,.0f}", f"{line.urban:,.0f}", line.source.confidence, escape(line.legal_wording or "")]
+             for name, line in {**model.income_lines, **{f"{k} (B1 score)": v for k, v in model.score_lines.items()}}.items()]
+    out.print(fitted_table(["line", "rural", "urban", "confidence", "wording"], lines, [False, True, True, False, False],
+                           title="Income lines (đồng/người/tháng)", title_justify="left"))
 
     dimensions = {d.id: getattr(d.name, lang_) for d in model.dimensions}
     indicators = Table("id", "dimension", "name", "legal wording", "derivation", "confidence", title="Indicators",
