@@ -70,7 +70,10 @@ def leave(code: int | str | None) -> NoReturn:
     Why: every output is written and closed by now, and the teardown would only free, object by
     object, the memory the process hands back whole when it ends: 0.35-0.5 s after a city's run
     (1,000,000 households, 1.3 GB), 5% of it (BENCHMARKS.md). What the teardown would still do
-    is done here: Python's own buffers flushed, a text exit code printed like sys.exit's."""
+    is done here: Python's own buffers flushed, a text exit code printed like sys.exit's. atexit
+    handlers do not run: ngheo registers none (its temporary files and worker processes are
+    closed by the `with` blocks that made them), but a tool that reports at exit from inside
+    the process, such as coverage's subprocess measurement, sees nothing."""
     if isinstance(code, str):
         sys.stderr.write(code + "\n")
         code = 1
