@@ -234,6 +234,27 @@ def print_scaling(per_household: dict[int, float]) -> None:
         print(f"  from {small:,} to {big:,}: {extra:.1f} µs per added household")
 
 
+def install_note(ngheo: str) -> str | None:
+    """A warning when the measured ngheo is not installed as users install it: an editable install
+    (`pip install -e`) under a Python that may not write bytecode (PYTHONDONTWRITEBYTECODE) compiles
+    ngheo's modules at every start, about 0.2 s per run here (BENCHMARKS.md)."""
+    script = Path(ngheo)
+    try:
+        python = script.read_text(errors="replace").splitlines()[0].removeprefix("#!").strip()
+    except (OSError, IndexError):
+        return None
+    probe = "import ngheo_cli, sys; print(ngheo_cli.__file__); print(sys.dont_write_bytecode)"
+    try:
+        where, no_bytecode = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True,
+                                            env=os.environ).stdout.split()
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        return None
+    if "site-packages" in where or no_bytecode != "True":
+        return None
+    return (f"note: ngheo runs from a source tree ({Path(where).parent}) and Python writes no bytecode here: "
+            "its modules are compiled at every start; `pip install .` into a venv measures what users run")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, nargs="+", default=[100_000],
@@ -252,6 +273,9 @@ def main() -> None:
     ngheo = shutil.which("ngheo") or str(Path(sys.executable).parent / "ngheo")
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {ngheo}")
+    note = install_note(ngheo)
+    if note:
+        print(note)
     if args.table:
         table(args.work, ngheo)
         return
