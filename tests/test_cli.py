@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import subprocess
@@ -124,6 +125,49 @@ def test_never_overwrites_an_input_or_an_existing_output_without_force(tmp_path)
     assert invoke("classify", str(survey), "--force").exit_code == 0
     assert survey.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_a_folder_where_no_file_can_be_made_is_refused_before_the_work(tmp_path, monkeypatch):
+    """A read-only disk, a folder without permission (the check tries to make a file: the
+    administrator passes any permission check but still cannot write on a read-only disk)."""
+    import ngheo_cli.io.targets as targets
+
+    survey = small_survey(tmp_path)
+
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(targets.tempfile, "TemporaryFile", refused)
+    result = invoke("classify", str(survey), "-s", "vn-2022-2025")
+    assert result.exit_code == 2
+    assert f"{tmp_path}: cannot write here (Permission denied)" in result.output and "--out-dir" in result.output
+    assert "Households read" not in result.output  # refused before any work
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["survey.xlsx"]
+
+
+def test_a_disk_that_fills_up_while_writing_is_an_output_error_and_leaves_no_part_file(tmp_path):
+    from ngheo_cli.errors import OutputError
+    from ngheo_cli.io.targets import atomic_file
+
+    target = tmp_path / "roster.csv"
+    with pytest.raises(OutputError, match=r"roster.csv: cannot be written \(No space left on device\)"):
+        with atomic_file(target, set(), force=False) as handle:
+            handle.write(b"half a roster")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []  # neither the roster nor its temporary file
+    with pytest.raises(OSError, match="an input"):  # an error that is not the disk's passes as it is
+        with atomic_file(target, set(), force=False):
+            raise OSError(errno.EACCES, "an input", str(tmp_path / "survey.csv"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_named_like_a_folder_is_refused(tmp_path):
+    survey = small_survey(tmp_path)
+    (tmp_path / "out").mkdir()
+    for extra in ([], ["--force"]):
+        result = run_ngheo("classify", str(survey), "-o", str(tmp_path / "out"), *extra)
+        assert result.returncode == 2 and f"{tmp_path / 'out'}: is a folder" in result.stderr.decode()
+        assert b"Traceback" not in result.stderr and list((tmp_path / "out").iterdir()) == []
 
 
 def test_user_errors_are_one_line_and_exit_2_never_a_traceback(tmp_path):

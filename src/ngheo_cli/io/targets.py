@@ -5,6 +5,7 @@ its outputs before it loads the engine."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import contextmanager
@@ -15,22 +16,39 @@ from ngheo_cli.errors import OutputError
 
 
 def check_target(path: Path, protected: set[Path], force: bool) -> None:
-    """Refuse an output over an input, over an existing file without --force, or in no folder."""
+    """Refuse an output over an input, over a folder, over an existing file without --force, or
+    in a folder that is missing or where no file can be made (tried, not guessed from
+    permissions: a read-only disk or a system folder refuses even the administrator)."""
     target = path.resolve()
     if target in protected:
         raise OutputError(f"{path}: refusing to write over an input file", "choose another --output or --out-dir")
+    if target.is_dir():
+        raise OutputError(f"{path}: is a folder", "give a file name, or use --out-dir for a folder")
     if target.exists() and not force:
         raise OutputError(f"{path}: already exists", "add --force to replace it, or choose --out-dir")
     if not target.parent.is_dir():
         raise OutputError(f"{path.parent}: no such folder")
+    try:
+        tempfile.TemporaryFile(dir=target.parent).close()
+    except OSError as exc:
+        raise _cannot_write(path.parent, exc) from None
+
+
+def _cannot_write(path: Path, exc: OSError) -> OutputError:
+    return OutputError(f"{path}: cannot write here ({exc.strerror or exc})",
+                       "check the folder's permissions and free space, or choose another --out-dir")
 
 
 @contextmanager
 def atomic_file(path: Path, protected: set[Path], force: bool) -> Iterator[IO[bytes]]:
-    """Open a temporary file next to `path`; on success rename it to `path`."""
+    """Open a temporary file next to `path`; on success rename it to `path`. The disk refusing
+    (full, read-only, no permission) is an OutputError in the user's terms, not a traceback."""
     check_target(path, protected, force)
     target = path.resolve()
-    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+    try:
+        handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+    except OSError as exc:
+        raise _cannot_write(path.parent, exc) from None
     try:
         with handle:
             yield handle
@@ -38,6 +56,15 @@ def atomic_file(path: Path, protected: set[Path], force: bool) -> Iterator[IO[by
         os.umask(umask)
         os.chmod(handle.name, 0o666 & ~umask)  # as any new file: the temporary one was private
         os.replace(handle.name, target)
-    except BaseException:
+    except BaseException as exc:
         Path(handle.name).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in _DISK_REFUSALS and exc.filename in (None, handle.name, str(target)):
+            raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})",
+                              "check the free space and the folder's permissions, or choose another --out-dir") from None
         raise
+
+
+# What writing a file may meet that is the disk's doing, not ngheo's (an input that cannot be
+# read raises its own errors, with its own file name, and is not one of these)
+_DISK_REFUSALS = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EFBIG", "EIO")
+                  if hasattr(errno, name)}  # (Windows has no EDQUOT)
