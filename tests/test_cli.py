@@ -170,6 +170,21 @@ def test_an_output_named_like_a_folder_is_refused(tmp_path):
         assert b"Traceback" not in result.stderr and list((tmp_path / "out").iterdir()) == []
 
 
+def test_a_survey_with_a_header_and_no_households_is_written_empty_with_a_warning(tmp_path):
+    survey = tmp_path / "export.csv"
+    survey.write_text("Mã hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng (đồng)\n", encoding="utf-8")
+    result = run_ngheo("classify", str(survey), "-s", "vn-2022-2025", "-f", "csv", "--year", "2025")
+    stderr = result.stderr.decode()
+    assert result.returncode == 0, stderr
+    assert "Households read: 0 = classified 0" in stderr and "no household rows below the survey's header" in stderr
+    assert pd.read_csv(tmp_path / "export.classified.csv").empty
+    checked = run_ngheo("validate", str(survey), "--force")  # (over the problems file classify wrote)
+    assert checked.returncode == 0 and b"no household rows below the survey's header" in checked.stderr
+    full = tmp_path / "full.csv"
+    full.write_text(survey.read_text(encoding="utf-8") + "H1,Phường Dịch Vọng,2,1000000\n", encoding="utf-8")
+    assert b"no household rows" not in run_ngheo("classify", str(full), "-o", "-", "--year", "2025").stderr
+
+
 def test_user_errors_are_one_line_and_exit_2_never_a_traceback(tmp_path):
     cases = [
         (["classify", str(tmp_path / "missing.xlsx")], "no such file"),

@@ -83,9 +83,18 @@ def run_report(console: Console, result: RunResult, lang: str, quiet: bool, prob
         f"Households read: {c.households_read} = classified {c.classified} + undetermined {c.undetermined}"
         f" + rejected {c.rejected}. Members read: {c.members_read}."
     )
+    empty_survey_notice(console, c.households_read)
     if c.blank_read_as_no:
         console.print(f"{c.blank_read_as_no} household(s) had blank answer cells read as 'not deprived' (--strict treats them as missing).")
     problems_report(console, result.problems, lang, problems_file)
+
+
+def empty_survey_notice(console: Console, households_read: int) -> None:
+    """A survey with a header and no household under it (an export that went wrong, the wrong
+    sheet) is not an error, but its empty outputs should not pass unnoticed in a batch log."""
+    if households_read == 0:
+        console.print("[yellow]Warning:[/] no household rows below the survey's header: the outputs are empty "
+                      "(is this the right file?)")
 
 
 _SHORT = {

@@ -37,7 +37,7 @@ def validate_command(
     from ngheo_cli.io.writers import write_table
     from ngheo_cli.labels import output_headers
     from ngheo_cli.pipeline import check_survey, promote_household_warnings
-    from ngheo_cli.report import problems_report, stderr_console
+    from ngheo_cli.report import empty_survey_notice, problems_report, stderr_console
     from ngheo_cli.standards.load import load_standard
 
     console = stderr_console()
@@ -60,5 +60,6 @@ def validate_command(
         f"Households read: {valid.rows_read} = valid {valid.rows_read - rejected} + rejected {rejected}. "
         f"Members read: {valid.members_read}."
     )
+    empty_survey_notice(console, valid.rows_read)
     problems_report(console, valid.problems, lang.value, str(target))
     raise typer.Exit(1 if rejected else 0)
