@@ -310,3 +310,44 @@ def test_sorted_hashes_search_as_numpys_searchsorted(values, needles, repeats, c
             values, needles = values | np.uint64(0xFFFF << 48), needles | np.uint64(0xFFFF << 48)
     values.sort()
     assert SortedHashes(values).search(needles).tolist() == np.searchsorted(values, needles).tolist()
+
+
+_ROSTER_DTYPES = {"Int64": st.integers(-5, 5), "Int8": st.integers(-1, 1), "Float64": st.floats(-1e9, 1e9),
+                  "boolean": st.booleans(), "string[pyarrow]": st.sampled_from(["", "Phường A", "Hộ nghèo: 2.000.000 đ"]),
+                  "str": st.sampled_from(["x", "nông thôn"])}
+
+
+@st.composite
+def columns_and_rows(draw):
+    dtype = draw(st.sampled_from(sorted(_ROSTER_DTYPES)))
+    cells = draw(st.lists(st.one_of(st.none(), _ROSTER_DTYPES[dtype]), max_size=40))
+    rows = np.array(draw(st.lists(st.booleans(), min_size=len(cells), max_size=len(cells))), dtype=bool)
+    return pd.Series(cells, dtype=dtype, index=pd.RangeIndex(3, 3 + len(cells))), rows
+
+
+@given(columns_and_rows())
+def test_blanked_is_pandas_mask_without_the_copies(column_and_rows):
+    from ngheo_cli.frames import blanked
+
+    column, rows = column_and_rows
+    before = column.copy()
+    got = blanked(column, rows)
+    expected = column.mask(pd.Series(rows, index=column.index))
+    assert got.dtype == expected.dtype
+    pd.testing.assert_series_equal(got, expected)
+    pd.testing.assert_series_equal(column, before)  # the column given is not changed
+
+
+@given(columns_and_rows().filter(lambda c: str(c[0].dtype) in ("string", "str")), st.booleans())
+def test_replaced_is_pandas_setitem_on_text(column_and_rows, one_text):
+    from ngheo_cli.frames import replaced
+
+    column, rows = column_and_rows
+    new = "rejected" if one_text else np.array([f"Bị loại: dòng {i}" for i in range(int(rows.sum()))], dtype=object)
+    expected = column.copy()
+    expected[rows] = new
+    before = column.copy()
+    got = replaced(column, rows, new)
+    assert got.dtype == expected.dtype
+    pd.testing.assert_series_equal(got, expected)
+    pd.testing.assert_series_equal(column, before)

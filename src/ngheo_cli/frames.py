@@ -234,6 +234,44 @@ def taken_at(values: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Se
     return values.reset_index(drop=True).reindex(positions).set_axis(index)
 
 
+def blanked(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    """`values` missing at `rows` (booleans), else as they are: values.mask(rows), without
+    copying what stays (a masked column gets a new mask over the same numbers; Arrow text, one
+    if_else). pandas' mask copies the column and its mask twice; for the 25 columns a rejected
+    household blanks that was 0.2 s at a million households."""
+    array = values.array
+    if isinstance(array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        text = array._pa_array
+        blank = pc.if_else(pa.array(rows), pa.scalar(None, text.type), text)
+        return pd.Series(type(array)(blank, dtype=values.dtype), index=values.index, copy=False)
+    if isinstance(array, (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)):
+        return pd.Series(type(array)(array._data, array._mask | rows), index=values.index, copy=False)
+    return values.mask(pd.Series(rows, index=values.index))
+
+
+def replaced(values: pd.Series, rows: np.ndarray, new: str | np.ndarray) -> pd.Series:
+    """Text `values` with `new` (one text, or a text per row of `rows`, in order) at `rows`
+    (booleans): for Arrow text one Arrow kernel, where pandas' setitem on Arrow text took 0.12 s per column
+    at a million households."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = values.array
+    if not isinstance(array, pd.arrays.ArrowStringArray):  # (any other column: pandas' setitem)
+        values = values.copy()
+        values[rows] = new
+        return values
+    text = array._pa_array
+    if isinstance(new, str):
+        changed = pc.if_else(pa.array(rows), pa.scalar(new, text.type), text)
+    else:
+        changed = pc.replace_with_mask(text, pa.array(rows), pa.array(new, type=text.type))
+    return pd.Series(type(array)(changed, dtype=values.dtype), index=values.index, copy=False)
+
+
 def first_positions(series: pd.Series) -> np.ndarray:
     """For each cell, the position of the first cell equal to it (itself when it is the first);
     -1 for a missing cell. Arrow text by one dictionary encoding; position_in(series, series)

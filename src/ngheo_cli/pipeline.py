@@ -15,7 +15,7 @@ import pandas as pd
 
 from ngheo_cli import __version__
 from ngheo_cli.engine import REJECTED, UNDETERMINED, classify
-from ngheo_cli.frames import joined_by_key
+from ngheo_cli.frames import blanked, joined_by_key, replaced
 from ngheo_cli.io.layout import Survey, find_survey
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
@@ -247,13 +247,12 @@ def _show_rejected_rows(
     reasons = (f"{head}: " + roster.loc[rejected, "source_row"].map(by_row).fillna("")).to_numpy(dtype=object)
     # a rejected row has no deprivation count: int -> Int64 (and bool -> boolean), as for any blank
     roster = roster.astype({c: {"int64": "Int64", "bool": "boolean"}.get(str(t), t) for c, t in roster.dtypes.items()})
-    blank = pd.Series(rejected, index=roster.index)
     kept = {*_SHOWN_WHEN_REJECTED, *extra_columns, "classification", "reason"}
     for column in roster.columns:
         if column not in kept:
-            roster[column] = roster[column].mask(blank)
-    roster.loc[rejected, "classification"] = REJECTED
-    roster.loc[rejected, "reason"] = reasons
+            roster[column] = blanked(roster[column], rejected)
+    roster["classification"] = replaced(roster["classification"], rejected, REJECTED)
+    roster["reason"] = replaced(roster["reason"], rejected, reasons)
     return roster
 
 
