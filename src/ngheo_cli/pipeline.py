@@ -217,8 +217,8 @@ def _reject_rows_with_warnings(
     if hit.any():
         roster = roster.astype({"classification": "string", "reason": "string"})
         head = "Bị loại (--strict)" if lang == "vi" else "Rejected (--strict)"
-        roster.loc[hit, "classification"] = REJECTED
-        roster.loc[hit, "reason"] = (f"{head}: " + roster.loc[hit, "source_row"].map(flagged)).to_numpy()
+        roster["classification"] = replaced(roster["classification"], hit, REJECTED)
+        roster["reason"] = replaced(roster["reason"], hit, (f"{head}: " + roster.loc[hit, "source_row"].map(flagged)).to_numpy())
     return roster
 
 
