@@ -254,8 +254,8 @@ def blanked(values: pd.Series, rows: np.ndarray) -> pd.Series:
 
 def replaced(values: pd.Series, rows: np.ndarray, new: str | np.ndarray) -> pd.Series:
     """Text `values` with `new` (one text, or a text per row of `rows`, in order) at `rows`
-    (booleans): for Arrow text one Arrow kernel, where pandas' setitem on Arrow text took 0.12 s per column
-    at a million households."""
+    (booleans): for Arrow text one Arrow kernel, where pandas' setitem on Arrow text took 0.12 s
+    per column at a million households."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

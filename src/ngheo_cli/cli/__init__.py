@@ -64,22 +64,24 @@ def main() -> None:
         leave(2)
 
 
-def leave(code: int | str | None) -> NoReturn:
+def leave(code: object) -> NoReturn:
     """Exit with `code` once the command is done, without Python's teardown, as mypy does.
 
     Why: every output is written and closed by now, and the teardown would only free, object by
     object, the memory the process hands back whole when it ends: 0.35-0.5 s after a city's run
     (1,000,000 households, 1.3 GB), 5% of it (BENCHMARKS.md). What the teardown would still do
-    is done here: Python's own buffers flushed, a text exit code printed like sys.exit's. atexit
-    handlers do not run: ngheo registers none (its temporary files and worker processes are
-    closed by the `with` blocks that made them), but a tool that reports at exit from inside
-    the process, such as coverage's subprocess measurement, sees nothing."""
-    if isinstance(code, str):
-        sys.stderr.write(code + "\n")
+    is done here: Python's own buffers flushed, an exit code that is not a number printed as
+    sys.exit prints it. atexit handlers do not run: ngheo registers none (its temporary files and
+    worker processes are closed by the `with` blocks that made them), but a tool that reports at
+    exit from inside the process, such as coverage's subprocess measurement, sees nothing."""
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # sys.exit("message"): the message, and 1
+        sys.stderr.write(f"{code}\n")
         code = 1
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a reader that stopped early (head), or a closed stream
             pass
-    os._exit(code or 0)
+    os._exit(code)
