@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from run import ARROW_POOL, best_of, generated_survey
+from run import ARROW_POOL, best_of_each, generated_survey
 
 FLOOR = ARROW_POOL + r"""
 import pyarrow.csv as pc
@@ -91,8 +91,7 @@ def main() -> None:
         floor = [sys.executable, "-c", FLOOR, str(last), str(this), str(out / "floor.csv")]
         tool = [ngheo, "review", str(last), str(this), "-f", "csv", "-d", str(out), "--year", "2025",
                 "--last-year", "2024", "--force", "-q"]
-        floor_s, floor_mb = best_of(floor, args.repeat)
-        ngheo_s, ngheo_mb = best_of(tool, args.repeat)
+        (floor_s, floor_mb), (ngheo_s, ngheo_mb) = best_of_each([floor, tool], args.repeat)
         print(f"{households:>11,} {floor_s:8.2f} {floor_mb:9.0f} {ngheo_s:8.2f} {ngheo_mb:9.0f} {ngheo_s / floor_s:6.1f}",
               flush=True)
 

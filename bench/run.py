@@ -113,7 +113,7 @@ def timed(command: list[str], sample_workers: bool = True) -> tuple[float, float
     larger of the kernel's peak RSS for the biggest single process and the sampled sum over the
     process and its workers. The sum is sampled only while there are workers (and
     `sample_workers`): reading big processes' memory maps every 0.1 s slows a run down (3,000,000
-    households in chunks: 29.0-31.0 s sampled, 27.2-28.1 s not), so best_of times other runs."""
+    households in chunks: 29.0-31.0 s sampled, 27.2-28.1 s not), so best_of_each times other runs."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_tree, had_workers = 0.0, False
@@ -133,16 +133,20 @@ def timed(command: list[str], sample_workers: bool = True) -> tuple[float, float
     return elapsed, max(usage.ru_maxrss / 1024, peak_tree), had_workers
 
 
-def best_of(command: list[str], repeat: int) -> list[float]:
-    """[best wall seconds, worst peak MB] of `repeat` runs of a command. A command that starts
-    workers (chunks) is run once more: its memory from a run whose workers' memory is sampled,
-    its time from `repeat` runs that are not (the sampling would slow them)."""
-    first = timed(command)
-    if not first[2]:
-        runs = [first] + [timed(command) for _ in range(repeat - 1)]
-        return [min(r[0] for r in runs), max(r[1] for r in runs)]
-    runs = [timed(command, sample_workers=False) for _ in range(repeat)]
-    return [min(r[0] for r in runs), max([first[1]] + [r[1] for r in runs])]
+def best_of_each(commands: list[list[str]], repeat: int) -> list[list[float]]:
+    """[best wall seconds, worst peak MB] of `repeat` runs of each command, the runs taken in turn
+    (floor, ngheo, floor, ngheo ...): the machine drifts by 10-30% over minutes (BENCHMARKS.md),
+    and runs in turn share the drift, where a block of one command's runs and then a block of
+    the other's would put it all into their ratio. A command that starts workers (chunks) is run
+    once more: its memory from a run whose workers' memory is sampled, its time from `repeat`
+    runs that are not (the sampling would slow them)."""
+    first = [timed(command) for command in commands]  # memory sampled where there are workers
+    runs = [[] if run[2] else [run] for run in first]  # (a sampled run's time does not count)
+    for _ in range(repeat):
+        for command, taken in zip(commands, runs):
+            if len(taken) < repeat:
+                taken.append(timed(command, sample_workers=False))
+    return [[min(r[0] for r in taken), max(r[1] for r in [sampled, *taken])] for sampled, taken in zip(first, runs)]
 
 
 def generated_survey(households: int, kind: str, work: Path, messy: bool = False) -> Path:
@@ -173,12 +177,10 @@ def case(households: int, kind: str, work: Path, repeat: int, ngheo: str, chunk_
     else:
         floor = [sys.executable, "-c", FLOOR_XLSX, str(survey), "", str(out / "floor.xlsx")]
         tool = [ngheo, "classify", str(survey), "-s", "vn-2022-2025", "-d", str(out), "--force", "-q", "--year", "2025"]
-    results = []
-    for command in (floor, tool):
-        if command is floor and not with_floor:
-            results += [float("nan"), float("nan")]
-            continue
-        results += best_of(command, repeat)
+    measured = best_of_each([floor, tool] if with_floor else [tool], repeat)
+    if not with_floor:
+        measured.insert(0, [float("nan"), float("nan")])
+    results = [*measured[0], *measured[1]]
     estimate = float("nan")
     if kind in ("csv", "parquet") and not chunk_size:  # what ngheo expects a whole-file run to need
         from ngheo_cli.io.memory import memory_needed
