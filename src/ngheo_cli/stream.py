@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import multiprocessing
 import os
@@ -511,8 +512,7 @@ def _member_batch_rows(chunk_rows: int) -> int:
     return max(chunk_rows * 4, 1)
 
 
-def _member_chunks(body: pd.DataFrame, layout: _Layout, index: _HouseholdIndex, chunks: int,
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def _member_chunks(body: pd.DataFrame, layout: _Layout, index: _HouseholdIndex, chunks: int) -> tuple[np.ndarray, np.ndarray]:
     """The chunk of each member row: its household's; the last chunk for a member whose household
     is in no chunk, or who has no id (reported there, as a whole-file run reports it); and
     whether the household was found. Batches are given in file order (index.chunks_of)."""
@@ -533,7 +533,6 @@ class _HouseholdIndex:
     chunks: np.ndarray  # the chunk of each
     order: np.ndarray  # stable_order(hashes): sorted position -> file position
     by_hash: SortedHashes
-    repeated: np.ndarray  # the hashes on more than one row, sorted
     expected: int = 0  # the file position of the household whose members are expected next
 
     MISSES_COMPARED = 32  # runs searched one by one in a batch before the rest is searched at once
@@ -542,7 +541,17 @@ class _HouseholdIndex:
     def of(cls, hashes: np.ndarray, chunks: np.ndarray) -> _HouseholdIndex:
         order = stable_order(hashes)  # (as np.argsort(kind="stable"), a fifth of the time)
         by_hash = SortedHashes(hashes[order])
-        return cls(hashes, chunks, order, by_hash, np.unique(by_hash.values[tied_positions(by_hash.values)]))
+        return cls(hashes, chunks, order, by_hash)
+
+    @functools.cached_property
+    def _tied(self) -> np.ndarray:
+        """The sorted positions of the hashes on more than one row."""
+        return tied_positions(self.by_hash.values)
+
+    @functools.cached_property
+    def repeated(self) -> np.ndarray:
+        """The hashes on more than one row, sorted, each once (looked for in every batch)."""
+        return np.unique(self.by_hash.values[self._tied])
 
     def again(self) -> _HouseholdIndex:
         """The same index, members expected from the first household again (a second pass)."""
@@ -552,7 +561,7 @@ class _HouseholdIndex:
         """Hash -> the rows (`rows`: of each id, in file order) of each id used more than once."""
         ordered = self.by_hash.values
         duplicate_rows: dict[int, list[int]] = {}
-        for at in tied_positions(ordered):
+        for at in self._tied:
             duplicate_rows.setdefault(int(ordered[at]), []).append(int(rows[self.order[at]]))
         return {value: sorted(set(found)) for value, found in duplicate_rows.items()}
 

@@ -19,6 +19,15 @@ def check_target(path: Path, protected: set[Path], force: bool) -> None:
     """Refuse an output over an input, over a folder, over an existing file without --force, or
     in a folder that is missing or where no file can be made (tried, not guessed from
     permissions: a read-only disk or a system folder refuses even the administrator)."""
+    target = _checked_path(path, protected, force)
+    try:
+        tempfile.TemporaryFile(dir=target.parent).close()
+    except OSError as exc:
+        raise _cannot_write(path.parent, exc) from None
+
+
+def _checked_path(path: Path, protected: set[Path], force: bool) -> Path:
+    """check_target without trying the folder: the resolved path."""
     target = path.resolve()
     if target in protected:
         raise OutputError(f"{path}: refusing to write over an input file", "choose another --output or --out-dir")
@@ -28,10 +37,7 @@ def check_target(path: Path, protected: set[Path], force: bool) -> None:
         raise OutputError(f"{path}: already exists", "add --force to replace it, or choose --out-dir")
     if not target.parent.is_dir():
         raise OutputError(f"{path.parent}: no such folder")
-    try:
-        tempfile.TemporaryFile(dir=target.parent).close()
-    except OSError as exc:
-        raise _cannot_write(path.parent, exc) from None
+    return target
 
 
 def _cannot_write(path: Path, exc: OSError) -> OutputError:
@@ -43,8 +49,7 @@ def _cannot_write(path: Path, exc: OSError) -> OutputError:
 def atomic_file(path: Path, protected: set[Path], force: bool) -> Iterator[IO[bytes]]:
     """Open a temporary file next to `path`; on success rename it to `path`. The disk refusing
     (full, read-only, no permission) is an OutputError in the user's terms, not a traceback."""
-    check_target(path, protected, force)
-    target = path.resolve()
+    target = _checked_path(path, protected, force)  # (the folder is tried by making the file itself)
     try:
         handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
     except OSError as exc:
