@@ -61,6 +61,30 @@ def test_roster_to_stdout_is_csv_with_ids_and_nothing_else(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["survey.xlsx"]  # nothing else written
 
 
+def test_roster_to_stdout_as_json_is_what_a_json_file_holds(tmp_path):
+    """`-f json -o - | jq`: JSON, not CSV, and byte for byte the document a .json roster holds."""
+    survey = small_survey(tmp_path)
+    piped = run_ngheo("classify", str(survey), "-f", "json", "-o", "-", "-s", "vn-2022-2025")
+    assert piped.returncode == 0, piped.stderr.decode()
+    document = json.loads(piped.stdout)
+    assert [row["classification"] for row in document["rows"]] == ["poor", "not_poor"]
+    assert document["metadata"]["standard"] == "vn-2022-2025"
+    assert run_ngheo("classify", str(survey), "-o", str(tmp_path / "roster.json"), "-s", "vn-2022-2025").returncode == 0
+    assert piped.stdout == (tmp_path / "roster.json").read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
+def test_a_binary_format_to_stdout_is_refused_before_the_work(tmp_path, fmt):
+    survey = small_survey(tmp_path)
+    result = run_ngheo("classify", str(survey), "-f", fmt, "-o", "-")
+    assert result.returncode == 2
+    assert result.stdout == b""
+    message = result.stderr.decode()
+    assert f"-o - writes CSV or JSON to standard output, not {fmt}" in message and f"-o name.{fmt}" in message
+    assert "Households read" not in message  # refused before reading
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["survey.xlsx"]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
 def test_other_formats_carry_ids_and_the_standard_used(tmp_path, fmt):
     survey = small_survey(tmp_path)

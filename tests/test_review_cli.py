@@ -148,6 +148,20 @@ def test_stdout_gets_the_table_as_csv(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_stdout_as_json_is_the_whole_review_document(tmp_path):
+    piped = invoke("review", str(LAST), str(THIS), "--ward-map", str(WARD_MAP), "-f", "json", "-o", "-", "-q")
+    assert piped.exit_code == 0
+    assert invoke("review", str(LAST), str(THIS), "--ward-map", str(WARD_MAP), "-o", str(tmp_path / "review.json"),
+                  "-q").exit_code == 0
+    assert json.loads(piped.stdout) == json.loads((tmp_path / "review.json").read_text(encoding="utf-8"))
+
+
+def test_a_workbook_to_stdout_is_refused(tmp_path):
+    result = invoke("review", str(LAST), str(THIS), "-f", "xlsx", "-o", "-")
+    assert result.exit_code == 2
+    assert "-o - writes CSV or JSON to standard output, not xlsx" in result.output
+
+
 def test_fail_on_target_gives_exit_1_and_a_missed_target_alone_does_not(tmp_path):
     args = ["review", str(LAST), str(THIS), "--ward-map", str(WARD_MAP), "-d", str(tmp_path), "-q"]
     assert invoke(*args).exit_code == 0

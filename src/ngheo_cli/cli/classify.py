@@ -14,6 +14,7 @@ from ngheo_cli.cli.common import (
     Lang,
     format_from,
     inputs_of,
+    output_format,
     output_stem,
     start_reading,
 )
@@ -36,7 +37,7 @@ def classify_command(
     survey: Path = typer.Argument(..., help="Survey file: .xlsx, .xls, .ods, .csv or .parquet.", show_default=False),
     standard: str = typer.Option(DEFAULT_STANDARD, "--standard", "-s", help="Built-in standard id or a path to a criteria .yaml file."),
     members: Optional[Path] = typer.Option(None, "--members", "-m", help="Members file, when the survey is a .csv/.parquet of households."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Roster file; '-' writes the roster as CSV to stdout. Default: <survey>.classified.<format> beside the survey or in --out-dir."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Roster file; '-' writes the roster to stdout (CSV, or JSON with --format json). Default: <survey>.classified.<format> beside the survey or in --out-dir."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", "-d", help="Folder for the default output files."),
     summary_path: Optional[Path] = typer.Option(None, "--summary", help="Ward summary file. Default: <survey>.summary.<format> (none with -o -)."),
     errors_path: Optional[Path] = typer.Option(None, "--errors", help="Problems file (CSV). Default: a sheet of the xlsx roster, or <survey>.problems.csv."),
@@ -56,7 +57,7 @@ def classify_command(
 
     Example for scripts: ngheo classify survey.xlsx -o - --standard vn-2022-2025 > roster.csv
     """
-    chosen = (fmt.value if fmt else None) or format_from(output, FORMATS) or "xlsx"
+    chosen = output_format(fmt.value if fmt else None, output, FORMATS)
     too_big = not chunk_size and _too_big_for_memory(survey, members, encoding)
     chunk_size = chunk_size or (DEFAULT_CHUNK_ROWS if too_big else None)
     if chunk_size:
@@ -213,7 +214,12 @@ def _check_targets(targets: dict[str, Path | None], protected: set[Path], force:
 
 def _write(result: RunResult, targets: dict[str, Path | None], fmt: str, lang: str, protected: set[Path], force: bool,
            roster_written: bool = False) -> None:
-    from ngheo_cli.io.writers import write_csv_stdout, write_table
+    from ngheo_cli.io.writers import (
+        json_document,
+        write_csv_stdout,
+        write_stdout,
+        write_table,
+    )
     from ngheo_cli.labels import output_headers, roster_for_people
 
     headers = output_headers(result.standard.model, lang)
@@ -221,6 +227,8 @@ def _write(result: RunResult, targets: dict[str, Path | None], fmt: str, lang: s
     problems = result.problems.to_frame(lang)
     if roster_written:
         pass
+    elif targets["roster"] is None and fmt == "json":
+        write_stdout(json_document({"rows": roster}, result.metadata))  # what a .json roster file holds
     elif targets["roster"] is None:
         write_csv_stdout(roster)
     else:

@@ -12,7 +12,7 @@ from typing import Callable, TypeVar
 import typer
 
 from ngheo_cli.choices import STREAMABLE
-from ngheo_cli.errors import NgheoError
+from ngheo_cli.errors import NgheoError, OutputError
 from ngheo_cli.io.early import EarlyRead
 from ngheo_cli.io.memory import check_memory_for
 
@@ -35,6 +35,19 @@ def format_from(output: str | None, formats: tuple[str, ...]) -> str | None:
         return "csv" if output == "-" else None
     suffix = Path(output).suffix.lower().lstrip(".")
     return suffix if suffix in formats else None
+
+
+STDOUT_FORMATS = ("csv", "json")  # text a pipe can take; xlsx and Parquet go to files
+
+
+def output_format(asked: str | None, output: str | None, formats: tuple[str, ...]) -> str:
+    """The outputs' format: --format, else the --output name's suffix (CSV for '-'), else xlsx.
+    Refused before any work: xlsx or Parquet asked for standard output."""
+    chosen = asked or format_from(output, formats) or "xlsx"
+    if output == "-" and chosen not in STDOUT_FORMATS:
+        raise OutputError(f"-o - writes CSV or JSON to standard output, not {chosen}",
+                          f"write {chosen} to a file (-o name.{chosen}), or use --format csv or --format json with -o -")
+    return chosen
 
 
 def output_stem(survey: Path) -> str:

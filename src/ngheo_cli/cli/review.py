@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, List, Optional
 import typer
 
 from ngheo_cli.choices import DEFAULT_TARGETS
-from ngheo_cli.cli.common import Lang, format_from, output_stem, start_reading
+from ngheo_cli.cli.common import Lang, output_format, output_stem, start_reading
 from ngheo_cli.errors import InputError
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def review_command(
     last_standard: Optional[str] = typer.Option(None, "--last-standard", help="Standard for last year's and earlier surveys. Default: the Hà Nội standard of each year."),
     year: Optional[int] = typer.Option(None, "--year", help="This year's review year. Default: the file's title row, metadata or name, else this year."),
     last_year: Optional[int] = typer.Option(None, "--last-year", help="Last year's review year. Default: from the file, else the year before --year."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Review file; '-' writes the transition table as CSV to stdout. Default: <THIS>.review.<format>."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Review file; '-' writes the transition table as CSV to stdout (with --format json, the whole review as JSON). Default: <THIS>.review.<format>."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", "-d", help="Folder for the default output files."),
     fmt: Optional[Format] = typer.Option(None, "--format", "-f", help="xlsx (one workbook), csv (transitions, targets and households files) or json (one document)."),
     lang: Lang = typer.Option(Lang.vi, "--lang", help="Language of headers, words and messages."),
@@ -55,6 +55,7 @@ def review_command(
     """
     if len(files) > 2:
         raise InputError(f"give one or two lists, not {len(files)}", "ngheo review LAST THIS, or ngheo review THIS; earlier years go with --history")
+    chosen = output_format(fmt.value if fmt else None, output, ("xlsx", "csv", "json"))  # (refused before the work)
     early = start_reading(files[-1:], None)  # this year's list, loaded first (the others after it: one at a time in memory)
     from ngheo_cli.io.workbook import read_grids
     from ngheo_cli.report import stderr_console
@@ -84,7 +85,6 @@ def review_command(
     result = review(this.year_list, last.year_list if last else None, [e.year_list for e in earlier], wards,
                     targets_model, this_standard, period, lang.value)
 
-    chosen = (fmt.value if fmt else None) or format_from(output, ("xlsx", "csv", "json")) or "xlsx"
     stem = output_stem(this_path)
     folder = out_dir or this_path.parent
     protected = {p.resolve() for p in [*files, *history, *( [ward_map] if ward_map else [])]}
@@ -120,13 +120,23 @@ def _period(standard_id: str | None) -> tuple[int, int | None]:
 def _write(result: ReviewResult, output: str | None, folder: Path, stem: str, fmt: str, lang: str,
            meta: dict[str, str], protected: set[Path], force: bool) -> list[Path]:
     from ngheo_cli.io.targets import check_target
-    from ngheo_cli.io.writers import write_csv_stdout, write_json_document, write_table
+    from ngheo_cli.io.writers import (
+        json_document,
+        write_csv_stdout,
+        write_json_document,
+        write_stdout,
+        write_table,
+    )
     from ngheo_cli.review.output import headers, household_rows, workbook_sheets
 
-    if output == "-":
+    if output == "-" and fmt == "csv":
         write_csv_stdout(result.table)
         return []
     households = household_rows(result)
+    tables = {"transitions": result.table, "targets": result.targets, "households": households}
+    if output == "-":  # JSON: the whole document, as in a .json file
+        write_stdout(json_document(tables, meta))
+        return []
     if fmt == "csv":
         first = Path(output) if output else folder / f"{stem}.review.transitions.csv"
         base = str(first)[: -len(".transitions.csv")] if str(first).endswith(".transitions.csv") else str(first.with_suffix(""))
@@ -139,7 +149,6 @@ def _write(result: ReviewResult, output: str | None, folder: Path, stem: str, fm
     path = Path(output) if output else folder / f"{stem}.review.{fmt}"
     check_target(path, protected, force)
     if fmt == "json":
-        tables = {"transitions": result.table, "targets": result.targets, "households": households}
         write_json_document(path, tables, meta, protected, force)
     else:
         write_table(path, "xlsx", workbook_sheets(result, lang), headers(result, lang), meta, protected, force)

@@ -141,8 +141,7 @@ def write_table(
             for part in csv_parts(first):
                 handle.write(part)
         elif fmt == "json":
-            records = json.loads(first.to_json(orient="records", force_ascii=False, date_format="iso"))
-            handle.write(json.dumps({"metadata": metadata, "rows": records}, ensure_ascii=False, indent=1).encode())
+            handle.write(json_document({"rows": first}, metadata))
         elif fmt == "parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -164,15 +163,19 @@ def _check_fits_excel(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
             )
 
 
-def write_json_document(
-    path: Path, tables: dict[str, pd.DataFrame], metadata: dict[str, str], protected: set[Path], force: bool
-) -> None:
-    """Several named tables in one JSON document: {"metadata": {...}, "<name>": [rows], ...}."""
+def json_document(tables: dict[str, pd.DataFrame], metadata: dict[str, str]) -> bytes:
+    """Named tables in one JSON document, UTF-8: {"metadata": {...}, "<name>": [rows], ...}."""
     document: dict[str, object] = {"metadata": metadata}
     for name, frame in tables.items():
         document[name] = json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+    return json.dumps(document, ensure_ascii=False, indent=1).encode()
+
+
+def write_json_document(
+    path: Path, tables: dict[str, pd.DataFrame], metadata: dict[str, str], protected: set[Path], force: bool
+) -> None:
     with atomic_file(path, protected, force) as handle:
-        handle.write(json.dumps(document, ensure_ascii=False, indent=1).encode())
+        handle.write(json_document(tables, metadata))
 
 
 def _write_xlsx(handle: IO[bytes], sheets: dict[str, pd.DataFrame], headers: dict[str, str], metadata: dict[str, str]) -> None:
