@@ -234,3 +234,20 @@ def test_the_command_line_answers_help_without_loading_the_engine():
         capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert loaded == "[]"
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    # a title row, then the header and rows; a note holding semicolons in a comma file
+    (['DANH SÁCH HỘ NĂM 2025,,,', 'Mã hộ,Phường/Xã,Số nhân khẩu,Ghi chú', 'H1,Phường A,2,"ốm; nằm viện"',
+      'H2,Phường A,3,mới chuyển đến; chưa có sổ; thuê nhà'], ","),
+    # Excel on a Windows set to Vietnamese: semicolons, and decimal commas left unquoted
+    (['DANH SÁCH HỘ NĂM 2025;;;', 'Mã hộ;Phường/Xã;Diện tích nhà ở (m²);Ghi chú', 'H1;Phường A;43,2;"ốm, nằm viện"',
+      'H2;Phường A;8,5;'], ";"),
+    (['Mã hộ\tPhường/Xã\tDiện tích nhà ở (m²)', 'H1\tPhường A\t43,2'], "\t"),
+    (['Mã hộ', 'H1'], ","),  # one column: nothing to tell, a comma
+    (['Mã hộ', '\t', 'H1;'], ","),  # a stray tab or semicolon in one cell splits one line, not all
+    (['Mã hộ,Phường/Xã', '"H1\nH2",x', 'H3,y'], ","),  # a line break inside a quoted value
+    ([''], ","),
+])
+def test_the_separator_is_the_one_that_splits_every_line_into_the_same_most_fields(lines, expected):
+    assert arrow_csv.sniff_delimiter("\n".join(lines)) == expected

@@ -299,3 +299,13 @@ def test_a_csv_with_old_mac_or_windows_line_ends_reads_as_one_with_unix_ones(tmp
     assert [r.returncode for r in rosters] == [0, 0], rosters[1].stderr.decode()
     assert rosters[1].stdout == rosters[0].stdout
     assert pd.read_csv(io.BytesIO(rosters[1].stdout))["household_id"].tolist() == ["H1", "H2"]
+
+
+def test_a_one_column_file_shows_what_it_holds_where_the_header_should_be(tmp_path):
+    """Fields joined by a separator that is not a CSV's (here '|') read as one column: the error
+    shows that text, so the officer sees why, instead of "no text at all"."""
+    path = tmp_path / "survey.csv"
+    path.write_text("Mã hộ|Phường/Xã|Số nhân khẩu\nH1|Phường A|2\n", encoding="utf-8")
+    code, stderr = stderr_of("classify", str(path))
+    assert code == 2
+    assert "no households sheet found" in stderr and "found: 'Mã hộ|Phường/Xã|Số nhân khẩu'" in stderr

@@ -29,7 +29,7 @@ from ngheo_cli.stream import classify_in_chunks
 runner = CliRunner()
 
 
-def sheet_to_csv(sheet: str, path):
+def sheet_to_csv(sheet: str, path, delimiter: str = ",", decimal_mark: str = "."):
     """A sheet of the bundled sample as CSV, title rows, totals row and bad rows included."""
     rows = CalamineWorkbook.from_path(str(SAMPLE)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     width = max(len(r) for r in rows)
@@ -39,10 +39,12 @@ def sheet_to_csv(sheet: str, path):
             return ""
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
+        if isinstance(value, float):
+            return str(value).replace(".", decimal_mark)
         return str(value)
 
     with open(path, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([text(v) for v in row] + [""] * (width - len(row)) for row in rows)
+        csv.writer(handle, delimiter=delimiter).writerows([text(v) for v in row] + [""] * (width - len(row)) for row in rows)
     return path
 
 
@@ -188,6 +190,28 @@ def test_the_command_in_chunks_writes_what_the_whole_run_writes(sample_csv, tmp_
         assert runner.invoke(app, [*args, "-f", "csv", "-d", str(tmp_path / folder), *extra]).exit_code == 1
     for name in ("cau-giay-2025.classified.csv", "cau-giay-2025.summary.csv", "cau-giay-2025.problems.csv"):
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "chunked" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_csv_separated_by_semicolons_or_tabs_gives_what_the_comma_one_gives(sample_csv, tmp_path, delimiter):
+    """Excel saves "CSV" with semicolons, and decimals with a comma ("43,2"), on a Windows set to
+    Vietnamese; its "Unicode text" separates with tabs. Whole or in chunks, the outputs are the
+    comma file's, byte for byte."""
+    households, members = sample_csv
+    (tmp_path / "other").mkdir()
+    other = [sheet_to_csv(sheet, tmp_path / "other" / path.name, delimiter, decimal_mark=",")
+             for sheet, path in (("DS hộ", households), ("Thành viên", members))]
+    assert delimiter in other[0].read_text(encoding="utf-8").splitlines()[5]
+    runs = {"comma": (households, members, []), "other": (*other, []), "other-chunked": (*other, ["--chunk-size", "40"])}
+    for folder, (survey, its_members, extra) in runs.items():
+        (tmp_path / folder).mkdir(exist_ok=True)
+        result = runner.invoke(app, ["classify", str(survey), "--members", str(its_members), "-q", "-f", "csv",
+                                     "-d", str(tmp_path / folder), "--year", "2025", *extra])
+        assert result.exit_code == 1, result.output  # the sample's bad rows, and nothing else
+    for name in ("cau-giay-2025.classified.csv", "cau-giay-2025.summary.csv", "cau-giay-2025.problems.csv"):
+        expected = (tmp_path / "comma" / name).read_bytes()
+        assert (tmp_path / "other" / name).read_bytes() == expected, name
+        assert (tmp_path / "other-chunked" / name).read_bytes() == expected, name
 
 
 def test_the_installed_command_in_two_worker_processes_writes_what_its_whole_run_writes(sample_csv, tmp_path):

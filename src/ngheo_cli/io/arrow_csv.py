@@ -29,22 +29,58 @@ def csv_arrow_options(path: Path, scan_for_quotes: bool = True) -> tuple | None:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16).decode("utf-8-sig", errors="replace")
+    head = file_head(path, "utf-8-sig")
+    delimiter = sniff_delimiter(head)
     # A line break inside a value needs quotes; without any quote character the reader can
     # split the file on line ends and parse the pieces in parallel (3 x faster).
     stat = path.stat()
     quoted = scan_for_quotes and _has_quote(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    first = next(csv.reader(io.StringIO(head, newline="")), None)  # ("": lines may end in \r alone)
+    first = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), None)  # ("": \r alone ends lines)
     if not first:
         return None
     names = [f"c{i}" for i in range(len(first))]
     return (
         pacsv.ReadOptions(column_names=names),
-        pacsv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False),
+        pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted, ignore_empty_lines=False),
         pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names}, strings_can_be_null=False,
                              quoted_strings_can_be_null=False),
     )
+
+
+def file_head(path: Path, encoding: str) -> str:
+    """The whole lines of the first 64 KB of a text file, decoded (a bad byte becomes U+FFFD:
+    this is for looking at the first lines, not for reading them)."""
+    with path.open("rb") as handle:
+        data = handle.read(HEAD_BYTES)
+        more = bool(handle.read(1))
+    head = data.decode(encoding, errors="replace")
+    last_break = max(head.rfind("\n"), head.rfind("\r"))
+    return head[: last_break + 1] if more and last_break >= 0 else head  # (a first line longer than that: all of it)
+
+
+HEAD_BYTES = 1 << 16
+
+
+DELIMITERS = (",", ";", "\t")
+
+
+def sniff_delimiter(head: str) -> str:
+    """The field separator of a CSV file, from its first whole lines (file_head): of the comma,
+    the semicolon and the tab, the one that splits every line into the same number of fields,
+    the most fields (two or more); a comma when none does, or when they tie. Excel pads every row to the same
+    width, and saves "CSV" with semicolons where the decimal mark is a comma (Vietnamese Windows
+    among them: "43,2" unquoted, so commas split its lines unevenly), "Unicode text" with tabs.
+    A file whose rows differ in width under every separator is not read as a table anyway."""
+    widths: dict[str, int] = {}
+    for delimiter in DELIMITERS:
+        try:
+            rows = [row for row in csv.reader(io.StringIO(head, newline=""), delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        found = {len(row) for row in rows}
+        if len(found) == 1 and found != {1}:
+            widths[delimiter] = found.pop()
+    return max(widths, key=lambda delimiter: widths[delimiter]) if widths else ","  # (max keeps the first of equals)
 
 
 def read_csv_table(path: Path):

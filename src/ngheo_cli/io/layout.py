@@ -250,13 +250,14 @@ def _review_year(title: list[str]) -> int | None:
 
 
 def _headers_seen(grids: list[Grid]) -> list[str]:
+    """What each sheet has where its header should be: its first row of two or more texts, else
+    its first text (a one-column file: a title only, or fields joined by a separator not read)."""
     seen: list[str] = []
     for grid in grids:
-        for _, row in grid.cells.head(HEADER_SEARCH_ROWS).iterrows():
-            texts = [_cell_text(c) for c in row if isinstance(c, str) and c.strip()]
-            if len(texts) >= 2:
-                seen.extend(f"'{t}'" for t in texts[:12])
-                break
+        rows = [texts for texts in ([_cell_text(c) for c in row if isinstance(c, str) and c.strip()]
+                                    for _, row in grid.cells.head(HEADER_SEARCH_ROWS).iterrows()) if texts]
+        header = next((texts for texts in rows if len(texts) >= 2), rows[0] if rows else [])
+        seen.extend(f"'{t}'" for t in header[:12])
     return seen[:24]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.io.arrow_csv import read_csv_table
+from ngheo_cli.io.arrow_csv import file_head, read_csv_table, sniff_delimiter
 from ngheo_cli.io.early import EarlyRead
 from ngheo_cli.io.memory import check_memory_for
 
@@ -118,6 +118,7 @@ def _read_csv(path: Path, encoding: str | None, started: Future | None = None) -
         cells = pd.read_csv(
             path,
             header=None,
+            sep=sniff_delimiter(file_head(path, encoding or "utf-8-sig")),
             dtype=object,
             keep_default_na=False,
             encoding=encoding or "utf-8-sig",
