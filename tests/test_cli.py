@@ -307,6 +307,11 @@ def test_a_year_outside_the_standard_is_warned_about(tmp_path):
     assert "outside" not in inside.output
     outside = invoke("classify", str(survey), "-o", "-", "-s", "vn-2016-2020", "--year", "2025")
     assert "review year 2025 is outside the years standard vn-2016-2020 applies to (2016–2021)" in outside.output
+    assert "the built-in standards for 2025: dong-nai-2022-2025, ha-noi-2022-2025, vn-2022-2025 (--standard ID)" in outside.output
+    # this year's review (2026) under the default, Hà Nội's 2022–2025: the national one was extended through 2026
+    default = invoke("classify", str(survey), "-o", "-", "--year", "2026")
+    assert "review year 2026 is outside the years standard ha-noi-2022-2025" in default.output
+    assert "the built-in standards for 2026: vn-2022-2025 (--standard ID)" in default.output
     assert outside.exit_code == 1  # H1 has 2 of the 2016–2020 indicators answered: undetermined, not guessed
 
 

@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from ngheo_cli.issues import ProblemLog, messages
 from ngheo_cli.pipeline import RunResult
+from ngheo_cli.standards.load import builtin_ids_for_year
 from ngheo_cli.tables import fitted_table
 
 SHOWN_PROBLEMS = 8
@@ -66,6 +67,9 @@ def stderr_console() -> Console:
 def provisional_notice(console: Console, result: RunResult) -> None:
     if result.validity_warning:
         console.print(f"[yellow]Warning:[/] {escape(result.validity_warning)}")
+        for_the_year = builtin_ids_for_year(result.review_year)
+        if for_the_year:
+            console.print(f"Hint: the built-in standards for {result.review_year}: {', '.join(for_the_year)} (--standard ID)")
     model = result.standard.model
     if model.provisional:
         note = model.provisional_note or "some of its numbers are not confirmed"
