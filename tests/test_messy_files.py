@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 
@@ -309,3 +310,79 @@ def test_a_one_column_file_shows_what_it_holds_where_the_header_should_be(tmp_pa
     code, stderr = stderr_of("classify", str(path))
     assert code == 2
     assert "no households sheet found" in stderr and "found: 'Mã hộ|Phường/Xã|Số nhân khẩu'" in stderr
+
+
+def test_dates_of_birth_count_as_birth_years(tmp_path):
+    """Officers copy "Ngày tháng năm sinh" from the household register: a date cell, "15/03/2018",
+    "3/2018", "2018-03-15" or the year alone. Each counts by its year, as "Năm sinh" would; a date
+    that is not one (31 February) is an error in the officer's terms."""
+    households = [HEADER, ["H1", "Phường A", 2, 1_500_000], ["H2", "Phường A", 2, 1_500_000], ["H3", "Phường A", 1, 1_500_000]]
+    born = [dt.datetime(1990, 3, 15), "15/03/2018", "3/2015", "2010-03-15", 1950]
+    members = [["H1", born[0], "x"], ["H1", born[1], ""], ["H2", born[2], "x"], ["H2", born[3], ""], ["H3", born[4], "x"]]
+    by_year = [[household, year, insured] for (household, _, insured), year in zip(members, [1990, 2018, 2015, 2010, 1950])]
+    rosters = {}
+    for name, column, rows in (("dates", "Ngày tháng năm sinh", members), ("years", "Năm sinh", by_year)):
+        path = write_workbook(tmp_path / f"{name}.xlsx", {"Hộ": households, "TV": [["Mã hộ", column, "Có thẻ BHYT"], *rows]},
+                              title="DANH SÁCH HỘ NĂM 2025")
+        result = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025")
+        assert "Members read: 5" in result.stderr.decode(), result.stderr.decode()
+        rosters[name] = pd.read_csv(io.BytesIO(result.stdout))
+    pd.testing.assert_frame_equal(rosters["dates"], rosters["years"])
+    assert rosters["dates"]["d_bhyt"].tolist() == [1, 1, 0]  # the uninsured aged 7 and 15 in 2025
+    bad = write_workbook(tmp_path / "bad.xlsx", {"Hộ": households, "TV": [["Mã hộ", "Ngày sinh", "Có thẻ BHYT"],
+                                                                         *members[:4], ["H3", "31/02/1985", "x"]]})
+    problems = run_classification(read_grids(bad), STANDARD, bad.name, year=2025).problems.to_frame("en")
+    error = problems[problems["code"] == "not_a_year"]
+    assert error[["sheet", "row", "column", "value"]].values.tolist() == [["TV", 6, "Ngày sinh", "31/02/1985"]]
+
+
+def test_a_members_sheet_without_ages_is_named_not_passed_over(tmp_path):
+    """Without ages no member can be counted: the sheet was skipped, and every member-derived
+    indicator went missing without a word."""
+    path = write_workbook(tmp_path / "s.xlsx", {
+        "Hộ": [HEADER, ["H1", "Phường A", 2, 1_500_000]],
+        "TV": [["Mã hộ", "Họ và tên", "Quan hệ với chủ hộ", "Có thẻ BHYT"], ["H1", "A", "chủ hộ", "x"]],
+    })
+    code, stderr = stderr_of("classify", str(path))
+    assert code == 2
+    assert "sheet 'TV' looks like the members sheet" in stderr and "'Tuổi', 'Năm sinh' or 'Ngày sinh'" in stderr
+    assert list(tmp_path.iterdir()) == [path]  # nothing written
+
+
+def test_a_title_right_above_the_header_does_not_prefix_the_extra_columns(tmp_path):
+    """A title merged across the top, the header on the next row: the title is not a group title
+    over every column (an extra column stays "Ghi chú", not "DANH SÁCH …: Ghi chú")."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["DANH SÁCH HỘ NGHÈO, CẬN NGHÈO NĂM 2025"])
+    sheet.merge_cells("A1:F1")
+    sheet.append([*HEADER, "Ghi chú", "STT"])
+    sheet.append(["H1", "Phường A", 2, 1_000_000, "mới tách hộ", 1])
+    path = tmp_path / "titled.xlsx"
+    book.save(path)
+    result = run_classification(read_grids(path), STANDARD, path.name)
+    assert result.review_year == 2025 and result.roster["source_row"].tolist() == [3]
+    assert list(result.roster.columns[-2:]) == ["Ghi chú", "STT"]
+    assert result.roster["Ghi chú"].tolist() == ["mới tách hộ"]
+
+
+def test_an_extra_column_named_like_a_roster_column_is_renamed_not_mixed_up(tmp_path):
+    """A survey's own "Phân loại" (an officer's proposal) or an analyst's "classification" and
+    "reason" must not replace the roster's: they are kept as "… (2)"."""
+    header = [*HEADER, "Phân loại", "classification", "Lý do", "reason"]
+    path = write_workbook(tmp_path / "s.xlsx", {"Hộ": [header, ["H1", "Phường A", 2, 9_000_000, "nghèo", "poor", "ốm", "?"]]})
+    result = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025", "--year", "2025")
+    assert result.returncode == 0, result.stderr.decode()
+    roster = pd.read_csv(io.BytesIO(result.stdout))
+    assert roster.loc[0, ["classification", "reason"]].tolist() == ["not_poor", "Hộ không nghèo: thu nhập 9.000.000 đ trên 3.000.000 đ"]
+    assert roster.loc[0, ["Phân loại (2)", "classification (2)", "Lý do (2)", "reason (2)"]].tolist() == \
+        ["nghèo", "poor", "ốm", "?"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_roster_given_back_to_classify_is_named_as_such(tmp_path, fmt):
+    survey = write_workbook(tmp_path / "s.xlsx", {"Hộ": [HEADER, ["H1", "Phường A", 2, 9_000_000]]})
+    assert run_ngheo("classify", str(survey), "-f", fmt, "-s", "vn-2022-2025").returncode in (0, 1)
+    code, stderr = stderr_of("classify", str(tmp_path / f"s.classified.{fmt}"), "-o", "-")
+    assert code == 2
+    assert "is a roster written by ngheo classify, not a survey" in stderr and "ngheo review" in stderr

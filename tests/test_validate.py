@@ -3,6 +3,8 @@ the pydantic models row for row."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -45,6 +47,10 @@ def filled_cell(spec):
         return st.tuples(prefixes, st.text(alphabet="ABCxyz- ", min_size=1, max_size=6).filter(str.strip)).map("".join)
     if spec.kind in ("number", "int"):
         return st.integers(1, 50).map(float)
+    if spec.kind == "year":  # a year, a date cell, or a date written as officers write it
+        dates = st.dates(dt.date(1900, 1, 1), dt.date(2020, 12, 31))
+        return st.one_of(st.integers(1900, 2020).map(float), dates, dates.map(lambda d: f"{d.day}/{d.month:02d}/{d.year}"),
+                         dates.map(lambda d: f"{d.month}/{d.year}"), dates.map(dt.date.isoformat))
     if spec.kind == "yesno":
         return st.booleans()
     return st.sampled_from(list(spec.categories.values))
@@ -54,6 +60,7 @@ EDGE_CELLS = {  # values at or over the edge of each kind
     "text": [None, "", "  "],
     "number": [None, "", -1.0, 0.0, 0.5, 2.5],
     "int": [None, "", -1.0, 0.0, 1.0, 1.5, 131.0, 1879.0],
+    "year": [None, "", 1879.0, 1985.5, 2101.0, "31/02/1985", "15/13/1985", "15/03/85", dt.date(1870, 1, 1), "năm 1985"],
     "yesno": [None, ""],
     "category": [None, "", "không rõ"],
 }
@@ -113,7 +120,7 @@ def test_household_checks_match_the_pydantic_model(rows):
 @given(rows_strategy(MEMBER_COLUMNS))
 def test_member_checks_match_the_pydantic_model(rows):
     def checks(frame, bad, table):
-        unknown = frame["age"].isna() & frame["birth_year"].isna() & ~bad
+        unknown = frame["age"].isna() & frame["birth_year"].isna() & frame["birth_date"].isna() & ~bad
         bad |= unknown  # the row-level part of _resolve_age
 
     assert bulk_verdict(MEMBER_COLUMNS, rows, checks) == [pydantic_verdict(Member, MEMBER_COLUMNS, r) for r in rows]

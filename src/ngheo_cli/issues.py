@@ -24,6 +24,11 @@ CODES: dict[str, tuple[str, str, str]] = {
         "Ambiguous number: write thousands with '.' and decimals with ','",
     ),
     "not_an_integer": ("error", "Cần số nguyên", "Expected a whole number"),
+    "not_a_year": (
+        "error",
+        "Không đọc được năm hay ngày (cần năm như 1985, hoặc ngày như 15/03/1985)",
+        "Not a year or a date (expected a year such as 1985, or a date such as 15/03/1985)",
+    ),
     "out_of_range": ("error", "Giá trị ngoài khoảng cho phép ({expected})", "Value out of range ({expected})"),
     "not_yes_no": (
         "error",
@@ -61,7 +66,7 @@ CODES: dict[str, tuple[str, str, str]] = {
         "Có thành viên của hộ bị lỗi (sheet thành viên, dòng {expected}); sửa rồi chạy lại",
         "A member of this household has errors (members sheet, rows {expected}); fix and run again",
     ),
-    "age_missing": ("error", "Cần Tuổi hoặc Năm sinh", "Age or birth year is needed"),
+    "age_missing": ("error", "Cần Tuổi, Năm sinh hoặc Ngày sinh", "Age, birth year or date of birth is needed"),
     "household_rejected": (
         "warning",
         "Hộ của thành viên này bị loại, thành viên không được tính",

@@ -74,6 +74,25 @@ def roster_header_ids() -> dict[str, str]:
     return found
 
 
+def roster_columns_of(header_cells: pd.Series) -> dict[object, str] | None:
+    """A first row of cells that is the header of a roster written by `ngheo classify` (a
+    household id and a classification column, as ids or as the xlsx's Vietnamese or English
+    headers): each cell's column id (None for a column it does not know); None if it is not one."""
+    header_ids = roster_header_ids()
+    ids = {column: header_ids.get(fold(str(cell))) if isinstance(cell, str) else None
+           for column, cell in header_cells.items()}
+    return ids if {"household_id", "classification"} <= set(ids.values()) else None
+
+
+ROSTER_ONLY = tuple(_ROSTER)  # the columns a roster has and a survey does not
+
+
+def roster_output_names() -> set[str]:
+    """The names the roster's own columns take (ids, and the xlsx's headers in both languages):
+    a survey's extra column of the same name is renamed rather than mixed up with one of them."""
+    return {name for column_id, pair in _ROSTER.items() for name in (column_id, *pair)}
+
+
 def class_label(code: str, lang: str = "vi") -> str:
     if code == "undetermined":
         return "Chưa xác định được" if lang == "vi" else "Undetermined"

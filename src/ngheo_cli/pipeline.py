@@ -15,11 +15,13 @@ import pandas as pd
 
 from ngheo_cli import __version__
 from ngheo_cli.engine import REJECTED, UNDETERMINED, classify
+from ngheo_cli.errors import InputError
 from ngheo_cli.frames import blanked, joined_by_key, replaced
 from ngheo_cli.io.layout import Survey, find_survey
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem, ProblemLog, messages
+from ngheo_cli.labels import ROSTER_ONLY, roster_columns_of
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.summary import finish_summary, ward_counts
 from ngheo_cli.validate import ROW, ValidSurvey, validate_survey
@@ -79,6 +81,7 @@ def check_survey(
     instead of this year. `release_grids`: empty the lists of grids once the survey is found in
     them (its tables hold the cells they need), so that the rest of the file goes back to memory."""
     survey = find_survey(grids, direct_answer_headers(standard), source_name, members_grids)
+    _refuse_a_roster(grids, survey, source_name)
     if release_grids:
         grids.clear()
         if members_grids is not None:
@@ -187,6 +190,21 @@ def run_classification(
     report("write", 0.95)
     return RunResult(roster, summary, valid.problems, counts, standard, review_year, year_source, metadata, warning,
                      list(valid.extra_columns), by_ward)
+
+
+def _refuse_a_roster(grids: list[Grid], survey: Survey, source_name: str) -> None:
+    """A roster written by `ngheo classify` given back to it (the file beside the survey, picked
+    by mistake) would have every household rejected for want of the survey's own columns."""
+    sheet = next(grid for grid in grids if grid.name == survey.households.sheet)
+    first_row = sheet.cells.iloc[0] if not sheet.cells.empty else pd.Series(dtype=object)
+    ids = roster_columns_of(first_row) or {}
+    own = {column_id: first_row[column] for column, column_id in ids.items() if column_id in ROSTER_ONLY}
+    if len(own) >= 3:  # (a survey may have a "Phân loại" or "Lý do" column of its own)
+        raise InputError(
+            f"{source_name}: sheet '{sheet.name}' is a roster written by ngheo classify, not a survey "
+            f"(its header has the roster's own columns: {', '.join(repr(header) for header in list(own.values())[:4])})",
+            "classify the survey it was made from; a roster goes to `ngheo review` as it is",
+        )
 
 
 def validity_warning(standard: CompiledStandard, year: int) -> str:

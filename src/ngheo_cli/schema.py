@@ -8,13 +8,15 @@ property test proves it accepts exactly the rows that `Model.model_validate` acc
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import types
 import typing
 from dataclasses import dataclass
 from typing import Annotated, Literal, Union
 
 import annotated_types
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ngheo_cli.text import fold
 
@@ -107,6 +109,32 @@ EMPLOYMENT = Categories(
 Text = str
 YesNo = bool
 NonNegative = annotated_types.Ge(0)
+
+# Day first, as dates are written in Việt Nam ("15/03/1985", "15-3-1985", "15.03.1985", "3/1985"),
+# or ISO ("1985-03-15", what a Parquet or database date column reads as)
+_DATE_TEXT = re.compile(r"(?:(?P<d>\d{1,2})[/.-])?(?P<m>\d{1,2})[/.-](?P<y>\d{4})|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})")
+
+
+def year_of_date(value: object) -> int | None:
+    """The year of a date: a date cell, or a date written as text (_DATE_TEXT, a real day of a
+    real month); None for anything else, a year typed alone included (a whole number)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.year
+    if not isinstance(value, str):
+        return None
+    match = _DATE_TEXT.fullmatch(value.strip())
+    if match is None:
+        return None
+    year, month, day = (match["y"], match["m"], match["d"] or "1") if match["y"] else (match["iy"], match["im"], match["id"])
+    try:
+        return dt.date(int(year), int(month), int(day)).year
+    except ValueError:
+        return None
+
+
+# A year column that also takes a date and keeps its year: officers copy "Ngày sinh" from the
+# household register, where a birth year is what the contract needs (ages count in whole years)
+YEAR_OF_DATE = BeforeValidator(lambda value: year if (year := year_of_date(value)) is not None else value)
 
 
 class Household(BaseModel):
@@ -213,7 +241,13 @@ class Member(BaseModel):
     household_id: Annotated[str, Header("Mã hộ", "Household ID"), Field(min_length=1)]
     member_name: Annotated[Text | None, Header("Họ và tên", "Name", ("họ tên",))] = None
     birth_year: Annotated[
-        int | None, Header("Năm sinh", "Birth year"), Field(ge=1880, le=2100)
+        int | None, Header("Năm sinh", "Birth year", ("sinh năm",)), YEAR_OF_DATE, Field(ge=1880, le=2100)
+    ] = None
+    birth_date: Annotated[  # its year: where birth_year is blank, it stands for it
+        int | None,
+        Header("Ngày sinh", "Date of birth", ("ngày tháng năm sinh", "ngày, tháng, năm sinh", "sinh ngày")),
+        YEAR_OF_DATE,
+        Field(ge=1880, le=2100),
     ] = None
     age: Annotated[int | None, Header("Tuổi", "Age"), Field(ge=0, le=130)] = None
     sex: Annotated[str | None, Header("Giới tính", "Sex"), SEX] = None
@@ -244,7 +278,7 @@ class Member(BaseModel):
 
     @model_validator(mode="after")
     def _age_known(self) -> "Member":
-        if self.age is None and self.birth_year is None:
+        if self.age is None and self.birth_year is None and self.birth_date is None:
             raise ValueError("age_missing")
         return self
 
@@ -272,7 +306,7 @@ def area_from_ward_name(ward: str | None) -> str | None:
 
 # --- column specs read off the models -------------------------------------------------
 
-Kind = Literal["text", "int", "number", "yesno", "category"]
+Kind = Literal["text", "int", "year", "number", "yesno", "category"]  # year: a whole number, or a date's year
 
 
 @dataclass(frozen=True)
@@ -292,10 +326,12 @@ class ColumnSpec:
         return (self.id, self.header.vi, self.header.en, *self.header.aliases)
 
 
-def _kind_of(annotation: object, categories: Categories | None) -> Kind:
+def _kind_of(annotation: object, categories: Categories | None, metadata: list) -> Kind:
     base = _strip_optional(annotation)
     if categories is not None:
         return "category"
+    if any(m is YEAR_OF_DATE for m in metadata):
+        return "year"
     if base is bool:
         return "yesno"
     if base is int:
@@ -326,7 +362,7 @@ def columns_of(model: type[BaseModel]) -> tuple[ColumnSpec, ...]:
             ColumnSpec(
                 id=name,
                 header=header,
-                kind=_kind_of(field.annotation, categories),
+                kind=_kind_of(field.annotation, categories, field.metadata),
                 required=field.is_required(),
                 default=None if field.is_required() else field.default,
                 categories=categories,

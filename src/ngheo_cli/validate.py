@@ -220,6 +220,8 @@ def _parse(spec: ColumnSpec, raw: pd.Series) -> parse.Parsed:
         return parse.parse_number(raw)
     if spec.kind == "int":
         return parse.parse_int(raw)
+    if spec.kind == "year":
+        return parse.parse_year(raw)
     if spec.kind == "yesno":
         return parse.parse_yes_no(raw)
     if spec.kind == "category":
@@ -229,7 +231,7 @@ def _parse(spec: ColumnSpec, raw: pd.Series) -> parse.Parsed:
 
 
 _MASKED = {"number": (pd.arrays.FloatingArray, "float64"), "int": (pd.arrays.IntegerArray, "int64"),
-           "yesno": (pd.arrays.BooleanArray, "bool")}
+           "year": (pd.arrays.IntegerArray, "int64"), "yesno": (pd.arrays.BooleanArray, "bool")}
 
 
 def _default_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
@@ -354,6 +356,9 @@ def _reject_duplicates(
 
 
 def _resolve_age(members: pd.DataFrame, bad: pd.Series, table: Table, year: int, problems: ProblemLog) -> None:
+    born_in = "birth_year" if "birth_year" in table.headers or "birth_date" not in table.headers else "birth_date"
+    if "birth_date" in table.headers:  # a date of birth's year stands for a blank birth year
+        members["birth_year"] = members["birth_year"].fillna(members["birth_date"])
     age = members["age"]
     if age.hasnans:  # (most sheets give every age: no column of differences to build)
         age = age.fillna(year - members["birth_year"])
@@ -361,7 +366,7 @@ def _resolve_age(members: pd.DataFrame, bad: pd.Series, table: Table, year: int,
     problems.add_many(table.sheet, members.loc[unknown, ROW], _header(table, "age"),
                       pd.Series([None] * int(unknown.sum())), "age_missing")
     negative = (age < 0).fillna(False).astype(bool) & ~bad & ~unknown
-    problems.add_many(table.sheet, members.loc[negative, ROW], _header(table, "birth_year"),
+    problems.add_many(table.sheet, members.loc[negative, ROW], _header(table, born_in),
                       members.loc[negative, "birth_year"], "out_of_range", f"<= {year}")
     bad |= unknown | negative
     members["age"] = age.astype("Int64")

@@ -31,7 +31,7 @@ from ngheo_cli.frames import (
     text_buffers,
     text_from_codes,
 )
-from ngheo_cli.schema import Categories
+from ngheo_cli.schema import Categories, year_of_date
 from ngheo_cli.text import fold, nfc
 
 Parsed = tuple[pd.Series, pd.Series]
@@ -418,22 +418,41 @@ _INT_LIMIT = 2.0**53  # beyond this a float no longer holds every whole number
 
 def parse_int(raw: pd.Series) -> Parsed:
     """Whole numbers; checked once per distinct cell like the others."""
+    return _whole_numbers(raw, _int_uniques)
 
-    def int_uniques(cells: list) -> tuple[list, list]:
-        values, errors = _number_uniques(cells)
-        for i, value in enumerate(values):
-            if value is None:
-                continue
-            if abs(value) >= _INT_LIMIT:
-                values[i], errors[i] = None, "out_of_range"
-            elif value != round(value):
-                values[i], errors[i] = None, "not_an_integer"
-            else:
-                values[i] = int(value)
+
+def parse_year(raw: pd.Series) -> Parsed:
+    """Years: whole numbers, and dates (a date cell, or text such as "15/03/1985"), of which the
+    year (schema.year_of_date, the rule the model applies too)."""
+
+    def year_uniques(cells: list) -> tuple[list, list]:
+        years = [year_of_date(cell) for cell in cells]
+        rest = [i for i, year in enumerate(years) if year is None]
+        values, errors = list(years), [None] * len(cells)
+        for i, value, error in zip(rest, *_int_uniques([cells[i] for i in rest])):
+            values[i], errors[i] = value, ("not_a_year" if error == "not_a_number" else error)
         return values, errors
 
-    data, missing, distinct = _parsed_numbers(raw, int_uniques, "int64", 0)
+    return _whole_numbers(raw, year_uniques)
+
+
+def _whole_numbers(raw: pd.Series, parse_uniques) -> Parsed:
+    data, missing, distinct = _parsed_numbers(raw, parse_uniques, "int64", 0)
     return pd.Series(pd.arrays.IntegerArray(data, missing), index=raw.index, copy=False), distinct.errors_column()
+
+
+def _int_uniques(cells: list) -> tuple[list, list]:
+    values, errors = _number_uniques(cells)
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        if abs(value) >= _INT_LIMIT:
+            values[i], errors[i] = None, "out_of_range"
+        elif value != round(value):
+            values[i], errors[i] = None, "not_an_integer"
+        else:
+            values[i] = int(value)
+    return values, errors
 
 
 def _yes_no_cell(v: object) -> tuple[object, object]:

@@ -17,6 +17,7 @@ from ngheo_cli.io.legacy import HINT as LEGACY_HINT
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
+from ngheo_cli.labels import roster_output_names
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
 from ngheo_cli.text import fold, nfc
 
@@ -69,7 +70,7 @@ def find_survey(
     households = _best_table(grids, household_spellings, required={"household_id", "ward"})
     member_candidates = [g for g in (members_grids or grids) if households is None or g.name != households.sheet]
     members = _best_table(
-        member_candidates, member_spellings, required={"household_id"}, any_of={"age", "birth_year"},
+        member_candidates, member_spellings, required={"household_id"}, any_of={"age", "birth_year", "birth_date"},
         forbidden={"ward"},
     )
     if households is None:
@@ -82,10 +83,29 @@ def find_survey(
         )
     if members_grids and members is None:
         raise InputError(
-            f"members file: no members header found (expected 'Mã hộ' and 'Tuổi' or 'Năm sinh'); "
+            f"members file: no members header found (expected 'Mã hộ' and 'Tuổi', 'Năm sinh' or 'Ngày sinh'); "
             f"found: {', '.join(_headers_seen(members_grids))}"
         )
+    if members is None:
+        _refuse_members_without_ages(member_candidates, member_spellings)
     return Survey(households, members, _review_year(households.title))
+
+
+MEMBERS_ONLY = {"sex", "health_insurance", "education", "studying", "school_level_ok", "employment",
+                "monthly_allowance", "malnourished"}  # member columns no other list of households has
+
+
+def _refuse_members_without_ages(grids: list[Grid], spellings: dict[str, str]) -> None:
+    """A members sheet the survey cannot use (no age, birth year or date of birth) would leave
+    every member-derived indicator missing without a word: it is named instead."""
+    unusable = _best_table(grids, spellings, required={"household_id"}, any_of=MEMBERS_ONLY, forbidden={"ward"})
+    if unusable is not None:
+        raise InputError(
+            f"sheet '{unusable.sheet}' looks like the members sheet (its header, row {unusable.header_row}: "
+            f"{', '.join(repr(h) for h in list(unusable.headers.values())[:6])}) but has no column of ages: "
+            "'Tuổi', 'Năm sinh' or 'Ngày sinh'",
+            "add the members' ages, birth years or dates of birth under one of these headers",
+        )
 
 
 def _best_table(
@@ -101,7 +121,8 @@ def _best_table(
         rows = list(top.iterrows())
         for index, (row_number, row) in enumerate(rows):
             candidates = [(int(row_number), _texts(row))]
-            if index + 1 < len(rows):  # a header split over two rows (a merged group title above)
+            if index + 1 < len(rows) and not _is_title_above(row, rows[index + 1][1]):
+                # a header split over two rows (a merged group title above)
                 candidates.append((int(row_number) + 1, _two_row_texts(row, rows[index + 1][1])))
             for header_row, texts in candidates:
                 matched = _match_texts(texts, spellings)
@@ -121,6 +142,15 @@ def _best_table(
 def _texts(row: pd.Series) -> dict[int, list[str]]:
     """Position -> the header text of one row (as a one-item list of spellings to try)."""
     return {int(p): [_cell_text(c)] for p, c in row.items() if isinstance(c, str) and c.strip()}
+
+
+def _is_title_above(top: pd.Series, bottom: pd.Series) -> bool:
+    """Whether the upper row is a title over the lower one ("DANH SÁCH HỘ NĂM 2025" merged across
+    the sheet): one text, left of or above the lower row's first. Read as a group title it would
+    be carried over every column, and name each extra column "DANH SÁCH …: Ghi chú"."""
+    upper = [p for p, c in top.items() if _cell_text(c)]
+    lower = [p for p, c in bottom.items() if _cell_text(c)]
+    return len(upper) == 1 and (not lower or upper[0] <= lower[0])
 
 
 def _two_row_texts(top: pd.Series, bottom: pd.Series) -> dict[int, list[str]]:
@@ -177,12 +207,12 @@ def _table_from(
     named = [p for p in header_cells.index if int(p) not in matched and written(int(p))]
     named_filled = filled(body[named])
     extra: dict[int, str] = {}
-    taken = set(matched.values())
+    taken = set(matched.values()) | roster_output_names()
     for position in named:
         if named_filled[position].any():
             text = written(int(position))
             name, copy = text, 1
-            while name in taken:  # the same header twice: kept as "Ghi chú", "Ghi chú (2)"
+            while name in taken:  # the same header twice, or a roster column's name: "Ghi chú (2)"
                 copy += 1
                 name = f"{text} ({copy})"
             extra[int(position)] = name

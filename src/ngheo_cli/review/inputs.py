@@ -15,7 +15,7 @@ from ngheo_cli.errors import InputError
 from ngheo_cli.frames import category_as_text, is_blank
 from ngheo_cli.io.cells import parse_category, parse_int, parse_text, parse_yes_no
 from ngheo_cli.io.workbook import Grid
-from ngheo_cli.labels import class_label, roster_header_ids
+from ngheo_cli.labels import class_label, roster_columns_of
 from ngheo_cli.pipeline import RunResult, run_classification
 from ngheo_cli.review.lists import YearList, list_from_roster
 from ngheo_cli.schema import AREA, GROUP_FLAGS, STATUS, Categories
@@ -109,15 +109,11 @@ def load_year_list(
 def _roster_in(grids: list[Grid]) -> tuple[pd.DataFrame, dict[str, str]] | None:
     """A roster written by `ngheo classify`: its first row has a household id and a
     classification column (ids, or the Vietnamese / English headers of the xlsx)."""
-    header_ids = roster_header_ids()
     for grid in grids:
         cells = grid.cells
-        if cells.empty:
-            continue
-        ids = {column: header_ids.get(_folded(v)) for column, v in cells.iloc[0].items()}
-        if not {"household_id", "classification"} <= set(ids.values()):
-            continue
-        return _roster_values(cells.iloc[1:], ids, grid.name), _metadata(grids)
+        ids = None if cells.empty else roster_columns_of(cells.iloc[0])
+        if ids is not None:
+            return _roster_values(cells.iloc[1:], ids, grid.name), _metadata(grids)
     return None
 
 
