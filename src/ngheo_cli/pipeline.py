@@ -23,8 +23,9 @@ from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem, ProblemLog, messages
 from ngheo_cli.labels import ROSTER_ONLY, roster_columns_of
 from ngheo_cli.standards.load import CompiledStandard
-from ngheo_cli.summary import finish_summary, ward_counts
+from ngheo_cli.summary import finish_summary, merged_wards, ward_counts
 from ngheo_cli.validate import ROW, ValidSurvey, validate_survey
+from ngheo_cli.ward_names import described
 
 
 @dataclass
@@ -184,6 +185,7 @@ def run_classification(
         "classified": str(counts.classified),
         "undetermined": str(counts.undetermined),
         "rejected": str(counts.rejected),
+        "wards_merged": described(merged_wards(by_ward[0])),
     }
     warning = validity_warning(standard, review_year)
     metadata["validity_warning"] = warning

@@ -64,6 +64,12 @@ def stderr_console() -> Console:
     return console
 
 
+def wards_merged_notice(console: Console, result: RunResult) -> None:
+    if result.metadata.get("wards_merged"):
+        console.print(f"Note: wards spelled several ways are counted together in the summary: "
+                      f"{escape(result.metadata['wards_merged'])}")
+
+
 def provisional_notice(console: Console, result: RunResult) -> None:
     if result.validity_warning:
         console.print(f"[yellow]Warning:[/] {escape(result.validity_warning)}")

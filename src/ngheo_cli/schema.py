@@ -19,6 +19,7 @@ import annotated_types
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from ngheo_cli.text import fold
+from ngheo_cli.ward_names import unit_of
 
 
 @dataclass(frozen=True)
@@ -293,15 +294,10 @@ def _check_categories(row: BaseModel) -> BaseModel:
 
 
 def area_from_ward_name(ward: str | None) -> str | None:
-    """The area a ward's own name implies: "Phường"/"Thị trấn" urban, "Xã" rural."""
-    if not ward:
-        return None
-    key = fold(ward)
-    if key.startswith(("phuong", "thitran")):
-        return "urban"
-    if key.startswith("xa"):
-        return "rural"
-    return None
+    """The area a ward's own name implies: "Phường"/"Thị trấn" urban, "Xã" rural (also "P.",
+    "TT.", "X.", and without diacritics)."""
+    unit = unit_of(ward) if ward else ""
+    return {"phường": "urban", "thị trấn": "urban", "xã": "rural"}.get(unit)
 
 
 # --- column specs read off the models -------------------------------------------------

@@ -72,7 +72,8 @@ from ngheo_cli.pipeline import (
     run_classification,
 )
 from ngheo_cli.standards.load import CompiledStandard
-from ngheo_cli.summary import add_counts, finish_summary
+from ngheo_cli.summary import add_counts, finish_summary, merged_wards
+from ngheo_cli.ward_names import described
 
 
 @dataclass
@@ -84,6 +85,7 @@ class StreamedRun:
     counts: Counts
     first: RunResult  # the first chunk's run: standard, review year, metadata
     chunks: int
+    wards_merged: str  # the whole file's ward spellings counted under another (ward_names.described)
 
 
 CHUNK_BYTES_PER_HOUSEHOLD = 5 * 1024  # a chunk's working set, members included (BENCHMARKS.md)
@@ -304,8 +306,9 @@ def classify_in_chunks(
     assert first_run is not None and totals is not None
     problems.drop_repeats()  # header-level problems are found again in every chunk
     first_run.standard = standard
-    summary = finish_summary(*add_counts(parts), lang)
-    return StreamedRun(summary, problems, totals, first_run, chunks)
+    by_ward = add_counts(parts)
+    summary = finish_summary(*by_ward, lang)
+    return StreamedRun(summary, problems, totals, first_run, chunks, described(merged_wards(by_ward[0])))
 
 
 @dataclass

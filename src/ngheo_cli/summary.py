@@ -1,6 +1,7 @@
 """Per-ward summary of a classified roster, with a total row. Pure pandas, no IO.
 
-One row per ward (in order of first appearance) and a total row: finish_summary(*ward_counts(roster)).
+One row per ward (in order of first appearance; the spellings of one ward's name merged, as
+ward_names.py tells) and a total row: finish_summary(*ward_counts(roster)).
 households = classified + undetermined; rejected rows are counted apart, by the ward their
 row names (a rejected row with no readable ward counts in the total only), so every row
 of the input shows up. Rates are shares of the ward's households. The deprivation
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.standards.model import CLASSES
+from ngheo_cli.ward_names import ward_spellings
 
 TOTAL_LABEL = {"vi": "Tổng cộng", "en": "Total"}
 
@@ -60,8 +62,16 @@ def add_counts(parts: list[tuple[pd.DataFrame, int]]) -> tuple[pd.DataFrame, int
     return combined, sum(rejected for _, rejected in parts)
 
 
+def merged_wards(table: pd.DataFrame) -> dict[str, str]:
+    """Of counts per ward as typed: each spelling counted under another one (ward_names.py)."""
+    return ward_spellings(dict(zip(table.index, (table["households"] + table["rejected"]).tolist())))
+
+
 def finish_summary(table: pd.DataFrame, rejected_total: int, lang: str = "vi") -> pd.DataFrame:
-    """The total row and the rates, from counts."""
+    """The wards' spellings merged (merged_wards), the total row and the rates, from counts."""
+    renamed = merged_wards(table) if len(table) else {}
+    if renamed:
+        table = table.groupby(pd.Index([renamed.get(ward, ward) for ward in table.index], name="ward"), sort=False).sum()
     total = table.sum().to_frame().T
     total.index = pd.Index([TOTAL_LABEL[lang]], name="ward")
     total["rejected"] = rejected_total

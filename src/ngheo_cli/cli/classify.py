@@ -106,9 +106,11 @@ def classify_command(
 
 
 def _finish(console, result: RunResult, targets: dict[str, Path | None], chosen: str, lang: str, quiet: bool) -> None:
-    from ngheo_cli.report import provisional_notice, run_report
+    from ngheo_cli.report import provisional_notice, run_report, wards_merged_notice
 
     provisional_notice(console, result)
+    if not quiet:
+        wards_merged_notice(console, result)
     problems_file = str(targets["problems"]) if targets.get("problems") else (
         f"{targets['roster']} (sheet 'Lỗi')" if targets.get("roster") and chosen == "xlsx" else None)
     run_report(console, result, lang, quiet, problems_file)
@@ -167,6 +169,7 @@ def _classify_in_chunks(
     counts = streamed.counts
     metadata = first.metadata | {key: str(getattr(counts, key)) for key in
                                  ("households_read", "classified", "undetermined", "rejected")}
+    metadata["wards_merged"] = streamed.wards_merged
     metadata["chunks"] = f"{streamed.chunks} of {chunk_size:,} rows"
     result = RunResult(first.roster.iloc[0:0], streamed.summary, streamed.problems, counts, first.standard,
                        first.review_year, first.review_year_source, metadata, first.validity_warning)

@@ -1,0 +1,113 @@
+"""One ward, one row of the summary: which spellings of a ward's name count as one."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import run_ngheo, write_workbook
+from ngheo_cli.schema import area_from_ward_name
+from ngheo_cli.summary import finish_summary, ward_counts
+from ngheo_cli.ward_names import ward_spellings
+
+
+def merged(*spellings: str, rows: list[int] | None = None) -> dict[str, str]:
+    return ward_spellings(dict(zip(spellings, rows or [1] * len(spellings))))
+
+
+def test_case_spaces_abbreviations_and_tone_positions_are_one_name():
+    assert merged("Phường Cầu Giấy", "phường cầu giấy", "PHƯỜNG CẦU GIẤY", "P. Cầu Giấy", "P.Cầu Giấy") == {
+        "phường cầu giấy": "Phường Cầu Giấy", "PHƯỜNG CẦU GIẤY": "Phường Cầu Giấy",
+        "P. Cầu Giấy": "Phường Cầu Giấy", "P.Cầu Giấy": "Phường Cầu Giấy"}
+    assert merged("Xã Hoà Bình", "Xã Hòa Bình", rows=[1, 3]) == {"Xã Hoà Bình": "Xã Hòa Bình"}  # old and new tone place
+    assert merged("TT. Sóc Sơn", "Thị trấn Sóc Sơn") == {"TT. Sóc Sơn": "Thị trấn Sóc Sơn"}
+
+
+def test_other_diacritics_are_another_name():
+    assert merged("Phường Tân Định", "Phường Tân Đình") == {}
+    assert merged("Xã Tân An", "Xã Tân Ân") == {}
+
+
+def test_a_name_without_its_unit_or_its_marks_joins_the_one_full_name_it_fits():
+    assert merged("Phường Cầu Giấy", "Cầu Giấy", "Phuong Cau Giay", "cau giay") == {
+        "Cầu Giấy": "Phường Cầu Giấy", "Phuong Cau Giay": "Phường Cầu Giấy", "cau giay": "Phường Cầu Giấy"}
+    # two full names fit it: it stays as typed
+    assert merged("Phường Tân Định", "Phường Tân Đình", "Phuong Tan Dinh") == {}
+    assert merged("Phường Đông Anh", "Xã Đông Anh", "Đông Anh") == {}
+    # nothing full to join: spellings of the same partial name still count as one
+    assert merged("cầu giấy", "Cầu Giấy") == {"cầu giấy": "Cầu Giấy"}
+
+
+def test_the_name_kept_is_full_capitalised_unabbreviated_then_the_most_used():
+    assert merged("phường cầu giấy", "Phường Cầu Giấy", rows=[9, 1]) == {"phường cầu giấy": "Phường Cầu Giấy"}
+    assert merged("P. Cầu Giấy", "Phường Cầu Giấy", rows=[9, 1]) == {"P. Cầu Giấy": "Phường Cầu Giấy"}
+    assert merged("Phường Cầu giấy", "Phường Cầu Giấy", rows=[1, 5]) == {"Phường Cầu giấy": "Phường Cầu Giấy"}
+
+
+@pytest.mark.parametrize(("ward", "area"), [("Phường A", "urban"), ("P. Dịch Vọng", "urban"), ("TT. Sóc Sơn", "urban"),
+                                            ("Xã B", "rural"), ("X. Minh Phú", "rural"), ("Xa La", "rural"),
+                                            ("Cầu Giấy", None), ("Xuân Đỉnh", None)])
+def test_the_area_a_name_tells(ward, area):
+    assert area_from_ward_name(ward) == area
+
+
+NAMES = ["Phường Cầu Giấy", "phường cầu giấy", "P. Cầu Giấy", "Cầu Giấy", "Phuong Cau Giay", "Xã Hoà Bình",
+         "Xã Hòa Bình", "Phường Tân Định", "Phường Tân Đình", "Phuong Tan Dinh", None]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(["poor", "not_poor", "rejected"])), min_size=1,
+                max_size=30))
+def test_merging_moves_households_between_rows_and_loses_none(rows):
+    rows = [(ward, "rejected" if ward is None else status) for ward, status in rows]  # (a ward is required)
+    roster = pd.DataFrame({"ward": pd.Series([w for w, _ in rows], dtype="string"),
+                           "classification": pd.Series([c for _, c in rows], dtype="string"),
+                           "members_count": pd.Series([1] * len(rows), dtype="Int64")})
+    table, rejected = ward_counts(roster, [])
+    summary = finish_summary(table, rejected)
+    total = summary.iloc[-1]
+    assert total["households"] == sum(c != "rejected" for _, c in rows)
+    assert total["rejected"] == rejected == sum(c == "rejected" for _, c in rows)
+    assert summary["households"].iloc[:-1].sum() == total["households"]
+    renamed = ward_spellings(dict(zip(table.index, table["households"] + table["rejected"])))
+    assert set(summary["ward"].iloc[:-1]) == {renamed.get(w, w) for w in table.index}
+    assert not set(renamed.values()) & set(renamed)  # a name counted under is not itself counted under another
+
+
+def test_the_summary_of_a_survey_counts_a_ward_once_and_says_what_it_merged(tmp_path):
+    header = ["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"]
+    rows = [[f"H{i}", ward, 2, 9_000_000] for i, ward in
+            enumerate(["Phường Cầu Giấy", "phường cầu giấy", "P. Cầu Giấy", "Phường Nghĩa Đô", "Phuong Cau Giay"])]
+    path = write_workbook(tmp_path / "s.xlsx", {"Hộ": [header, *rows]})
+    result = run_ngheo("classify", str(path), "-f", "csv", "-s", "vn-2022-2025", "--year", "2025")
+    assert result.returncode == 0, result.stderr.decode()
+    summary = pd.read_csv(tmp_path / "s.summary.csv")
+    assert summary[["ward", "households"]].values.tolist() == [["Phường Cầu Giấy", 4], ["Phường Nghĩa Đô", 1],
+                                                                ["Tổng cộng", 5]]
+    note = "'Phường Cầu Giấy' ← 'phường cầu giấy', 'P. Cầu Giấy', 'Phuong Cau Giay'"
+    assert note in result.stderr.decode()
+    roster = pd.read_csv(tmp_path / "s.classified.csv")
+    assert roster["ward"].tolist() == [r[1] for r in rows]  # the roster keeps each ward as typed
+    as_json = run_ngheo("classify", str(path), "-f", "json", "-o", "-", "-s", "vn-2022-2025", "--year", "2025")
+    assert pd.read_json(io.BytesIO(as_json.stdout), typ="series")["metadata"]["wards_merged"] == note
+
+
+def test_in_chunks_the_whole_files_spellings_are_merged_as_in_a_whole_run(tmp_path):
+    """Each chunk sees only some spellings ("Phuong Cau Giay" alone in a chunk joins nothing):
+    the merge is made once the chunks' counts are added, so the summary is the whole run's."""
+    header = "Mã hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng (đồng)\n"
+    wards = ["Phuong Cau Giay", "Phường Cầu Giấy", "phường cầu giấy", "Xã Hoà Bình", "Xã Hòa Bình", "Cầu Giấy"] * 3
+    path = tmp_path / "s.csv"
+    path.write_text(header + "".join(f"H{i},{w},2,9000000\n" for i, w in enumerate(wards)), encoding="utf-8")
+    for folder, extra in (("whole", []), ("chunks", ["--chunk-size", "2", "--jobs", "2"])):
+        (tmp_path / folder).mkdir()
+        result = run_ngheo("classify", str(path), "-f", "csv", "-d", str(tmp_path / folder), "-s", "vn-2022-2025",
+                           "--year", "2025", *extra)
+        assert result.returncode == 1, result.stderr.decode()  # "Cầu Giấy" tells no area: its rows are rejected
+    whole = (tmp_path / "whole" / "s.summary.csv").read_bytes()
+    assert (tmp_path / "chunks" / "s.summary.csv").read_bytes() == whole
+    assert pd.read_csv(io.BytesIO(whole))["ward"].tolist() == ["Phường Cầu Giấy", "Xã Hoà Bình", "Tổng cộng"]  # (ties: the first typed)
