@@ -111,3 +111,18 @@ def test_in_chunks_the_whole_files_spellings_are_merged_as_in_a_whole_run(tmp_pa
     whole = (tmp_path / "whole" / "s.summary.csv").read_bytes()
     assert (tmp_path / "chunks" / "s.summary.csv").read_bytes() == whole
     assert pd.read_csv(io.BytesIO(whole))["ward"].tolist() == ["Phường Cầu Giấy", "Xã Hoà Bình", "Tổng cộng"]  # (ties: the first typed)
+
+
+def test_the_review_counts_a_ward_once_too(tmp_path):
+    header = ["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)", "Thiếu hụt: Việc làm"]
+    spelled = ["Phường Cầu Giấy", "phường cầu giấy", "P. Cầu Giấy", "Phuong Cau Giay"]
+    last = write_workbook(tmp_path / "ds-2024.xlsx", {"Hộ": [header, *[[f"H{i}", "Phường Cầu Giấy", 2, 9_000_000, ""]
+                                                                        for i in range(4)]]})
+    this = write_workbook(tmp_path / "ds-2025.xlsx", {"Hộ": [header, *[[f"H{i}", ward, 2, 9_000_000, ""]
+                                                                        for i, ward in enumerate(spelled)]]})
+    result = run_ngheo("review", str(last), str(this), "-s", "vn-2022-2025", "-f", "csv", "-d", str(tmp_path))
+    assert result.returncode == 0, result.stderr.decode()
+    table = pd.read_csv(tmp_path / "ds-2025.review.transitions.csv")
+    wards = table[table["level"] == "ward"]
+    assert wards[["ward", "households_start", "households_end"]].values.tolist() == [["Phường Cầu Giấy", 4, 4]]
+    assert "'Phường Cầu Giấy' ← 'phường cầu giấy', 'P. Cầu Giấy', 'Phuong Cau Giay'" in result.stderr.decode()

@@ -32,6 +32,7 @@ from ngheo_cli.review.movements import (
 from ngheo_cli.review.table import UNKNOWN_AREA, transition_table
 from ngheo_cli.review.targets import FAIL, Targets, check_targets
 from ngheo_cli.review.wards import WardMap, place_households, ward_key
+from ngheo_cli.ward_names import described, ward_spellings
 
 BOTH, LAST_ONLY, THIS_ONLY = "both", "last_only", "this_only"
 
@@ -87,6 +88,9 @@ def review(
     frame = frame[present].reset_index(drop=True)
     _presence(frame, last, this)
     _place(frame, last, this, ward_map)
+    merged = _one_name_per_ward(frame)
+    if merged:
+        notes.append(f"wards spelled several ways are counted as one: {merged}")
 
     table = transition_table(frame, last.year, this.year, lang)
     checks = check_targets(targets, table, frame, this.year, this_standard, previous_known, lang)
@@ -154,6 +158,17 @@ def _place(frame: pd.DataFrame, last: YearList, this: YearList, ward_map: WardMa
     check = on_this & (frame["presence"] == BOTH).to_numpy() & placed.notna().to_numpy()
     moved = check & (map_distinct(placed, ward_key) != map_distinct(frame["ward"], ward_key)).to_numpy()
     frame["ward_note"] = _moved_notes(why.astype("string").where(~on_this, ""), moved, frame, placed)
+
+
+def _one_name_per_ward(frame: pd.DataFrame) -> str:
+    """The spellings of one ward's name among the households' wards counted under one name, as
+    in classify's summary (ward_names.py); what was merged, described ("" when nothing)."""
+    codes, wards = pd.factorize(frame["ward_review"], use_na_sentinel=True)
+    rows = np.bincount(codes[codes >= 0], minlength=len(wards))
+    renamed = ward_spellings(dict(zip(wards.tolist(), rows.tolist())))
+    if renamed:
+        frame["ward_review"] = map_distinct(frame["ward_review"], lambda ward: renamed.get(ward, ward), dtype="string")
+    return described(renamed)
 
 
 def _moved_notes(notes: pd.Series, moved: np.ndarray, frame: pd.DataFrame, placed: pd.Series) -> pd.Series:
