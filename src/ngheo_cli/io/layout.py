@@ -67,12 +67,14 @@ def find_survey(
     household_spellings = spelling_table(HOUSEHOLD_COLUMNS, direct_answer_headers)
     member_spellings = spelling_table(MEMBER_COLUMNS, {})
 
-    households = _best_table(grids, household_spellings, required={"household_id", "ward"})
+    households_found = _headers_found(grids, household_spellings, required={"household_id", "ward"})
+    households = _best_table(households_found, household_spellings)
     member_candidates = [g for g in (members_grids or grids) if households is None or g.name != households.sheet]
-    members = _best_table(
-        member_candidates, member_spellings, required={"household_id"}, any_of={"age", "birth_year", "birth_date"},
-        forbidden={"ward"},
-    )
+    members_found = _headers_found(member_candidates, member_spellings, required={"household_id"},
+                                   any_of={"age", "birth_year", "birth_date"}, forbidden={"ward"})
+    members = _best_table(members_found, member_spellings)
+    for found, table, what in ((households_found, households, "households"), (members_found, members, "members")):
+        _refuse_several_lists(found, table, source, what)
     if households is None:
         found = _headers_seen(grids)
         legacy = looks_legacy(c for g in grids for c in g.cells.head(HEADER_SEARCH_ROWS).to_numpy().ravel())
@@ -98,7 +100,8 @@ MEMBERS_ONLY = {"sex", "health_insurance", "education", "studying", "school_leve
 def _refuse_members_without_ages(grids: list[Grid], spellings: dict[str, str]) -> None:
     """A members sheet the survey cannot use (no age, birth year or date of birth) would leave
     every member-derived indicator missing without a word: it is named instead."""
-    unusable = _best_table(grids, spellings, required={"household_id"}, any_of=MEMBERS_ONLY, forbidden={"ward"})
+    unusable = _best_table(_headers_found(grids, spellings, required={"household_id"}, any_of=MEMBERS_ONLY,
+                                          forbidden={"ward"}), spellings)
     if unusable is not None:
         raise InputError(
             f"sheet '{unusable.sheet}' looks like the members sheet (its header, row {unusable.header_row}: "
@@ -108,14 +111,16 @@ def _refuse_members_without_ages(grids: list[Grid], spellings: dict[str, str]) -
         )
 
 
-def _best_table(
+def _headers_found(
     grids: list[Grid],
     spellings: dict[str, str],
     required: set[str],
     any_of: set[str] | None = None,
     forbidden: set[str] | None = None,
-) -> Table | None:
-    best = None
+) -> dict[str, tuple]:
+    """Sheet name -> its best header of the kind asked for: (rank, grid, header row, matched
+    columns, texts), for each sheet that has one, in sheet order."""
+    found: dict[str, tuple] = {}
     for grid in grids:
         top = grid.cells.head(1 if grid.has_header_row else HEADER_SEARCH_ROWS)
         rows = list(top.iterrows())
@@ -131,12 +136,40 @@ def _best_table(
                     continue
                 # A visible sheet wins over a hidden one (officers hide old versions), then more matches.
                 rank = (not grid.hidden, len(ids))
-                if best is None or rank > best[0]:
-                    best = (rank, grid, header_row, matched, texts)
-    if best is None:
+                if grid.name not in found or rank > found[grid.name][0]:
+                    found[grid.name] = (rank, grid, header_row, matched, texts)
+    return found
+
+
+def _best_table(found: dict[str, tuple], spellings: dict[str, str]) -> Table | None:
+    """The table under the best header found (the first sheet's, of equals)."""
+    if not found:
         return None
-    _, grid, header_row, matched, texts = best
+    _, grid, header_row, matched, texts = max(found.values(), key=lambda header: header[0])
     return _table_from(grid, header_row, matched, texts, spellings)
+
+
+def _refuse_several_lists(found: dict[str, tuple], chosen: Table | None, source: str, what: str) -> None:
+    """One list of households (and one of members) per file: a workbook kept as a sheet per ward
+    would otherwise be classified on its first sheet alone, the others' rows lost without a word.
+    Hidden sheets (old copies) and sheets with a header and no rows do not count."""
+    if chosen is None:
+        return
+    rows = {}
+    for name, (_, grid, header_row, matched, _) in found.items():
+        if grid.hidden and name != chosen.sheet:
+            continue
+        ids = [position for position, column_id in matched.items() if column_id == "household_id"]
+        count = int(filled(grid.cells.loc[header_row + 1 :, ids]).any(axis=1).sum())
+        if count or name == chosen.sheet:
+            rows[name] = count
+    if len(rows) > 1:
+        listed = ", ".join(f"'{name}' ({count:,} row{'' if count == 1 else 's'})" for name, count in rows.items())
+        raise InputError(
+            f"{source}: {len(rows)} sheets hold a list of {what}: {listed}; one file is read as one survey",
+            "copy them into one sheet under one header row (a Phường/Xã column tells the wards apart), "
+            "or save each sheet as its own file and classify each",
+        )
 
 
 def _texts(row: pd.Series) -> dict[int, list[str]]:
