@@ -405,3 +405,25 @@ def test_a_workbook_with_a_sheet_per_ward_is_refused_not_read_in_part(tmp_path):
     book.save(path)
     result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
     assert result.roster["household_id"].tolist() == ["CG1", "CG2"]
+
+
+def test_the_signature_block_under_the_list_is_skipped_and_listed_not_rejected(tmp_path):
+    """Vietnamese forms end in a date line and signatures ("Người lập biểu", "TM. UBND PHƯỜNG",
+    "(Ký, ghi rõ họ tên)"): they were four rejected households and a ward named "Cầu Giấy, ngày
+    15 tháng 11 năm 2025" in the summary. A row without an id among the households, or below them
+    with nothing of a signature, stays an error."""
+    header = ["STT", *HEADER]
+    rows = [[1, "H1", "Phường A", 2, 9_000_000], [2, "", "Phường A", 2, 9_000_000], [3, "H3", "Phường A", 2, 9_000_000],
+            ["Tổng cộng", "", "", 6, ""], [], ["", "", "Cầu Giấy, ngày 15 tháng 11 năm 2025"],
+            ["Người lập biểu", "", "", "TM. UBND PHƯỜNG"], ["(Ký, ghi rõ họ tên)", "", "", "CHỦ TỊCH"], [],
+            ["Nguyễn Văn A", "", "", "Trần Thị B"]]
+    path = write_workbook(tmp_path / "s.xlsx", {"Hộ": [header, *rows]})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.counts.households_read == 3 and result.counts.rejected == 1  # H2's row: no id
+    assert result.summary["ward"].tolist() == ["Phường A", "Tổng cộng"]
+    problems = result.problems.to_frame("en")
+    assert problems.loc[problems["code"] == "footer_row", "row"].tolist() == [7, 8, 9, 11]
+    assert problems.loc[problems["code"] == "totals_row", "row"].tolist() == [5]
+    plain = write_workbook(tmp_path / "p.xlsx", {"Hộ": [header, rows[0], [9, "", "Phường A", 2, 9_000_000]]})
+    result = run_classification(read_grids(plain), STANDARD, plain.name, year=2025)
+    assert result.counts.households_read == 2 and result.counts.rejected == 1  # a last household without its id

@@ -103,6 +103,7 @@ CODES: dict[str, tuple[str, str, str]] = {
         "Text looks typed in a legacy font (TCVN3/VNI): convert it to Unicode and run again",
     ),
     "totals_row": ("info", "Dòng tổng cộng, bỏ qua", "Totals row, skipped"),
+    "footer_row": ("info", "Dòng cuối bảng (ký tên, ghi chú), bỏ qua", "Below the list (signatures, notes), skipped"),
 }
 
 

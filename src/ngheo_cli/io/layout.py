@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import InputError
@@ -267,6 +268,9 @@ def _table_from(
     no_id = None if no_id_column is None else \
         pd.Series(~key_filled[no_id_column].to_numpy()[non_blank.to_numpy()], index=cells.index)
     cells, skipped = _drop_totals_rows(grid.name, cells, {matched[p]: written(p) for p in matched}, no_id)
+    if "household_id" in position_of and not key_filled[position_of["household_id"]].all():
+        cells, footer = _drop_footer(grid.name, cells, written(position_of["household_id"]), skipped)
+        skipped += footer
 
     title = [
         " ".join(_cell_text(c) for c in grid.cells.loc[r] if _cell_text(c))
@@ -302,6 +306,32 @@ def _drop_totals_rows(
         Problem(sheet, int(r), headers["household_id"], None, "totals_row") for r in cells.index[totals]
     ]
     return cells[~totals], skipped
+
+
+def _drop_footer(sheet: str, cells: pd.DataFrame, id_header: str, totals: list[Problem]) -> tuple[pd.DataFrame, list[Problem]]:
+    """The block under the last household: rows with no household id below a totals row, or
+    that read as the form's signature block ("Người lập biểu", "(Ký, ghi rõ họ tên)", "TM. UBND",
+    "…, ngày 15 tháng 11 năm 2025"). Listed as skipped (`footer_row`), not rejected as households
+    without an id; a row with no id among the households stays an error."""
+    has_id = filled(cells[["household_id"]])["household_id"].to_numpy()
+    last = int(np.flatnonzero(has_id)[-1]) + 1 if has_id.any() else 0
+    below = cells.iloc[last:]
+    if below.empty:
+        return cells, []
+    after_totals = bool(totals) and totals[0].row < int(below.index[0])
+    footer = [int(row) for row, values in below.iterrows() if after_totals or _signs(values)]
+    if not footer:
+        return cells, []
+    return cells.drop(index=footer), [Problem(sheet, row, id_header, None, "footer_row") for row in footer]
+
+
+# Words of a form's signature block, folded: who drew it up, signs, confirms, for whom, the date line
+_SIGNATURE = re.compile(r"nguoilap|lapbieu|ghirohoten|kyten|xacnhan|chutich|^tm|^t/m|thutruong|canbo|ketoan|"
+                        r"ngay\d*thang\d*nam\d*")
+
+
+def _signs(row: pd.Series) -> bool:
+    return any(_SIGNATURE.search(fold(cell)) for cell in row if isinstance(cell, str) and cell.strip())
 
 
 def _review_year(title: list[str]) -> int | None:
