@@ -427,3 +427,15 @@ def test_the_signature_block_under_the_list_is_skipped_and_listed_not_rejected(t
     plain = write_workbook(tmp_path / "p.xlsx", {"Hộ": [header, rows[0], [9, "", "Phường A", 2, 9_000_000]]})
     result = run_classification(read_grids(plain), STANDARD, plain.name, year=2025)
     assert result.counts.households_read == 2 and result.counts.rejected == 1  # a last household without its id
+
+
+@pytest.mark.parametrize(("header", "lacking"), [
+    (["STT", "Họ tên chủ hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"], "'Mã hộ'"),
+    (["Mã hộ", "Họ tên chủ hộ", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"], "'Phường/Xã'"),
+])
+def test_a_list_without_its_id_or_ward_column_is_told_which_it_lacks(tmp_path, header, lacking):
+    path = write_workbook(tmp_path / "s.xlsx", {"Danh sách": [header, ["H1"] * len(header)]})
+    code, stderr = stderr_of("classify", str(path))
+    assert code == 2
+    assert f"sheet 'Danh sách', row 1 has the survey's columns but no {lacking} column" in stderr
+    assert f"Hint: add a {lacking} column" in stderr

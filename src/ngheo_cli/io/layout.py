@@ -77,6 +77,7 @@ def find_survey(
     for found, table, what in ((households_found, households, "households"), (members_found, members, "members")):
         _refuse_several_lists(found, table, source, what)
     if households is None:
+        _refuse_a_list_without(grids, household_spellings, source)
         found = _headers_seen(grids)
         legacy = looks_legacy(c for g in grids for c in g.cells.head(HEADER_SEARCH_ROWS).to_numpy().ravel())
         raise InputError(
@@ -92,6 +93,34 @@ def find_survey(
     if members is None:
         _refuse_members_without_ages(member_candidates, member_spellings)
     return Survey(households, members, _review_year(households.title))
+
+
+# what each of the two columns a list of households needs is, for the officer who lacks it
+_REQUIRED_HEADERS = {
+    "household_id": ("Mã hộ", "each household's code (its number in the household register; the STT if there is none)"),
+    "ward": ("Phường/Xã", "each household's ward or commune"),
+}
+
+
+def _refuse_a_list_without(grids: list[Grid], spellings: dict[str, str], source: str) -> None:
+    """A header row with three or more of the survey's columns but without one of the two a
+    list needs is named with what it lacks (the generic "no households sheet" would send the
+    officer looking for a header row that is there)."""
+    partial = {}
+    for column_id in _REQUIRED_HEADERS:
+        for name, header in _headers_found(grids, spellings, {column_id}).items():
+            if len(header[3]) >= 3:
+                partial.setdefault(name, header)
+    if not partial:
+        return
+    _, grid, header_row, matched, _ = max(partial.values(), key=lambda header: header[0])
+    lacking = [(header, what) for column_id, (header, what) in _REQUIRED_HEADERS.items()
+               if column_id not in matched.values()]
+    raise InputError(
+        f"{source}: sheet '{grid.name}', row {header_row} has the survey's columns but no "
+        f"{' or '.join(repr(header) for header, _ in lacking)} column",
+        "add " + "; and ".join(f"a '{header}' column: {what}" for header, what in lacking),
+    )
 
 
 MEMBERS_ONLY = {"sex", "health_insurance", "education", "studying", "school_level_ok", "employment",
