@@ -427,6 +427,9 @@ def test_the_signature_block_under_the_list_is_skipped_and_listed_not_rejected(t
     plain = write_workbook(tmp_path / "p.xlsx", {"Hộ": [header, rows[0], [9, "", "Phường A", 2, 9_000_000]]})
     result = run_classification(read_grids(plain), STANDARD, plain.name, year=2025)
     assert result.counts.households_read == 2 and result.counts.rejected == 1  # a last household without its id
+    added = write_workbook(tmp_path / "a.xlsx", {"Hộ": [header, rows[0], rows[3], [9, "", "Phường A", 2, 9_000_000]]})
+    result = run_classification(read_grids(added), STANDARD, added.name, year=2025)
+    assert result.counts.households_read == 2 and result.counts.rejected == 1  # added under the totals, with its ward
 
 
 @pytest.mark.parametrize(("header", "lacking"), [

@@ -338,17 +338,19 @@ def _drop_totals_rows(
 
 
 def _drop_footer(sheet: str, cells: pd.DataFrame, id_header: str, totals: list[Problem]) -> tuple[pd.DataFrame, list[Problem]]:
-    """The block under the last household: rows with no household id below a totals row, or
-    that read as the form's signature block ("Người lập biểu", "(Ký, ghi rõ họ tên)", "TM. UBND",
-    "…, ngày 15 tháng 11 năm 2025"). Listed as skipped (`footer_row`), not rejected as households
-    without an id; a row with no id among the households stays an error."""
+    """The block under the last household: rows with no household id and no ward below a totals
+    row, or that read as the form's signature block ("Người lập biểu", "(Ký, ghi rõ họ tên)",
+    "TM. UBND", "…, ngày 15 tháng 11 năm 2025"). Listed as skipped (`footer_row`), not rejected as
+    households without an id; a row with no id among the households, or with a ward, stays an error."""
     has_id = filled(cells[["household_id"]])["household_id"].to_numpy()
     last = int(np.flatnonzero(has_id)[-1]) + 1 if has_id.any() else 0
     below = cells.iloc[last:]
     if below.empty:
         return cells, []
     after_totals = bool(totals) and totals[0].row < int(below.index[0])
-    footer = [int(row) for row, values in below.iterrows() if after_totals or _signs(values)]
+    no_ward = ~filled(below[["ward"]])["ward"] if "ward" in below else pd.Series(True, index=below.index)
+    footer = [int(row) for (row, values), unnamed in zip(below.iterrows(), no_ward)
+              if (after_totals and unnamed) or _signs(values)]  # (a ward and no id: a household, an error)
     if not footer:
         return cells, []
     return cells.drop(index=footer), [Problem(sheet, row, id_header, None, "footer_row") for row in footer]
