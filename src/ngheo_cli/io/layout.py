@@ -183,11 +183,13 @@ def _refuse_several_lists(found: dict[str, tuple], chosen: Table | None, source:
     """One list of households (and one of members) per file: a workbook kept as a sheet per ward
     would otherwise be classified on its first sheet alone, the others' rows lost without a word.
     Hidden sheets (old copies) and sheets with a header and no rows do not count."""
-    if chosen is None:
+    others = [name for name, header in found.items() if chosen is not None and name != chosen.sheet
+              and not header[1].hidden]
+    if not others:  # (the usual case: no sheet's rows counted)
         return
     rows = {}
     for name, (_, grid, header_row, matched, _) in found.items():
-        if grid.hidden and name != chosen.sheet:
+        if name not in others and name != chosen.sheet:
             continue
         ids = [position for position, column_id in matched.items() if column_id == "household_id"]
         count = int(filled(grid.cells.loc[header_row + 1 :, ids]).any(axis=1).sum())
