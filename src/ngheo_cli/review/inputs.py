@@ -12,7 +12,7 @@ from typing import Callable
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.frames import category_as_text, is_blank
+from ngheo_cli.frames import category_as_text
 from ngheo_cli.io.cells import parse_category, parse_int, parse_text, parse_yes_no
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.labels import class_label, roster_columns_of
@@ -26,7 +26,6 @@ from ngheo_cli.standards.load import (
     load_standard,
 )
 from ngheo_cli.standards.model import CLASSES
-from ngheo_cli.text import fold
 
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _CLASSIFICATION = Categories(
@@ -115,10 +114,6 @@ def _roster_in(grids: list[Grid]) -> tuple[pd.DataFrame, dict[str, str]] | None:
         if ids is not None:
             return _roster_values(cells.iloc[1:], ids, grid.name), _metadata(grids)
     return None
-
-
-def _folded(value: object) -> str:
-    return "" if is_blank(value) else fold(str(value))
 
 
 def _roster_values(body: pd.DataFrame, ids: dict, sheet: str) -> pd.DataFrame:
