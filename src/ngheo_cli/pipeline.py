@@ -15,13 +15,11 @@ import pandas as pd
 
 from ngheo_cli import __version__
 from ngheo_cli.engine import REJECTED, UNDETERMINED, classify
-from ngheo_cli.errors import InputError
 from ngheo_cli.frames import blanked, joined_by_key, replaced
 from ngheo_cli.io.layout import Survey, find_survey
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem, ProblemLog, messages
-from ngheo_cli.labels import ROSTER_ONLY, roster_columns_of
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.summary import finish_summary, merged_wards, ward_counts
 from ngheo_cli.validate import ROW, ValidSurvey, validate_survey
@@ -82,7 +80,6 @@ def check_survey(
     instead of this year. `release_grids`: empty the lists of grids once the survey is found in
     them (its tables hold the cells they need), so that the rest of the file goes back to memory."""
     survey = find_survey(grids, direct_answer_headers(standard), source_name, members_grids)
-    _refuse_a_roster(grids, survey, source_name)
     if release_grids:
         grids.clear()
         if members_grids is not None:
@@ -159,7 +156,8 @@ def run_classification(
     roster = _show_rejected_rows(roster, valid.rejected, valid.extra_columns, valid.problems, households_sheet, lang)
 
     by_ward = ward_counts(roster, model.indicator_ids())
-    summary = finish_summary(*by_ward, lang)
+    renamed = merged_wards(by_ward[0])
+    summary = finish_summary(*by_ward, lang, renamed)
     classes = roster["classification"]
     counts = Counts(
         households_read=valid.rows_read,
@@ -185,7 +183,7 @@ def run_classification(
         "classified": str(counts.classified),
         "undetermined": str(counts.undetermined),
         "rejected": str(counts.rejected),
-        "wards_merged": described(merged_wards(by_ward[0])),
+        "wards_merged": described(renamed),
     }
     warning = validity_warning(standard, review_year)
     metadata["validity_warning"] = warning
@@ -194,27 +192,12 @@ def run_classification(
                      list(valid.extra_columns), by_ward)
 
 
-def _refuse_a_roster(grids: list[Grid], survey: Survey, source_name: str) -> None:
-    """A roster written by `ngheo classify` given back to it (the file beside the survey, picked
-    by mistake) would have every household rejected for want of the survey's own columns."""
-    sheet = next(grid for grid in grids if grid.name == survey.households.sheet)
-    first_row = sheet.cells.iloc[0] if not sheet.cells.empty else pd.Series(dtype=object)
-    ids = roster_columns_of(first_row) or {}
-    own = {column_id: first_row[column] for column, column_id in ids.items() if column_id in ROSTER_ONLY}
-    if len(own) >= 3:  # (a survey may have a "Phân loại" or "Lý do" column of its own)
-        raise InputError(
-            f"{source_name}: sheet '{sheet.name}' is a roster written by ngheo classify, not a survey "
-            f"(its header has the roster's own columns: {', '.join(repr(header) for header in list(own.values())[:4])})",
-            "classify the survey it was made from; a roster goes to `ngheo review` as it is",
-        )
-
-
 def validity_warning(standard: CompiledStandard, year: int) -> str:
     """A review year outside the years the standard applies to is worth a warning, not a stop:
     re-classifying an old list under a new standard is a legitimate analysis."""
     model = standard.model
-    first, last = model.valid_from.year, (model.valid_to.year if model.valid_to else None)
-    if year < first or (last is not None and year > last):
+    if not model.applies_to(year):
+        first, last = model.valid_from.year, (model.valid_to.year if model.valid_to else None)
         span = f"{first}–{last}" if last else f"from {first}"
         return f"review year {year} is outside the years standard {model.id} applies to ({span})"
     return ""

@@ -307,8 +307,9 @@ def classify_in_chunks(
     problems.drop_repeats()  # header-level problems are found again in every chunk
     first_run.standard = standard
     by_ward = add_counts(parts)
-    summary = finish_summary(*by_ward, lang)
-    return StreamedRun(summary, problems, totals, first_run, chunks, described(merged_wards(by_ward[0])))
+    renamed = merged_wards(by_ward[0])
+    summary = finish_summary(*by_ward, lang, renamed)
+    return StreamedRun(summary, problems, totals, first_run, chunks, described(renamed))
 
 
 @dataclass

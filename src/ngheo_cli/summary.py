@@ -64,12 +64,17 @@ def add_counts(parts: list[tuple[pd.DataFrame, int]]) -> tuple[pd.DataFrame, int
 
 def merged_wards(table: pd.DataFrame) -> dict[str, str]:
     """Of counts per ward as typed: each spelling counted under another one (ward_names.py)."""
+    if table.empty:
+        return {}
     return ward_spellings(dict(zip(table.index, (table["households"] + table["rejected"]).tolist())))
 
 
-def finish_summary(table: pd.DataFrame, rejected_total: int, lang: str = "vi") -> pd.DataFrame:
-    """The wards' spellings merged (merged_wards), the total row and the rates, from counts."""
-    renamed = merged_wards(table) if len(table) else {}
+def finish_summary(table: pd.DataFrame, rejected_total: int, lang: str = "vi",
+                   renamed: dict[str, str] | None = None) -> pd.DataFrame:
+    """The wards' spellings merged (`renamed`, the caller's merged_wards(table), else worked out
+    here), the total row and the rates, from counts."""
+    if renamed is None:
+        renamed = merged_wards(table)
     if renamed:
         table = table.groupby(pd.Index([renamed.get(ward, ward) for ward in table.index], name="ward"), sort=False).sum()
     total = table.sum().to_frame().T

@@ -18,7 +18,7 @@ from ngheo_cli.io.legacy import HINT as LEGACY_HINT
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
-from ngheo_cli.labels import roster_output_names
+from ngheo_cli.labels import ROSTER_ONLY, roster_columns_of, roster_output_names
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
 from ngheo_cli.text import fold, nfc
 
@@ -92,6 +92,7 @@ def find_survey(
         )
     if members is None:
         _refuse_members_without_ages(member_candidates, member_spellings)
+    _refuse_a_roster(households_found[households.sheet][1], source)
     return Survey(households, members, _review_year(households.title))
 
 
@@ -123,6 +124,20 @@ def _refuse_a_list_without(grids: list[Grid], spellings: dict[str, str], source:
     )
 
 
+def _refuse_a_roster(sheet: Grid, source: str) -> None:
+    """A roster written by `ngheo classify` given back to it (the file beside the survey, picked
+    by mistake) would have every household rejected for want of the survey's own columns."""
+    first_row = sheet.cells.iloc[0] if not sheet.cells.empty else pd.Series(dtype=object)
+    ids = roster_columns_of(first_row) or {}
+    own = {column_id: first_row[column] for column, column_id in ids.items() if column_id in ROSTER_ONLY}
+    if len(own) >= 3:  # (a survey may have a "Phân loại" or "Lý do" column of its own)
+        raise InputError(
+            f"{source}: sheet '{sheet.name}' is a roster written by ngheo classify, not a survey "
+            f"(its header has the roster's own columns: {', '.join(repr(header) for header in list(own.values())[:4])})",
+            "classify the survey it was made from; a roster goes to `ngheo review` as it is",
+        )
+
+
 MEMBERS_ONLY = {"sex", "health_insurance", "education", "studying", "school_level_ok", "employment",
                 "monthly_allowance", "malnourished"}  # member columns no other list of households has
 
@@ -130,12 +145,13 @@ MEMBERS_ONLY = {"sex", "health_insurance", "education", "studying", "school_leve
 def _refuse_members_without_ages(grids: list[Grid], spellings: dict[str, str]) -> None:
     """A members sheet the survey cannot use (no age, birth year or date of birth) would leave
     every member-derived indicator missing without a word: it is named instead."""
-    unusable = _best_table(_headers_found(grids, spellings, required={"household_id"}, any_of=MEMBERS_ONLY,
-                                          forbidden={"ward"}), spellings)
-    if unusable is not None:
+    found = _headers_found(grids, spellings, required={"household_id"}, any_of=MEMBERS_ONLY, forbidden={"ward"})
+    if found:
+        _, grid, header_row, matched, texts = max(found.values(), key=lambda header: header[0])
+        headers = [texts[position][0] for position in sorted(matched)]
         raise InputError(
-            f"sheet '{unusable.sheet}' looks like the members sheet (its header, row {unusable.header_row}: "
-            f"{', '.join(repr(h) for h in list(unusable.headers.values())[:6])}) but has no column of ages: "
+            f"sheet '{grid.name}' looks like the members sheet (its header, row {header_row}: "
+            f"{', '.join(repr(h) for h in headers[:6])}) but has no column of ages: "
             "'Tuổi', 'Năm sinh' or 'Ngày sinh'",
             "add the members' ages, birth years or dates of birth under one of these headers",
         )

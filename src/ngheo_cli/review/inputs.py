@@ -58,18 +58,14 @@ def standard_for_year(year: int, requested: str | None) -> CompiledStandard:
     if requested:
         return _load(requested)
     default = _load(DEFAULT_STANDARD)
-    if _covers(default, year):
+    if default.model.applies_to(year):
         return default
     family = re.sub(r"-\d{4}-\d{4}$", "", DEFAULT_STANDARD)
     for standard_id in builtin_ids():
-        if standard_id.startswith(family + "-") and _covers(_load(standard_id), year):
+        if standard_id.startswith(family + "-") and _load(standard_id).model.applies_to(year):
             return _load(standard_id)
     return default
 
-
-def _covers(standard: CompiledStandard, year: int) -> bool:
-    model = standard.model
-    return model.valid_from.year <= year and (model.valid_to is None or year <= model.valid_to.year)
 
 
 def load_year_list(

@@ -53,12 +53,8 @@ def builtin_ids() -> list[str]:
 
 def builtin_ids_for_year(year: int) -> list[str]:
     """The built-in standards that apply to a review year (by their validity dates)."""
-    ids = []
-    for standard_id in builtin_ids():
-        model = load_model(standard_id)[0]  # (not compiled: no pandas)
-        if model.valid_from.year <= year and (model.valid_to is None or year <= model.valid_to.year):
-            ids.append(standard_id)
-    return ids
+    return [standard_id for standard_id in builtin_ids()
+            if load_model(standard_id)[0].applies_to(year)]  # (not compiled: no pandas)
 
 
 def resolve(name_or_path: str) -> Path:

@@ -100,3 +100,7 @@ class Standard(Strict):
 
     def indicator_ids(self) -> list[str]:
         return [i.id for i in self.indicators]
+
+    def applies_to(self, year: int) -> bool:
+        """Whether a review year falls within the standard's validity dates."""
+        return self.valid_from.year <= year and (self.valid_to is None or year <= self.valid_to.year)
