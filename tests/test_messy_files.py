@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from conftest import run_ngheo, write_workbook
 from ngheo_cli.errors import InputError
@@ -386,25 +386,6 @@ def test_a_roster_given_back_to_classify_is_named_as_such(tmp_path, fmt):
     code, stderr = stderr_of("classify", str(tmp_path / f"s.classified.{fmt}"), "-o", "-")
     assert code == 2
     assert "is a roster written by ngheo classify, not a survey" in stderr and "ngheo review" in stderr
-
-
-def test_a_workbook_with_a_sheet_per_ward_is_refused_not_read_in_part(tmp_path):
-    """Officers keep a sheet per ward: read on its first sheet alone, the others' households were
-    lost without a word. A hidden old copy and a template sheet (a header, no rows) do not count."""
-    sheets = {
-        "Cầu Giấy": [HEADER, ["CG1", "Phường Cầu Giấy", 2, 9_000_000], ["CG2", "Phường Cầu Giấy", 2, 9_000_000]],
-        "Mẫu": [HEADER],
-        "Yên Hòa": [HEADER, ["YH1", "Phường Yên Hòa", 2, 9_000_000]],
-    }
-    path = write_workbook(tmp_path / "wards.xlsx", sheets)
-    code, stderr = stderr_of("classify", str(path), "-o", "-")
-    assert code == 2
-    assert "2 sheets hold a list of households: 'Cầu Giấy' (2 rows), 'Yên Hòa' (1 row)" in stderr
-    book = load_workbook(path)
-    book["Yên Hòa"].sheet_state = "hidden"
-    book.save(path)
-    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
-    assert result.roster["household_id"].tolist() == ["CG1", "CG2"]
 
 
 def test_the_signature_block_under_the_list_is_skipped_and_listed_not_rejected(tmp_path):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.frames import combinations, text_from_codes
+from ngheo_cli.sheets import SheetSet
 
 # code -> (severity, Vietnamese message, English message). {expected} is filled per problem.
 CODES: dict[str, tuple[str, str, str]] = {
@@ -136,6 +137,11 @@ class ProblemLog:
 
     _blocks: list[pd.DataFrame] = field(default_factory=list)
     _singles: list[Problem] = field(default_factory=list)
+    _sheet_sets: dict[str, SheetSet] = field(default_factory=dict)  # label -> a list kept on several sheets
+
+    def keyed_rows(self, sheets: SheetSet) -> None:
+        """Problems logged under this label have row keys (sheets.py), shown as sheet and row."""
+        self._sheet_sets[sheets.label] = sheets
 
     def add(self, problem: Problem) -> None:
         self._singles.append(problem)
@@ -162,14 +168,30 @@ class ProblemLog:
         """Every problem of another log (a chunk's), after this one's."""
         self._flush()
         self._blocks.append(other.table())
+        self._sheet_sets |= other._sheet_sets
 
     def table(self) -> pd.DataFrame:
         """Every problem in the order found: sheet, row (Int64, missing for a header-level
-        problem), column, value (as text, "" for a blank), code, expected, severity."""
+        problem; a row key on a list kept on several sheets, see located()), column, value (as
+        text, "" for a blank), code, expected, severity."""
         self._flush()
         if len(self._blocks) != 1:  # one block from now on: later calls (and promotions) reuse it
             self._blocks = [pd.concat(self._blocks, ignore_index=True) if self._blocks else _block()]
         return self._blocks[0]
+
+    def located(self) -> pd.DataFrame:
+        """table() as the user finds the cells: a row key of a list kept on several sheets turned
+        back into its sheet's name and row number."""
+        table = self.table()
+        if not self._sheet_sets:
+            return table
+        table = table.copy()
+        for label, sheets in self._sheet_sets.items():
+            hit = ((table["sheet"] == label) & table["row"].notna()).to_numpy()
+            names, rows = sheets.split(table.loc[hit, "row"].to_numpy(dtype=np.int64))
+            table.loc[hit, "sheet"] = names
+            table.loc[hit, "row"] = rows
+        return table
 
     def on_rows(self, sheet: str, severity: str) -> pd.Series:
         """Which problems of table() are of this severity on a row of this sheet (not its header)."""
@@ -194,7 +216,7 @@ class ProblemLog:
     def to_frame(self, lang: str = "vi") -> pd.DataFrame:
         """The problems file: sorted by sheet and row (a header-level problem first), in the order
         found within a row."""
-        table = self.table()
+        table = self.located()
         sheet, _ = pd.factorize(table["sheet"], sort=True)
         order = np.lexsort((table["row"].fillna(0).to_numpy(dtype=np.int64), sheet))  # (stable)
         table = table.take(order).reset_index(drop=True)

@@ -17,6 +17,7 @@ _ROSTER = {
     "indicators_blank_as_no": ("Chỉ số để trống (đọc là không)", "Blank answers read as no"),
     "classification": ("Phân loại", "Classification"),
     "reason": ("Lý do", "Reason"),
+    "source_sheet": ("Sheet trong tệp gốc", "Sheet in input"),  # a list kept on several sheets
     "source_row": ("Dòng trong tệp gốc", "Row in input"),
 }
 _SUMMARY = {

@@ -20,6 +20,7 @@ from ngheo_cli.io.layout import Survey, find_survey
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem, ProblemLog, messages
+from ngheo_cli.sheets import SheetSet
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.summary import finish_summary, merged_wards, ward_counts
 from ngheo_cli.validate import ROW, ValidSurvey, validate_survey
@@ -141,6 +142,7 @@ def run_classification(
     valid, review_year, year_source = checked.valid, checked.review_year, checked.review_year_source
     households_sheet = checked.survey.households.sheet
     members_sheet = checked.survey.members.sheet if checked.survey.members is not None else ""
+    households_sheets = checked.survey.households.sheets  # a list kept on several sheets, else None
     del checked  # the raw cells: nothing after this point reads them
     report("classify", 0.65)
     roster = classify(valid.households, valid.members, standard, valid.direct_answers, strict=strict, lang=lang)
@@ -154,6 +156,8 @@ def run_classification(
     if strict:
         roster = _reject_rows_with_warnings(roster, classified, valid.problems, households_sheet, lang)
     roster = _show_rejected_rows(roster, valid.rejected, valid.extra_columns, valid.problems, households_sheet, lang)
+    if households_sheets is not None:
+        _locate_rows(roster, households_sheets)
 
     by_ward = ward_counts(roster, model.indicator_ids())
     renamed = merged_wards(by_ward[0])
@@ -257,6 +261,14 @@ def _show_rejected_rows(
     roster["classification"] = replaced(roster["classification"], rejected, REJECTED)
     roster["reason"] = replaced(roster["reason"], rejected, reasons)
     return roster
+
+
+def _locate_rows(roster: pd.DataFrame, sheets: SheetSet) -> None:
+    """A list kept on several sheets: each household's sheet beside its row number, where the
+    roster had row keys (sheets.py)."""
+    names, rows = sheets.split(roster["source_row"].to_numpy())
+    roster["source_row"] = rows
+    roster.insert(roster.columns.get_loc("source_row"), "source_sheet", pd.array(names, dtype="str"))
 
 
 def _report_classification_warnings(

@@ -70,6 +70,14 @@ def wards_merged_notice(console: Console, result: RunResult) -> None:
                       f"{escape(result.metadata['wards_merged'])}")
 
 
+def sheets_notice(console: Console, sheet_of_row: pd.Series) -> None:
+    """A list kept on several sheets is read as one: the officer sees which sheets and how many
+    rows of each went in."""
+    counts = sheet_of_row.value_counts(sort=False)
+    listed = ", ".join(f"'{escape(str(name))}' ({count:,})" for name, count in counts.items())
+    console.print(f"Households read from {len(counts)} sheets, as one list: {listed}.")
+
+
 def provisional_notice(console: Console, result: RunResult) -> None:
     if result.validity_warning:
         console.print(f"[yellow]Warning:[/] {escape(result.validity_warning)}")
@@ -121,7 +129,7 @@ def _summary_table(console: Console, result: RunResult, lang: str) -> None:
 
 def problems_report(console: Console, problems: ProblemLog, lang: str, problems_file: str | None) -> None:
     """How many errors and warnings, the first few of them in full, and where the rest are."""
-    table = problems.table()
+    table = problems.located()
     errors, warnings = table[table["severity"] == "error"], table[table["severity"] == "warning"]
     if errors.empty and warnings.empty:
         return

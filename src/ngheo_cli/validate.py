@@ -67,6 +67,8 @@ def validate_survey(
     for table in (survey.households, survey.members):
         if table is not None:
             problems.extend(table.skipped)
+            if table.sheets is not None:
+                problems.keyed_rows(table.sheets)
 
     direct_specs = tuple(  # only the answer columns the sheet has: the engine reads no other
         ColumnSpec(id=f"d_{i}", header=Header(f"d_{i}", f"d_{i}"), kind="yesno", required=False, default=None)
@@ -349,7 +351,7 @@ def _reject_duplicates(
         return
     hit = is_in(households["household_id"], pd.Series(list(known), dtype="string"))
     ids, rows = households.loc[hit, "household_id"], households.loc[hit, ROW]
-    others = [", ".join(str(r) for r in known[household_id] if r != row)  # the id's other rows
+    others = [", ".join(table.rows_text([r for r in known[household_id] if r != row]))  # the id's other rows
               for household_id, row in zip(ids.tolist(), rows.tolist())]
     problems.add_many(table.sheet, rows, _header(table, "household_id"), ids, "duplicate_household", others)
     bad |= hit
@@ -400,7 +402,7 @@ def _link_members(
     if hit.any():
         counted = hit[of_bad]  # the bad members of households not rejected already
         bad_rows = members[ROW].to_numpy()[bad_linked][counted]
-        rows_by_household = joined_by_key(of_bad[counted], [str(r) for r in bad_rows.tolist()], ", ")
+        rows_by_household = joined_by_key(of_bad[counted], survey.members.rows_text(bad_rows.tolist()), ", ")
         problems.add_many(survey.households.sheet, households.loc[hit, ROW], _header(survey.households, "household_id"),
                           households.loc[hit, "household_id"], "member_rejected", rows_by_household.to_numpy())
     household_bad |= pd.Series(hit, index=household_bad.index)

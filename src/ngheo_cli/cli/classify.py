@@ -106,10 +106,17 @@ def classify_command(
 
 
 def _finish(console, result: RunResult, targets: dict[str, Path | None], chosen: str, lang: str, quiet: bool) -> None:
-    from ngheo_cli.report import provisional_notice, run_report, wards_merged_notice
+    from ngheo_cli.report import (
+        provisional_notice,
+        run_report,
+        sheets_notice,
+        wards_merged_notice,
+    )
 
     provisional_notice(console, result)
     if not quiet:
+        if "source_sheet" in result.roster:
+            sheets_notice(console, result.roster["source_sheet"])
         wards_merged_notice(console, result)
     problems_file = str(targets["problems"]) if targets.get("problems") else (
         f"{targets['roster']} (sheet 'Lỗi')" if targets.get("roster") and chosen == "xlsx" else None)

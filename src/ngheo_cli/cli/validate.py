@@ -33,12 +33,20 @@ def validate_command(
     protected = inputs_of(survey, members)
     check_target(target, protected, force)  # before the work: a refused run costs nothing
     early = start_reading([p for p in (survey, members) if p], encoding, members)
+    import pandas as pd
+
     from ngheo_cli.io.workbook import read_grids
     from ngheo_cli.io.writers import write_table
     from ngheo_cli.labels import output_headers
     from ngheo_cli.pipeline import check_survey, promote_household_warnings
-    from ngheo_cli.report import empty_survey_notice, problems_report, stderr_console
+    from ngheo_cli.report import (
+        empty_survey_notice,
+        problems_report,
+        sheets_notice,
+        stderr_console,
+    )
     from ngheo_cli.standards.load import load_standard
+    from ngheo_cli.validate import ROW
 
     console = stderr_console()
     compiled = load_standard(standard)
@@ -54,6 +62,9 @@ def validate_command(
     write_table(target, fmt, {"Lỗi" if lang.value == "vi" else "Problems": problems},
                 output_headers(compiled.model, lang.value),
                 {"input": survey.name, "review_year": str(checked.review_year)}, protected, force)
+    households = checked.survey.households
+    if households.sheets is not None:
+        sheets_notice(console, pd.Series(households.sheets.split(valid.households[ROW].to_numpy())[0]))
     sheet = checked.survey.households.sheet
     rejected = valid.problems.table().loc[valid.problems.on_rows(sheet, "error"), "row"].nunique()
     console.print(

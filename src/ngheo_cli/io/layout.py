@@ -20,6 +20,7 @@ from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
 from ngheo_cli.labels import ROSTER_ONLY, roster_columns_of, roster_output_names
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
+from ngheo_cli.sheets import STRIDE, SheetSet
 from ngheo_cli.text import fold, nfc
 
 HEADER_SEARCH_ROWS = 30
@@ -29,15 +30,25 @@ _REVIEW_YEAR = re.compile(r"nam(20\d\d)")
 
 @dataclass
 class Table:
-    """One recognised sheet: raw cells under contract ids, indexed by spreadsheet row."""
+    """One recognised list: raw cells under contract ids, indexed by spreadsheet row (by row
+    key when the list is kept on several sheets: sheets.py)."""
 
-    sheet: str
+    sheet: str  # the sheet's name; the names of all of them, joined, for a list on several sheets
     header_row: int
     headers: dict[str, str]  # column id -> header as the user wrote it
     cells: pd.DataFrame  # columns are ids (contract) or the user's header (extra columns)
     extra_columns: list[str] = field(default_factory=list)
     title: list[str] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
+    sheets: SheetSet | None = None  # a list kept on several sheets (a sheet per ward)
+
+    @property
+    def sheet_names(self) -> tuple[str, ...]:
+        return self.sheets.names if self.sheets is not None else (self.sheet,)
+
+    def rows_text(self, keys: list[int]) -> list[str]:
+        """Row numbers (keys) as an officer finds them."""
+        return self.sheets.rows_text(keys) if self.sheets is not None else [str(key) for key in keys]
 
 
 @dataclass
@@ -69,13 +80,12 @@ def find_survey(
     member_spellings = spelling_table(MEMBER_COLUMNS, {})
 
     households_found = _headers_found(grids, household_spellings, required={"household_id", "ward"})
-    households = _best_table(households_found, household_spellings)
-    member_candidates = [g for g in (members_grids or grids) if households is None or g.name != households.sheet]
+    households = _list_table(households_found, household_spellings)
+    taken = households.sheet_names if households is not None else ()
+    member_candidates = [g for g in (members_grids or grids) if g.name not in taken]
     members_found = _headers_found(member_candidates, member_spellings, required={"household_id"},
                                    any_of={"age", "birth_year", "birth_date"}, forbidden={"ward"})
-    members = _best_table(members_found, member_spellings)
-    for found, table, what in ((households_found, households, "households"), (members_found, members, "members")):
-        _refuse_several_lists(found, table, source, what)
+    members = _list_table(members_found, member_spellings)
     if households is None:
         _refuse_a_list_without(grids, household_spellings, source)
         found = _headers_seen(grids)
@@ -92,7 +102,7 @@ def find_survey(
         )
     if members is None:
         _refuse_members_without_ages(member_candidates, member_spellings)
-    _refuse_a_roster(households_found[households.sheet][1], source)
+    _refuse_a_roster(households_found[households.sheet_names[0]][1], source)
     return Survey(households, members, _review_year(households.title))
 
 
@@ -187,37 +197,45 @@ def _headers_found(
     return found
 
 
-def _best_table(found: dict[str, tuple], spellings: dict[str, str]) -> Table | None:
-    """The table under the best header found (the first sheet's, of equals)."""
+def _list_table(found: dict[str, tuple], spellings: dict[str, str]) -> Table | None:
+    """The table under the best header found (the first sheet's, of equals). When several
+    visible sheets hold rows under such a header (a workbook kept as a sheet per ward), all of
+    them, in workbook order, as one list: read on its best sheet alone, the others' households
+    would be lost without a word. Hidden sheets (old copies) and sheets with a header and no
+    household ids under it (templates) are left out."""
     if not found:
         return None
+    visible = [header for header in found.values() if not header[1].hidden]
+    if len(visible) > 1:
+        tables = [_table_from(grid, header_row, matched, texts, spellings)
+                  for _, grid, header_row, matched, texts in visible]
+        listing = [table for table in tables if "household_id" in table.cells and filled(table.cells[["household_id"]]).any().any()]
+        if len(listing) > 1:
+            return _joined(listing)
     _, grid, header_row, matched, texts = max(found.values(), key=lambda header: header[0])
     return _table_from(grid, header_row, matched, texts, spellings)
 
 
-def _refuse_several_lists(found: dict[str, tuple], chosen: Table | None, source: str, what: str) -> None:
-    """One list of households (and one of members) per file: a workbook kept as a sheet per ward
-    would otherwise be classified on its first sheet alone, the others' rows lost without a word.
-    Hidden sheets (old copies) and sheets with a header and no rows do not count."""
-    others = [name for name, header in found.items() if chosen is not None and name != chosen.sheet
-              and not header[1].hidden]
-    if not others:  # (the usual case: no sheet's rows counted)
-        return
-    rows = {}
-    for name, (_, grid, header_row, matched, _) in found.items():
-        if name not in others and name != chosen.sheet:
-            continue
-        ids = [position for position, column_id in matched.items() if column_id == "household_id"]
-        count = int(filled(grid.cells.loc[header_row + 1 :, ids]).any(axis=1).sum())
-        if count or name == chosen.sheet:
-            rows[name] = count
-    if len(rows) > 1:
-        listed = ", ".join(f"'{name}' ({count:,} row{'' if count == 1 else 's'})" for name, count in rows.items())
-        raise InputError(
-            f"{source}: {len(rows)} sheets hold a list of {what}: {listed}; one file is read as one survey",
-            "copy them into one sheet under one header row (a Phường/Xã column tells the wards apart), "
-            "or save each sheet as its own file and classify each",
-        )
+def _joined(tables: list[Table]) -> Table:
+    """Tables of several sheets as one, each row keyed by its sheet and row (sheets.py). A
+    column one sheet lacks is blank on its rows; the headers are named as the first sheet that
+    has each wrote them."""
+    sheets = SheetSet(tuple(table.sheet for table in tables))
+    parts = [table.cells.set_axis(table.cells.index + number * STRIDE) for number, table in enumerate(tables)]
+    headers: dict[str, str] = {}
+    for table in tables:
+        for column_id, written in table.headers.items():
+            headers.setdefault(column_id, written)
+    return Table(
+        sheet=sheets.label,
+        header_row=tables[0].header_row,
+        headers=headers,
+        cells=pd.concat(parts),
+        extra_columns=list(dict.fromkeys(column for table in tables for column in table.extra_columns)),
+        title=tables[0].title,
+        skipped=[problem for table in tables for problem in table.skipped],
+        sheets=sheets,
+    )
 
 
 def _texts(row: pd.Series) -> dict[int, list[str]]:
