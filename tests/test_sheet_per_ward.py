@@ -155,3 +155,21 @@ def test_members_kept_per_ward_belong_to_households_of_any_sheet(tmp_path):
     assert by_code["member_rejected"] == [["Hộ CG", 3]]
     assert "rows 2 ('TV YH')" in problems.loc[problems["code"] == "member_rejected", "message"].iloc[0]
     assert roster.loc["CG2", ["classification", "source_sheet", "source_row"]].tolist() == ["rejected", "Hộ CG", 3]
+
+
+def test_a_visible_copy_of_a_list_is_named_not_counted_twice(tmp_path):
+    """A backup copy left visible ("DS hộ (2)") would reject every household as a duplicate, and a
+    copy of the members sheet would count every member twice without a word."""
+    households = [HOUSEHOLDS, ["CG1", "An", "Phường Cầu Giấy", None, 9_000_000], ["CG2", "Bình", "Phường Cầu Giấy", None, 1_000_000]]
+    members = [MEMBERS, ["CG1", "An", 40, "x"], ["CG1", "Em", 12, "x"], ["CG2", "Bình", 30, "x"]]
+    for sheets, repeated in (({"DS hộ": households, "DS hộ (2)": households}, "'DS hộ (2)' repeats sheet 'DS hộ'"),
+                             ({"Hộ": households, "TV": members, "TV (2)": members[:2]}, "'TV (2)' repeats sheet 'TV'")):
+        path = write_workbook(tmp_path / "copy.xlsx", sheets)
+        result = run_ngheo("classify", str(path), "-o", "-", "--year", "2025")
+        assert result.returncode == 2
+        assert repeated in result.stderr.decode() and "hidden sheets are not read" in result.stderr.decode()
+    book = load_workbook(path)
+    book["TV (2)"].sheet_state = "hidden"
+    book.save(path)
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.roster["members_count"].tolist() == [2, 1]

@@ -80,12 +80,12 @@ def find_survey(
     member_spellings = spelling_table(MEMBER_COLUMNS, {})
 
     households_found = _headers_found(grids, household_spellings, required={"household_id", "ward"})
-    households = _list_table(households_found, household_spellings)
+    households = _list_table(households_found, household_spellings, source, "households")
     taken = households.sheet_names if households is not None else ()
     member_candidates = [g for g in (members_grids or grids) if g.name not in taken]
     members_found = _headers_found(member_candidates, member_spellings, required={"household_id"},
                                    any_of={"age", "birth_year", "birth_date"}, forbidden={"ward"})
-    members = _list_table(members_found, member_spellings)
+    members = _list_table(members_found, member_spellings, source, "members")
     if households is None:
         _refuse_a_list_without(grids, household_spellings, source)
         found = _headers_seen(grids)
@@ -197,7 +197,7 @@ def _headers_found(
     return found
 
 
-def _list_table(found: dict[str, tuple], spellings: dict[str, str]) -> Table | None:
+def _list_table(found: dict[str, tuple], spellings: dict[str, str], source: str, what: str) -> Table | None:
     """The table under the best header found (the first sheet's, of equals). When several
     visible sheets hold rows under such a header (a workbook kept as a sheet per ward), all of
     them, in workbook order, as one list: read on its best sheet alone, the others' households
@@ -211,9 +211,27 @@ def _list_table(found: dict[str, tuple], spellings: dict[str, str]) -> Table | N
                   for _, grid, header_row, matched, texts in visible]
         listing = [table for table in tables if "household_id" in table.cells and filled(table.cells[["household_id"]]).any().any()]
         if len(listing) > 1:
+            _refuse_copies(listing, source, what)
             return _joined(listing)
     _, grid, header_row, matched, texts = max(found.values(), key=lambda header: header[0])
     return _table_from(grid, header_row, matched, texts, spellings)
+
+
+def _refuse_copies(tables: list[Table], source: str, what: str) -> None:
+    """A visible copy of a list (a backup "DS hộ (2)") read with it would list every household
+    twice (all rejected as duplicates) or, for members, count each member twice without a word:
+    a sheet whose every row is on an earlier sheet, cell for cell, is named instead."""
+    seen: list[tuple[Table, set]] = []
+    for table in tables:
+        rows = set(table.cells.astype(str).itertuples(index=False))
+        for earlier, earlier_rows in seen:
+            if list(earlier.cells.columns) == list(table.cells.columns) and rows <= earlier_rows:
+                raise InputError(
+                    f"{source}: sheet '{table.sheet}' repeats sheet '{earlier.sheet}' (each of its {len(table.cells):,} "
+                    f"rows is there too); read with it, its {what} would count twice",
+                    "delete the copy, or hide it (hidden sheets are not read)",
+                )
+        seen.append((table, rows))
 
 
 def _joined(tables: list[Table]) -> Table:
