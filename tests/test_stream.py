@@ -513,3 +513,32 @@ def test_members_households_found_in_file_order_as_a_search_finds_them(ids, step
         first_row.setdefault(value, row)
     assert found == [value in first_row for value in wanted.tolist()]
     assert chunk == [int(chunks[first_row[value]]) if value in first_row else -1 for value in wanted.tolist()]
+
+
+@pytest.mark.parametrize("quoted_line_break", [False, True])
+def test_the_list_end_is_judged_as_in_a_whole_run_wherever_a_chunk_border_falls(tmp_path, quoted_line_break):
+    """The totals row and the signature block under the last household are skipped, and a row
+    without an id among the households stays an error even when its note reads like a signer
+    ("Cán bộ hưu trí") and a chunk ends on it; a border inside the signature block splits
+    nothing. (A quoted line break makes the file read by the streaming reader: chunks handed
+    over as frames, not re-read by position.)"""
+    note = '"Cán bộ\nhưu trí"' if quoted_line_break else "Cán bộ hưu trí"
+    lines = ["STT,Mã hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng (đồng),Ghi chú",
+             "1,H1,Phường A,2,900000,", "2,H2,Phường A,2,5000000,", f"3,,Phường A,2,5000000,{note}",
+             "4,H4,Phường B,3,1500000,", "5,H5,Phường B,1,2500000,", "Tổng cộng,,,10,,", ",,,,,",
+             ",,\"Hà Nội, ngày 15 tháng 11 năm 2025\",,,", "Người lập biểu,,,TM. UBND PHƯỜNG,,",
+             '"(Ký, ghi rõ họ tên)",,,CHỦ TỊCH,,', "Nguyễn Văn A,,,Trần Thị B,,"]
+    path = tmp_path / "survey.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    standard = load_standard("vn-2022-2025")
+    whole = run_classification(read_grids(path), standard, path.name, year=2025)
+    problems = whole.problems.to_frame("en")
+    assert problems.loc[problems["code"] == "required", "row"].tolist() == [4]
+    assert problems.loc[problems["code"] == "footer_row", "row"].tolist() == [9, 10, 11, 12]
+    for chunk_rows in range(1, 8):
+        rosters = []
+        streamed = classify_in_chunks(path, None, standard, chunk_rows, lambda csv, n: rosters.append(csv), year=2025)
+        assert b"".join(rosters) == csv_bytes(whole.roster), chunk_rows
+        pd.testing.assert_frame_equal(streamed.problems.to_frame("en"), problems)
+        assert streamed.counts == whole.counts
+        assert streamed.chunks == -(-5 // chunk_rows)  # the rows after H5 go with H5's chunk

@@ -23,7 +23,9 @@ are classified, whatever the order of the members file:
 
 The ward summary is added up from each chunk's counts, so it equals the whole-file summary;
 rows keep their spreadsheet numbers. The title and header rows of the first chunk are put in
-front of every later chunk, so each chunk is found, checked and numbered like the whole file.
+front of every later chunk, so each chunk is found, checked and numbered like the whole file;
+the rows after the last household id (a totals row, the signature block) go with the last
+household's chunk, and only that chunk looks for the list's end.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -265,7 +267,10 @@ def classify_in_chunks(
         hashes.append(id_hashes[present])
         rows.append(body.index.to_numpy()[present])
         chunk_of.append(np.full(int(present.sum()), number, dtype=np.int32))
-    chunks = len(chunk_of)
+    # The rows after the file's last household id (a totals row, the signature block) go with
+    # the chunk that holds it, so that they are judged as a whole-file run judges them
+    with_ids = [number for number, of_chunk in enumerate(chunk_of) if len(of_chunk)]
+    chunks = with_ids[-1] + 1 if with_ids else len(chunk_of)
     index = _HouseholdIndex.of(np.concatenate(hashes), np.concatenate(chunk_of))
     del hashes, chunk_of
     duplicate_rows = index.duplicate_rows(np.concatenate(rows))
@@ -290,9 +295,10 @@ def classify_in_chunks(
         # (each chunk read where it is classified, from its bytes of the file, when csv_blocks
         # could read them in blocks; else read here and handed over)
         spans = _chunk_rows(blocks, chunk_rows, header_rows)
-        chunk_sources = spans if spans is not None else batches(households_path, chunk_rows, header_rows)
+        chunk_sources = _tail_joined(spans if spans is not None else batches(households_path, chunk_rows, header_rows),
+                                     chunks)
         job = _ChunkJob(households_path.stem, name, households_path, households_layout, members_path, members_layout,
-                        member_rows, Path(scratch), standard, extras, duplicate_rows, year,
+                        member_rows, Path(scratch), standard, extras, duplicate_rows, chunks, year,
                         (dt.date.today().year, "today"), strict, lang)
         parts, problems, totals, first_run = [], ProblemLog(), None, None
         for number, done in enumerate(_run_chunks(job, chunk_sources, jobs, roster_fd)):
@@ -327,6 +333,7 @@ class _ChunkJob:
     standard: CompiledStandard
     extras: list[str]  # the whole file's extra columns, in every chunk's roster
     duplicate_rows: dict[int, list[int]]  # id hash -> rows, for the ids used twice in the file
+    chunks: int
     year: int | None
     default_year: tuple[int, str]  # the same "today" for every chunk
     strict: bool
@@ -392,10 +399,28 @@ def _rows_between(blocks: list, stretches: list[tuple[int, int]]) -> list[_Chunk
     return spans
 
 
+def _tail_joined(sources: Iterable, chunks: int) -> Iterator:
+    """The first `chunks` chunks of `sources`, the last of them with every later one joined to it
+    (the rows after the file's last household id)."""
+    held = None
+    for number, source in enumerate(sources):
+        if number < chunks:
+            if held is not None:
+                yield held
+            held = source
+        elif isinstance(source, _ChunkRows):
+            held = held if not source.count else dataclasses.replace(held, end=source.end, count=held.count + source.count)
+        elif source is not None and len(source):
+            held = pd.concat([held, source])
+    if held is not None:
+        yield held
+
+
 def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame | _ChunkRows) -> _ChunkDone:
     if isinstance(frame, _ChunkRows):
         frame = frame.read(job.households_path)
-    grids = [Grid(job.sheet_name, _with_prefix(job.households, frame))]
+    # (only the last chunk has the list's end: a row below a chunk's last household is no footer)
+    grids = [Grid(job.sheet_name, _with_prefix(job.households, frame), list_continues=number < job.chunks - 1)]
     members_grids = None
     if job.members is not None:
         members_grids = [Grid(job.members.sheet, _members_of(number, job))]

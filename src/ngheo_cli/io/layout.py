@@ -351,7 +351,7 @@ def _table_from(
     no_id = None if no_id_column is None else \
         pd.Series(~key_filled[no_id_column].to_numpy()[non_blank.to_numpy()], index=cells.index)
     cells, skipped = _drop_totals_rows(grid.name, cells, {matched[p]: written(p) for p in matched}, no_id)
-    if "household_id" in position_of and not key_filled[position_of["household_id"]].all():
+    if "household_id" in position_of and not key_filled[position_of["household_id"]].all() and not grid.list_continues:
         cells, footer = _drop_footer(grid.name, cells, written(position_of["household_id"]), skipped)
         skipped += footer
 

@@ -35,6 +35,7 @@ class Grid:
     cells: pd.DataFrame  # raw cell values; index = spreadsheet row number
     hidden: bool = False
     has_header_row: bool = False  # parquet: the first row is the column names, known exactly
+    list_continues: bool = False  # a chunk of a longer list: rows at its end are not the list's footer
 
 
 def read_grids(path: Path, encoding: str | None = None, members: bool = False, early: EarlyRead | None = None) -> list[Grid]:
