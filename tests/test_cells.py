@@ -36,6 +36,9 @@ def one_number(cell):
         (2_000_000.0, 2_000_000),
         (7, 7),
         ("24 m2", 24),
+        ("4 người", 4),  # a members count, an age, as officers write them
+        ("4 nhân khẩu", 4),
+        ("45 tuổi", 45),
     ],
 )
 def test_vietnamese_numbers_are_read(cell, expected):

@@ -8,7 +8,7 @@ Numbers follow the Vietnamese convention of the contract: "." groups thousands a
 decimals ("2.000.000", "8,5"). English grouping with two or more commas ("2,000,000") and a
 plain decimal point ("8.5") are read too. A single comma followed by exactly three digits
 ("1,500") could be either and is refused as ambiguous. Currency and units ("đ", "đồng", "VND",
-"m2") are dropped; "triệu"/"tr" multiplies by a million and "nghìn"/"ngàn" by a thousand, so
+"m2", "người", "nhân khẩu", "tuổi") are dropped; "triệu"/"tr" multiplies by a million and "nghìn"/"ngàn" by a thousand, so
 "2,5 triệu" is 2,500,000.
 """
 
@@ -36,7 +36,7 @@ from ngheo_cli.text import fold, nfc
 
 Parsed = tuple[pd.Series, pd.Series]
 
-_UNIT = re.compile(r"(?i)\s*(vnđ|vnd|đồng|đ|m2|m²)\.?$")
+_UNIT = re.compile(r"(?i)\s*(vnđ|vnd|đồng|đ|m2|m²|người|nhân khẩu|khẩu|tuổi)\.?$")
 _MULTIPLIER = re.compile(r"(?i)\s*(triệu|tr|nghìn|ngàn|ngan|nghin)\.?$")
 _MULTIPLIERS = {"triệu": 1e6, "tr": 1e6, "nghìn": 1e3, "ngàn": 1e3, "ngan": 1e3, "nghin": 1e3}
 _DOT_THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+(,\d+)?")
