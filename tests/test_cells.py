@@ -169,10 +169,17 @@ def test_every_yes_no_spelling_of_the_contract():
     assert errors.isna().all()
 
 
+def test_ticks_and_spelled_out_answers_as_officers_write_them():
+    cells = ["✓", " ✔ ", "☑", "v", "V", "Đã có", "Không có", "chưa có", "Chưa"]
+    values, errors = parse_yes_no(pd.Series(cells, dtype=object))
+    assert values.tolist() == [True] * 6 + [False] * 3
+    assert errors.isna().all()
+
+
 def test_unknown_yes_no_is_an_error():
-    values, errors = parse_yes_no(pd.Series(["có thể", "?"], dtype=object))
+    values, errors = parse_yes_no(pd.Series(["có thể", "?", "-", "✗"], dtype=object))  # (a cross: yes or no?)
     assert values.isna().all()
-    assert errors.tolist() == ["not_yes_no", "not_yes_no"]
+    assert errors.tolist() == ["not_yes_no"] * 4
 
 
 def test_categories_match_without_case_diacritics_or_stray_spaces():

@@ -423,3 +423,23 @@ def test_a_list_without_its_id_or_ward_column_is_told_which_it_lacks(tmp_path, h
     assert code == 2
     assert f"sheet 'Danh sách', row 1 has the survey's columns but no {lacking} column" in stderr
     assert f"Hint: add a {lacking} column" in stderr
+
+
+def test_members_columns_headed_as_officers_head_them_are_read_and_the_others_named(tmp_path):
+    """"Trình độ học vấn" and "Việc làm" were passed over as the members sheet's own columns: the
+    education and employment answers counted for nothing, without a word. Now they are read,
+    and a column that is still not a survey column is named, with the header it looks like."""
+    households = [HEADER, ["H1", "Phường A", 2, 1_500_000]]
+    members = [["Mã hộ", "Họ tên", "Tuổi", "Trình độ học vấn", "Việc làm", "Nghề nghiệp", "Co the BHYTT"],
+               ["H1", "An", 40, "THPT", "tự làm", "bán hàng", "x"], ["H1", "Bình", 20, "lớp 9", "thất nghiệp", "", "✓"]]
+    path = write_workbook(tmp_path / "s.xlsx", {"Hộ": households, "TV": members})
+    result = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025", "--year", "2025",
+                       "--errors", str(tmp_path / "problems.csv"))
+    stderr = result.stderr.decode()
+    assert "Note: columns of the members sheet not read (not survey columns): 'Nghề nghiệp', " \
+           "'Co the BHYTT' (is it 'Có thẻ BHYT'?)" in stderr
+    problems = pd.read_csv(tmp_path / "problems.csv")
+    assert problems.loc[problems["code"] == "bad_category", ["row", "column", "value"]].values.tolist() == \
+        [[3, "Trình độ học vấn", "lớp 9"]]  # read as the education column, against its categories
+    assert problems.loc[problems["code"] == "column_not_read", ["sheet", "row", "column"]].values.tolist() == \
+        [["TV", 1, "Nghề nghiệp"], ["TV", 1, "Co the BHYTT"]]

@@ -105,6 +105,11 @@ CODES: dict[str, tuple[str, str, str]] = {
     ),
     "totals_row": ("info", "Dòng tổng cộng, bỏ qua", "Totals row, skipped"),
     "footer_row": ("info", "Dòng cuối bảng (ký tên, ghi chú), bỏ qua", "Below the list (signatures, notes), skipped"),
+    "column_not_read": (
+        "info",
+        "Cột của sheet thành viên không có trong mẫu khảo sát, không được đọc",
+        "A column of the members sheet that is not a survey column: not read",
+    ),
 }
 
 

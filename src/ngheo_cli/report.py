@@ -78,6 +78,22 @@ def sheets_notice(console: Console, sheet_of_row: pd.Series) -> None:
     console.print(f"Households read from {len(counts)} sheets, as one list: {listed}.")
 
 
+def unread_columns_notice(console: Console, problems: ProblemLog) -> None:
+    """The members sheet's columns that are not survey columns (a header spelled otherwise than
+    the survey's): their answers count for nothing, which the officer should know."""
+    from ngheo_cli.io.layout import closest_member_header
+
+    table = problems.table()
+    unread = table.loc[table["code"] == "column_not_read", "column"].drop_duplicates().tolist()
+    if not unread:
+        return
+    named = []
+    for header in unread:
+        close = closest_member_header(header)
+        named.append(f"'{header}'" + (f" (is it '{close}'?)" if close else ""))
+    console.print(f"Note: columns of the members sheet not read (not survey columns): {escape(', '.join(named))}")
+
+
 def provisional_notice(console: Console, result: RunResult) -> None:
     if result.validity_warning:
         console.print(f"[yellow]Warning:[/] {escape(result.validity_warning)}")

@@ -256,7 +256,10 @@ class Member(BaseModel):
         YesNo | None, Header("Có thẻ BHYT", "Health insurance", ("bhyt", "thẻ bhyt"))
     ] = None
     education: Annotated[
-        str | None, Header("Bằng cấp cao nhất", "Highest qualification", ("trình độ",)), EDUCATION
+        str | None,
+        Header("Bằng cấp cao nhất", "Highest qualification",
+               ("trình độ", "trình độ học vấn", "trình độ văn hóa", "học vấn", "trình độ giáo dục")),
+        EDUCATION,
     ] = None
     studying: Annotated[
         YesNo | None, Header("Đang đi học/đào tạo", "Studying", ("đang đi học",))
@@ -265,7 +268,7 @@ class Member(BaseModel):
         YesNo | None, Header("Đi học đúng cấp", "At the right school level")
     ] = None
     employment: Annotated[
-        str | None, Header("Tình trạng việc làm", "Employment"), EMPLOYMENT
+        str | None, Header("Tình trạng việc làm", "Employment", ("việc làm", "tình trạng lao động")), EMPLOYMENT
     ] = None
     monthly_allowance: Annotated[
         YesNo | None,

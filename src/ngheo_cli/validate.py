@@ -69,6 +69,9 @@ def validate_survey(
             problems.extend(table.skipped)
             if table.sheets is not None:
                 problems.keyed_rows(table.sheets)
+    if survey.members is not None:  # (a household's own columns go to the roster; a member's would be lost unseen)
+        for header in survey.members.extra_columns:
+            problems.add(Problem(survey.members.sheet, survey.members.header_row, header, None, "column_not_read"))
 
     direct_specs = tuple(  # only the answer columns the sheet has: the engine reads no other
         ColumnSpec(id=f"d_{i}", header=Header(f"d_{i}", f"d_{i}"), kind="yesno", required=False, default=None)

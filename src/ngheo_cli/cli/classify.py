@@ -110,6 +110,7 @@ def _finish(console, result: RunResult, targets: dict[str, Path | None], chosen:
         provisional_notice,
         run_report,
         sheets_notice,
+        unread_columns_notice,
         wards_merged_notice,
     )
 
@@ -118,6 +119,7 @@ def _finish(console, result: RunResult, targets: dict[str, Path | None], chosen:
         if "source_sheet" in result.roster:
             sheets_notice(console, result.roster["source_sheet"])
         wards_merged_notice(console, result)
+        unread_columns_notice(console, result.problems)
     problems_file = str(targets["problems"]) if targets.get("problems") else (
         f"{targets['roster']} (sheet 'Lỗi')" if targets.get("roster") and chosen == "xlsx" else None)
     run_report(console, result, lang, quiet, problems_file)

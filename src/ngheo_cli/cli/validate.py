@@ -44,6 +44,7 @@ def validate_command(
         problems_report,
         sheets_notice,
         stderr_console,
+        unread_columns_notice,
     )
     from ngheo_cli.standards.load import load_standard
     from ngheo_cli.validate import ROW
@@ -72,5 +73,6 @@ def validate_command(
         f"Members read: {valid.members_read}."
     )
     empty_survey_notice(console, valid.rows_read)
+    unread_columns_notice(console, valid.problems)
     problems_report(console, valid.problems, lang.value, str(target))
     raise typer.Exit(1 if rejected else 0)

@@ -45,8 +45,9 @@ _SPACE_THOUSANDS = re.compile(r"-?\d{1,3}( \d{3})+(,\d+)?")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 _AMBIGUOUS = re.compile(r"-?\d{1,3},\d{3}")
 
-YES = frozenset(fold(s) for s in ("x", "có", "1", "yes", "y", "true", "đúng", "c"))
-NO = frozenset(fold(s) for s in ("không", "0", "no", "n", "false", "sai", "k", "ko"))
+YES = frozenset(fold(s) for s in ("x", "có", "1", "yes", "y", "true", "đúng", "c", "v", "đã có"))
+NO = frozenset(fold(s) for s in ("không", "0", "no", "n", "false", "sai", "k", "ko", "không có", "chưa có", "chưa"))
+CHECK_MARKS = frozenset("✓✔☑")  # a ticked box: folded away with the punctuation, so matched before
 
 
 def _is_bool(v: object) -> bool:
@@ -460,7 +461,10 @@ def _yes_no_cell(v: object) -> tuple[object, object]:
         return bool(v), None
     if _is_number(v) and v in (0, 1):
         return bool(v), None
-    key = fold(str(v))
+    text = str(v).strip()
+    if text in CHECK_MARKS:
+        return True, None
+    key = fold(text)
     if key in YES:
         return True, None
     if key in NO:

@@ -6,6 +6,7 @@ Sheets are recognised by their headers, never by their names.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -417,6 +418,14 @@ _SIGNATURE = re.compile(r"nguoilap|lapbieu|ghirohoten|kyten|xacnhan|chutich|^tm|
 
 def _signs(row: pd.Series) -> bool:
     return any(_SIGNATURE.search(fold(cell)) for cell in row if isinstance(cell, str) and cell.strip())
+
+
+def closest_member_header(header: str) -> str | None:
+    """The members sheet's survey header that one the survey does not know looks most like
+    ("Trinh do hoc van" -> "Bằng cấp cao nhất"), if any is close."""
+    spellings = spelling_table(MEMBER_COLUMNS, {})
+    close = difflib.get_close_matches(fold(header), list(spellings), n=1, cutoff=0.75)
+    return next((spec.header.vi for spec in MEMBER_COLUMNS if close and spec.id == spellings[close[0]]), None)
 
 
 def _review_year(title: list[str]) -> int | None:
