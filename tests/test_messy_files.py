@@ -443,3 +443,72 @@ def test_members_columns_headed_as_officers_head_them_are_read_and_the_others_na
         [[3, "Trình độ học vấn", "lớp 9"]]  # read as the education column, against its categories
     assert problems.loc[problems["code"] == "column_not_read", ["sheet", "row", "column"]].values.tolist() == \
         [["TV", 1, "Nghề nghiệp"], ["TV", 1, "Co the BHYTT"]]
+
+
+# Headers as officers' forms have them, each with the column it is (a unit or a form's column
+# number in brackets, abbreviations, other words for the same thing)
+OFFICERS_HEADERS = {
+    "households": [
+        ("Mã HGĐ", "household_id"), ("Mã số hộ", "household_id"), ("Họ và tên chủ hộ", "head_name"),
+        ("Chủ hộ", "head_name"), ("Xã/Phường", "ward"), ("Thôn, tổ dân phố", "hamlet"), ("Số khẩu", "members_count"),
+        ("Số NK", "members_count"), ("Số thành viên", "members_count"), ("TNBQ", "income_per_capita"),
+        ("Thu nhập BQ đầu người/tháng", "income_per_capita"), ("Thu nhập BQ (đồng/người/tháng)", "income_per_capita"),
+        ("Thu nhập bình quân người/tháng (1.000 đồng)", "income_per_capita"),
+        ("Diện tích nhà (m2)", "floor_area_m2"), ("Nguồn nước", "water_source"), ("Nhà vệ sinh", "toilet_type"),
+        ("Sử dụng Internet", "internet_use"), ("Gia đình có công", "merit_family"), ("Hộ BTXH", "social_protection"),
+        ("Hộ DTTS", "ethnic_minority"), ("Số nhân khẩu (5)", "members_count"),
+    ],
+    "members": [
+        ("Có BHYT", "health_insurance"), ("Bảo hiểm y tế", "health_insurance"), ("Trình độ văn hóa", "education"),
+        ("Việc làm", "employment"), ("Hưởng BTXH", "monthly_allowance"), ("Ngày tháng năm sinh", "birth_date"),
+    ],
+}
+
+
+@pytest.mark.parametrize(("sheet", "header", "column_id"),
+                         [(sheet, header, column_id) for sheet, pairs in OFFICERS_HEADERS.items() for header, column_id in pairs])
+def test_headers_as_officers_write_them_name_their_column(sheet, header, column_id):
+    from ngheo_cli.io.layout import header_key, spelling_table
+    from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
+
+    columns = HOUSEHOLD_COLUMNS if sheet == "households" else MEMBER_COLUMNS
+    assert spelling_table(columns, {}).get(header_key(header)) == column_id
+
+
+def test_no_header_spelling_names_two_columns():
+    """Each spelling's key (after brackets and abbreviations) names one column of its sheet, the
+    standards' answer columns included: a header can never be read as the wrong column."""
+    from ngheo_cli.io.layout import header_key
+    from ngheo_cli.pipeline import direct_answer_headers
+    from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
+    from ngheo_cli.standards.load import builtin_ids, load_standard
+
+    answers = {column_id: spellings for standard in builtin_ids()
+               for column_id, spellings in direct_answer_headers(load_standard(standard)).items()}
+    for columns, extra in ((HOUSEHOLD_COLUMNS, answers), (MEMBER_COLUMNS, {})):
+        named: dict[str, set] = {}
+        for spec in columns:
+            for spelling in spec.spellings():
+                named.setdefault(header_key(spelling), set()).add(spec.id)
+        for column_id, spellings in extra.items():
+            for spelling in (column_id, *spellings):
+                named.setdefault(header_key(spelling), set()).add(column_id)
+        assert {key: ids for key, ids in named.items() if len(ids) > 1} == {}
+
+
+@pytest.mark.parametrize(("header", "typed", "income", "multiplied_by"), [
+    ("Thu nhập bình quân người/tháng (1.000 đồng)", "1.500", 1_500_000, "1.000"),
+    ("Thu nhập BQ đầu người/tháng (nghìn đồng)", 2_500, 2_500_000, "1.000"),
+    ("TNBQ (triệu đồng)", "1,8", 1_800_000, "1.000.000"),
+    ("Thu nhập BQ (đồng/người/tháng)", "1.500.000", 1_500_000, None),
+])
+def test_incomes_headed_in_thousands_or_millions_of_dong_count_in_dong(tmp_path, header, typed, income, multiplied_by):
+    """Statistical forms head money "(1.000 đồng)": read as đồng, 1.500 thousand would make a
+    household earning 1,500,000 a month a poor one earning 1,500. The problems file says so."""
+    path = write_workbook(tmp_path / "s.xlsx", {"Hộ": [["Mã hộ", "Phường/Xã", "Số nhân khẩu", header],
+                                                      ["H1", "Phường A", 2, typed]]})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.roster.loc[0, "income_per_capita_month"] == income
+    told = result.problems.to_frame("en").query("code == 'unit_from_header'")
+    assert told[["column", "message"]].values.tolist() == ([] if multiplied_by is None else [[
+        header, f"Amounts in this column count in the unit its header gives: each is multiplied by {multiplied_by}"]])

@@ -105,6 +105,11 @@ CODES: dict[str, tuple[str, str, str]] = {
     ),
     "totals_row": ("info", "Dòng tổng cộng, bỏ qua", "Totals row, skipped"),
     "footer_row": ("info", "Dòng cuối bảng (ký tên, ghi chú), bỏ qua", "Below the list (signatures, notes), skipped"),
+    "unit_from_header": (
+        "info",
+        "Số tiền trong cột tính theo đơn vị ghi ở tiêu đề: mỗi số được nhân với {expected}",
+        "Amounts in this column count in the unit its header gives: each is multiplied by {expected}",
+    ),
     "column_not_read": (
         "info",
         "Cột của sheet thành viên không có trong mẫu khảo sát, không được đọc",

@@ -143,24 +143,29 @@ class Household(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    household_id: Annotated[str, Header("Mã hộ", "Household ID"), Field(min_length=1)]
-    head_name: Annotated[Text | None, Header("Họ tên chủ hộ", "Head of household")] = None
-    ward: Annotated[str, Header("Phường/Xã", "Ward/commune", ("phường", "xã")), Field(min_length=1)]
+    household_id: Annotated[str, Header("Mã hộ", "Household ID", ("mã số hộ", "mã hộ gia đình", "mã HGĐ")), Field(min_length=1)]
+    head_name: Annotated[
+        Text | None, Header("Họ tên chủ hộ", "Head of household", ("họ và tên chủ hộ", "tên chủ hộ", "chủ hộ"))
+    ] = None
+    ward: Annotated[str, Header("Phường/Xã", "Ward/commune", ("phường", "xã", "xã/phường", "phường/xã/thị trấn", "xã/phường/thị trấn")), Field(min_length=1)]
     hamlet: Annotated[
-        Text | None, Header("Tổ dân phố/Thôn", "Hamlet", ("tổ dân phố", "thôn", "tổ"))
+        Text | None, Header("Tổ dân phố/Thôn", "Hamlet",
+               ("tổ dân phố", "thôn", "tổ", "thôn/tổ", "thôn/tổ dân phố", "tổ/thôn", "khu phố", "ấp", "bản"))
     ] = None
     area: Annotated[
         str | None, Header("Khu vực", "Area"), AREA
     ] = None
     members_count: Annotated[
-        int | None, Header("Số nhân khẩu", "Members", ("số người",)), Field(ge=1)
+        int | None, Header("Số nhân khẩu", "Members", ("số người", "số khẩu", "nhân khẩu", "số thành viên", "số người trong hộ",
+                                            "số nhân khẩu trong hộ", "tổng số nhân khẩu")), Field(ge=1)
     ] = None
     income_per_capita: Annotated[
         float | None,
         Header(
             "Thu nhập bình quân đầu người/tháng (đồng)",
             "Income per capita per month",
-            ("thu nhập bình quân đầu người/tháng", "thu nhập bình quân"),
+            ("thu nhập bình quân đầu người/tháng", "thu nhập bình quân", "thu nhập bình quân đầu người",
+             "thu nhập bình quân người/tháng", "thu nhập bình quân/người/tháng"),
         ),
         Field(ge=0),
     ] = None
@@ -181,31 +186,33 @@ class Household(BaseModel):
     ] = None
     floor_area_m2: Annotated[
         float | None,
-        Header("Diện tích nhà ở (m²)", "Floor area (m2)", ("diện tích nhà ở", "diện tích nhà ở (m2)")),
+        Header("Diện tích nhà ở (m²)", "Floor area (m2)", ("diện tích nhà ở", "diện tích nhà")),
         Field(ge=0),
     ] = None
     water_source: Annotated[
-        str | None, Header("Nguồn nước sinh hoạt", "Water source"), WATER_SOURCE
+        str | None, Header("Nguồn nước sinh hoạt", "Water source", ("nguồn nước",)), WATER_SOURCE
     ] = None
-    toilet_type: Annotated[str | None, Header("Loại nhà tiêu", "Toilet type"), TOILET_TYPE] = None
+    toilet_type: Annotated[str | None, Header("Loại nhà tiêu", "Toilet type", ("nhà tiêu", "nhà vệ sinh", "loại nhà vệ sinh", "hố xí", "loại hố xí")), TOILET_TYPE] = None
     internet_use: Annotated[
-        YesNo | None, Header("Có thành viên sử dụng internet", "A member uses the internet")
+        YesNo | None, Header("Có thành viên sử dụng internet", "A member uses the internet",
+               ("sử dụng internet", "có sử dụng internet", "dùng internet", "có internet"))
     ] = None
     info_devices: Annotated[
         YesNo | None,
-        Header("Có phương tiện tiếp cận thông tin", "Has information devices"),
+        Header("Có phương tiện tiếp cận thông tin", "Has information devices",
+               ("phương tiện tiếp cận thông tin", "phương tiện thông tin")),
     ] = None
     merit_family: Annotated[
-        YesNo, Header("Hộ người có công", "Meritorious service family")
+        YesNo, Header("Hộ người có công", "Meritorious service family", ("hộ có công", "gia đình có công", "người có công"))
     ] = False
     social_protection: Annotated[
-        YesNo, Header("Hộ bảo trợ xã hội", "Social protection household")
+        YesNo, Header("Hộ bảo trợ xã hội", "Social protection household", ("bảo trợ xã hội",))
     ] = False
     ethnic_minority: Annotated[
-        YesNo, Header("Hộ dân tộc thiểu số", "Ethnic minority household")
+        YesNo, Header("Hộ dân tộc thiểu số", "Ethnic minority household", ("dân tộc thiểu số",))
     ] = False
     no_labour_capacity: Annotated[
-        YesNo, Header("Hộ không có khả năng lao động", "No labour capacity")
+        YesNo, Header("Hộ không có khả năng lao động", "No labour capacity", ("không có khả năng lao động",))
     ] = False
     previous_status: Annotated[
         str | None,
@@ -253,7 +260,7 @@ class Member(BaseModel):
     age: Annotated[int | None, Header("Tuổi", "Age"), Field(ge=0, le=130)] = None
     sex: Annotated[str | None, Header("Giới tính", "Sex"), SEX] = None
     health_insurance: Annotated[
-        YesNo | None, Header("Có thẻ BHYT", "Health insurance", ("bhyt", "thẻ bhyt"))
+        YesNo | None, Header("Có thẻ BHYT", "Health insurance", ("bhyt", "thẻ bhyt", "có bhyt", "bảo hiểm y tế", "có thẻ bảo hiểm y tế"))
     ] = None
     education: Annotated[
         str | None,
@@ -272,7 +279,8 @@ class Member(BaseModel):
     ] = None
     monthly_allowance: Annotated[
         YesNo | None,
-        Header("Hưởng trợ cấp xã hội hằng tháng", "Monthly social allowance", ("trợ cấp xã hội",)),
+        Header("Hưởng trợ cấp xã hội hằng tháng", "Monthly social allowance",
+               ("trợ cấp xã hội", "hưởng trợ cấp xã hội", "trợ cấp xã hội hằng tháng", "hưởng BTXH")),
     ] = None
     malnourished: Annotated[YesNo | None, Header("Suy dinh dưỡng", "Malnourished")] = None
 

@@ -84,6 +84,7 @@ def validate_survey(
         report=lambda done: report((1 - member_share) * 0.9 * done),
     )
     _release_cells(survey.households)
+    _count_in_dong(households, survey.households, problems)
     _flag_implausible(households, household_bad, survey.households, problems)
     _fill_area(households, household_bad, survey.households, problems)
     _check_income(households, household_bad, survey.households, problems)
@@ -318,6 +319,17 @@ def _fill_area(households: pd.DataFrame, bad: pd.Series, table: Table, problems:
         "area_required",
     )
     bad |= unknown
+
+
+def _count_in_dong(households: pd.DataFrame, table: Table, problems: ProblemLog) -> None:
+    """Incomes headed "(1.000 đồng)" or "(triệu đồng)", as statistical forms count them, are
+    turned into đồng (read as đồng, 1.500 thousand would be a poor household's 1,500 đồng)."""
+    for column in ("income_per_capita", "income_year"):  # (of the income sources, the B1 score is no amount)
+        multiplier = parse.money_multiplier(table.headers.get(column, ""))
+        if multiplier != 1:
+            households[column] = households[column] * multiplier
+            problems.add(Problem(table.sheet, table.header_row, table.headers[column], None, "unit_from_header",
+                                 f"{multiplier:,}".replace(",", ".")))
 
 
 def _check_income(households: pd.DataFrame, bad: pd.Series, table: Table, problems: ProblemLog) -> None:

@@ -45,6 +45,21 @@ _SPACE_THOUSANDS = re.compile(r"-?\d{1,3}( \d{3})+(,\d+)?")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 _AMBIGUOUS = re.compile(r"-?\d{1,3},\d{3}")
 
+_BRACKETED_UNIT = re.compile(r"\(([^()]*)\)$")
+
+
+def money_multiplier(header: str) -> int:
+    """What a money column's amounts count in, by the unit in brackets at its header's end:
+    "(1.000 đồng)", "(nghìn đồng)" a thousand đồng, "(triệu đồng)" a million, else đồng."""
+    match = _BRACKETED_UNIT.search(nfc(header))
+    unit = fold(match[1]) if match else ""
+    if unit.startswith(("1000000", "trieu", "tr")):
+        return 1_000_000
+    if unit.startswith(("1000", "nghin", "ngan")):
+        return 1_000
+    return 1
+
+
 YES = frozenset(fold(s) for s in ("x", "có", "1", "yes", "y", "true", "đúng", "c", "v", "đã có"))
 NO = frozenset(fold(s) for s in ("không", "0", "no", "n", "false", "sai", "k", "ko", "không có", "chưa có", "chưa"))
 CHECK_MARKS = frozenset("✓✔☑")  # a ticked box: folded away with the punctuation, so matched before

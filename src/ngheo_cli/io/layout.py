@@ -22,7 +22,7 @@ from ngheo_cli.issues import Problem
 from ngheo_cli.labels import ROSTER_ONLY, roster_columns_of, roster_output_names
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
 from ngheo_cli.sheets import STRIDE, SheetSet
-from ngheo_cli.text import fold, nfc
+from ngheo_cli.text import fold, nfc, strip_diacritics
 
 HEADER_SEARCH_ROWS = 30
 _TOTALS = ("tong", "cong")
@@ -59,15 +59,31 @@ class Survey:
     review_year: int | None  # from a title row such as "… NĂM 2025", if any
 
 
+# A note in brackets at a header's end: its unit, or the form's column number ("(đồng)", "(m2)", "(5)")
+_BRACKETED_END = re.compile(r"\s*\([^()]*\)$")
+# Officers' abbreviations in headers, spelled out (folded words)
+_ABBREVIATIONS = {"bq": "binhquan", "tn": "thunhap", "tnbq": "thunhapbinhquan", "hgd": "hogiadinh", "nk": "nhankhau",
+                  "tdp": "todanpho", "btxh": "baotroxahoi", "dtts": "dantocthieuso", "ncc": "nguoicocong"}
+
+
+def header_key(text: str) -> str:
+    """The matching key of a header: folded (no case, diacritics, spaces or punctuation) after
+    a note in brackets at its end is dropped and abbreviations are spelled out: "Thu nhập BQ
+    đầu người/tháng (đồng)" and "Thu nhập bình quân đầu người/tháng" have the same key."""
+    text = nfc(str(text))
+    words = re.findall(r"[0-9a-z]+", strip_diacritics(_BRACKETED_END.sub("", text) or text).lower())
+    return "".join(_ABBREVIATIONS.get(word, word) for word in words)
+
+
 def spelling_table(columns: tuple[ColumnSpec, ...], extra: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Folded header spelling -> column id."""
+    """Header key (header_key) of each spelling -> column id."""
     table: dict[str, str] = {}
     for spec in columns:
         for spelling in spec.spellings():
-            table.setdefault(fold(spelling), spec.id)
+            table.setdefault(header_key(spelling), spec.id)
     for column_id, spellings in extra.items():
         for spelling in (column_id, *spellings):
-            table.setdefault(fold(spelling), column_id)
+            table.setdefault(header_key(spelling), column_id)
     return table
 
 
@@ -293,7 +309,7 @@ def _match_texts(texts: dict[int, list[str]], spellings: dict[str, str]) -> dict
     matched = {}
     for position, tries in texts.items():
         for text in tries:
-            column_id = spellings.get(fold(text))
+            column_id = spellings.get(header_key(text))
             if column_id is not None:
                 matched[position] = column_id
                 break
@@ -307,7 +323,7 @@ def _table_from(
         """The header as the user wrote it: the spelling that matched, else the first one."""
         tries = texts.get(position, [""])
         column_id = matched.get(position)
-        return next((t for t in tries if column_id and spellings.get(fold(t)) == column_id), tries[0])
+        return next((t for t in tries if column_id and spellings.get(header_key(t)) == column_id), tries[0])
 
     header_cells = grid.cells.loc[header_row]
     seen: dict[str, int] = {}
@@ -424,7 +440,7 @@ def closest_member_header(header: str) -> str | None:
     """The members sheet's survey header that one the survey does not know looks most like
     ("Trinh do hoc van" -> "Bằng cấp cao nhất"), if any is close."""
     spellings = spelling_table(MEMBER_COLUMNS, {})
-    close = difflib.get_close_matches(fold(header), list(spellings), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(header_key(header), list(spellings), n=1, cutoff=0.75)
     return next((spec.header.vi for spec in MEMBER_COLUMNS if close and spec.id == spellings[close[0]]), None)
 
 
