@@ -173,3 +173,13 @@ def test_a_visible_copy_of_a_list_is_named_not_counted_twice(tmp_path):
     book.save(path)
     result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
     assert result.roster["members_count"].tolist() == [2, 1]
+
+
+def test_the_sheet_with_households_is_read_before_a_fuller_template_with_none(tmp_path):
+    """A blank form ("Mẫu", every survey column) beside the officer's list (fewer columns, filled):
+    the list is the survey, not the form with more matching headers and no household."""
+    template = [[*HOUSEHOLDS, "Khu vực", "Loại nhà", "Nguồn nước sinh hoạt", "Loại nhà tiêu"]]
+    sheets = {"Mẫu": template, "Danh sách": [HOUSEHOLDS, ["H1", "An", "Phường A", 2, 9_000_000]]}
+    path = write_workbook(tmp_path / "s.xlsx", sheets)
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.roster["household_id"].tolist() == ["H1"] and result.metadata["households_sheet"] == "Danh sách"

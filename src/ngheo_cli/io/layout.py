@@ -226,10 +226,13 @@ def _list_table(found: dict[str, tuple], spellings: dict[str, str], source: str,
     if len(visible) > 1:
         tables = [_table_from(grid, header_row, matched, texts, spellings)
                   for _, grid, header_row, matched, texts in visible]
-        listing = [table for table in tables if "household_id" in table.cells and filled(table.cells[["household_id"]]).any().any()]
+        listing = [table for table in tables if "household_id" in table.cells
+                   and filled(table.cells[["household_id"]])["household_id"].any()]
         if len(listing) > 1:
             _refuse_copies(listing, source, what)
             return _joined(listing)
+        if listing:  # (the one with households, before a fuller header over no rows: a template)
+            return listing[0]
     _, grid, header_row, matched, texts = max(found.values(), key=lambda header: header[0])
     return _table_from(grid, header_row, matched, texts, spellings)
 
