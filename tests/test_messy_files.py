@@ -512,3 +512,37 @@ def test_incomes_headed_in_thousands_or_millions_of_dong_count_in_dong(tmp_path,
     told = result.problems.to_frame("en").query("code == 'unit_from_header'")
     assert told[["column", "message"]].values.tolist() == ([] if multiplied_by is None else [[
         header, f"Amounts in this column count in the unit its header gives: each is multiplied by {multiplied_by}"]])
+
+
+def test_cells_merged_down_over_rows_hold_their_value_for_each_row(tmp_path):
+    """Lists type a ward or a hamlet once, merged down beside its households, and a household's
+    code merged down beside its members: only the first row had the value, so the others were
+    rejected for a blank ward and their members left without a household. Merges in the title
+    and header rows (a title across the sheet, a group title over answer columns) stay as read."""
+    book = Workbook()
+    households = book.active
+    households.title = "Hộ"
+    households.append(["DANH SÁCH HỘ NĂM 2025"])
+    households.append(["Mã hộ", "Phường/Xã", "Tổ dân phố", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"])
+    for row in (["H1", "Phường A", "Tổ 1", None, 1_500_000], ["H2", None, None, None, 2_500_000],
+                ["H3", None, "Tổ 2", None, 5_000_000], ["H4", "Phường B", "Tổ 5", None, 1_000_000]):
+        households.append(row)
+    households.merge_cells("A1:E1")
+    households.merge_cells("B3:B5")
+    households.merge_cells("C3:C4")
+    members = book.create_sheet("Thành viên")
+    members.append(["Mã hộ", "Họ và tên", "Tuổi"])
+    for row in (["H1", "An", 40], [None, "Bình", 12], ["H2", "Chi", 30], ["H3", "Dũng", 50], [None, "Em", 20],
+                [None, "Giang", 18], ["H4", "Hà", 70]):
+        members.append(row)
+    members.merge_cells("A2:A3")
+    members.merge_cells("A5:A7")
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    result = run_classification(read_grids(path), STANDARD, path.name)
+    roster = result.roster
+    assert roster["ward"].tolist() == ["Phường A"] * 3 + ["Phường B"]
+    assert roster["hamlet"].tolist() == ["Tổ 1", "Tổ 1", "Tổ 2", "Tổ 5"]
+    assert roster["members_count"].tolist() == [2, 1, 3, 1]
+    assert result.counts.rejected == 0
+    assert (result.review_year, result.review_year_source) == (2025, "title row")

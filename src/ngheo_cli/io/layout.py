@@ -340,7 +340,7 @@ def _table_from(
             )
         seen[column_id] = position
 
-    body = grid.cells.loc[header_row + 1 :]
+    body = _merges_filled_down(grid.cells.loc[header_row + 1 :], grid.merged)
     named = [p for p in header_cells.index if int(p) not in matched and written(int(p))]
     named_filled = filled(body[named])
     extra: dict[int, str] = {}
@@ -388,6 +388,25 @@ def _table_from(
         title=[t for t in title if t],
         skipped=skipped,
     )
+
+
+def _merges_filled_down(body: pd.DataFrame, merged: list[tuple[int, int, int, int]]) -> pd.DataFrame:
+    """A cell merged down over several rows of the list (a ward or a hamlet typed once beside its
+    households) holds its value for each of them: in the file only the first row has it, and the
+    others were rejected for a blank ward. Merges in the title and header rows are left alone."""
+    below = [(top, left, bottom) for top, left, bottom, _ in merged
+             if top >= body.index[0] and left in body.columns] if len(body) else []
+    if not below:
+        return body
+    body = body.copy()
+    for position in {left for _, left, _ in below}:
+        column = body[position].to_numpy(dtype=object, copy=True)
+        for top, left, bottom in below:
+            if left == position:
+                start, stop = top - body.index[0], min(bottom, body.index[-1]) - body.index[0] + 1
+                column[start + 1:stop] = column[start]
+        body[position] = column
+    return body
 
 
 def _drop_totals_rows(

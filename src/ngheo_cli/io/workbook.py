@@ -10,7 +10,7 @@ openpyxl on a 100,000-row sheet. .csv is read by pyarrow (pandas reads what it r
 from __future__ import annotations
 
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +36,9 @@ class Grid:
     hidden: bool = False
     has_header_row: bool = False  # parquet: the first row is the column names, known exactly
     list_continues: bool = False  # a chunk of a longer list: rows at its end are not the list's footer
+    # merged cells spanning rows: (first row, first column, last row, last column), rows numbered
+    # as the index, columns as positions; only the first cell holds the value
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 def read_grids(path: Path, encoding: str | None = None, members: bool = False, early: EarlyRead | None = None) -> list[Grid]:
@@ -71,11 +74,13 @@ def _read_spreadsheet(path: Path) -> list[Grid]:
         workbook = CalamineWorkbook.from_path(str(path))
         grids = []
         for meta in workbook.sheets_metadata:
-            rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            cells = pd.DataFrame(rows, dtype=object)
+            sheet = workbook.get_sheet_by_name(meta.name)
+            cells = pd.DataFrame(sheet.to_python(skip_empty_area=False), dtype=object)  # (from A1)
             cells.index = pd.RangeIndex(1, len(cells) + 1)
             hidden = meta.visible != SheetVisibleEnum.Visible
-            grids.append(Grid(meta.name, cells, hidden=hidden))
+            merged = [(top + 1, left, bottom + 1, right)
+                      for (top, left), (bottom, right) in (sheet.merged_cell_ranges or []) if bottom > top]
+            grids.append(Grid(meta.name, cells, hidden=hidden, merged=merged))
     except Exception as exc:  # calamine raises its own types for corrupt or encrypted files
         raise InputError(
             f"{path}: cannot be read as a spreadsheet ({type(exc).__name__}: {exc})",
