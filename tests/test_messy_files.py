@@ -546,3 +546,19 @@ def test_cells_merged_down_over_rows_hold_their_value_for_each_row(tmp_path):
     assert roster["members_count"].tolist() == [2, 1, 3, 1]
     assert result.counts.rejected == 0
     assert (result.review_year, result.review_year_source) == (2025, "title row")
+
+
+@pytest.mark.parametrize("numbers", [[1, 2, 3, 4, 5], ["(1)", "(2)", "(3)", "(4)", "(5)=(3)x2"], ["A", "B", "C", "D", "E"]])
+def test_the_forms_row_of_column_numbers_is_skipped_not_read_as_a_household(tmp_path, numbers):
+    """Official forms number their columns under the header: "1 2 3 …" was a household with id 2
+    in ward 3 (classified, had it had an area), "(1) (2) …" and "A B C" rejected households."""
+    members_numbers = numbers[:3]
+    path = write_workbook(tmp_path / "s.xlsx", {
+        "Hộ": [["STT", *HEADER], numbers, [1, "H1", "Phường A", 2, 1_500_000], [2, "H2", "Phường A", 3, 2_500_000]],
+        "TV": [["Mã hộ", "Họ và tên", "Tuổi"], members_numbers, ["H1", "An", 40], ["H1", "Bình", 12]],
+    })
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.roster["household_id"].tolist() == ["H1", "H2"]
+    assert result.counts.members_read == 2 and result.counts.rejected == 0
+    skipped = result.problems.to_frame("en").query("code == 'column_numbers_row'")
+    assert skipped[["sheet", "row"]].values.tolist() == [["Hộ", 2], ["TV", 2]]

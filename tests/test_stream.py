@@ -542,3 +542,25 @@ def test_the_list_end_is_judged_as_in_a_whole_run_wherever_a_chunk_border_falls(
         pd.testing.assert_frame_equal(streamed.problems.to_frame("en"), problems)
         assert streamed.counts == whole.counts
         assert streamed.chunks == -(-5 // chunk_rows)  # the rows after H5 go with H5's chunk
+
+
+def test_the_forms_column_numbers_are_skipped_in_chunks_as_in_a_whole_run(tmp_path):
+    """Under the header, "1,2,3,4,5" numbers the form's columns: its 2 under Mã hộ is no household,
+    so a household whose id is 2 is no duplicate of it, in chunks as in a whole run."""
+    households = tmp_path / "survey.csv"
+    households.write_text("STT,Mã hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng (đồng)\n1,2,3,4,5\n"
+                          + "".join(f"{n},{n},Phường A,2,{n * 700_000}\n" for n in range(1, 8)), encoding="utf-8")
+    members = tmp_path / "members.csv"
+    members.write_text("Mã hộ,Họ và tên,Tuổi\n1,2,3\n" + "".join(f"{n},Người {n},{20 + n}\n" for n in range(1, 8)),
+                       encoding="utf-8")
+    standard = load_standard("vn-2022-2025")
+    whole = run_classification(read_grids(households), standard, households.name, read_grids(members), year=2025)
+    problems = whole.problems.to_frame("en")
+    assert problems.loc[problems["severity"] == "error", "code"].tolist() == []  # (no duplicate, no orphan member)
+    assert problems.loc[problems["code"] == "column_numbers_row", "row"].tolist() == [2, 2]
+    for chunk_rows in (1, 2, 3, 10):
+        rosters = []
+        streamed = classify_in_chunks(households, members, standard, chunk_rows, lambda csv, n: rosters.append(csv),
+                                      year=2025)
+        assert b"".join(rosters) == csv_bytes(whole.roster), chunk_rows
+        pd.testing.assert_frame_equal(streamed.problems.to_frame("en"), problems)

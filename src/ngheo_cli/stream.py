@@ -65,7 +65,7 @@ from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
 from ngheo_cli.io.workbook import Grid, arrow_text_frame
 from ngheo_cli.io.writers import csv_parts, write_fd
-from ngheo_cli.issues import ProblemLog
+from ngheo_cli.issues import Problem, ProblemLog
 from ngheo_cli.parallel import default_threads, limit_threads, read_ahead, usable_cores
 from ngheo_cli.pipeline import (
     Counts,
@@ -198,6 +198,8 @@ class _Layout:
     prefix: pd.DataFrame  # title and header rows of the first chunk, with their row numbers
     id_position: int  # raw column of the household id
     sheet: str
+    body_from: int  # the first row that may hold a record: below the header (and the form's column numbers)
+    numbering: list[Problem]  # the form's row of column numbers, skipped (column_numbers_row), if it has one
 
 
 def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_prefix: Grid | None) -> _Layout:
@@ -213,12 +215,15 @@ def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_pref
     if not positions:
         raise InputError(f"{name}: --chunk-size could not place the household id column under its header",
                          "run without --chunk-size, or put 'Mã hộ' on the header row")
-    return _Layout(first.loc[: table.header_row], positions[0], table.sheet)
+    numbering = [problem for problem in table.skipped if problem.code == "column_numbers_row"]
+    body_from = (numbering[0].row if numbering else table.header_row) + 1
+    return _Layout(first.loc[: table.header_row], positions[0], table.sheet, body_from, numbering)
 
 
 def _body(frame: pd.DataFrame, layout: _Layout) -> pd.DataFrame:
-    """The rows of a batch below the title and header rows (a slice, not a copy)."""
-    return frame.iloc[max(int(layout.prefix.index[-1]) - int(frame.index[0]) + 1, 0):] if len(frame) else frame
+    """The rows of a batch below the title and header rows and the form's column numbers (a
+    slice, not a copy): the records, whose ids the passes over the whole file read."""
+    return frame.iloc[max(layout.body_from - int(frame.index[0]), 0):] if len(frame) else frame
 
 
 def _with_prefix(layout: _Layout, rows: pd.DataFrame) -> pd.DataFrame:
@@ -301,6 +306,8 @@ def classify_in_chunks(
                         member_rows, Path(scratch), standard, extras, duplicate_rows, chunks, year,
                         (dt.date.today().year, "today"), strict, lang)
         parts, problems, totals, first_run = [], ProblemLog(), None, None
+        if members_layout is not None:  # (no chunk's members have that row: the households' is in chunk 0's rows)
+            problems.extend(members_layout.numbering)
         for number, done in enumerate(_run_chunks(job, chunk_sources, jobs, roster_fd)):
             for part in done.roster_csv or ():  # (None: a worker wrote it to roster_fd)
                 write_roster(part, number)
@@ -522,10 +529,10 @@ def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame | _ChunkRows], job
 def _extra_columns(layout: _Layout, name: str, direct: dict) -> list[tuple[str, int]]:
     """Every extra column the header names, with its raw position, in sheet order: found by
     laying out the header with one row whose every cell holds its position."""
-    probe_row = pd.DataFrame([[f"{p}" for p in layout.prefix.columns]], columns=layout.prefix.columns,
-                             index=[layout.prefix.index[-1] + 1])
+    probe_row = pd.DataFrame([[f"at {p}" for p in layout.prefix.columns]], columns=layout.prefix.columns,
+                             index=[layout.prefix.index[-1] + 1])  # ("at 3", not "3": a row 0 1 2 3 … numbers columns)
     table = find_survey([Grid(name, pd.concat([layout.prefix, probe_row]))], direct, name).households
-    return [(extra, int(table.cells[extra].iloc[0])) for extra in table.extra_columns]
+    return [(extra, int(table.cells[extra].iloc[0].removeprefix("at "))) for extra in table.extra_columns]
 
 
 def _add(a: Counts, b: Counts) -> Counts:

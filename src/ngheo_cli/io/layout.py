@@ -374,6 +374,10 @@ def _table_from(
     if "household_id" in position_of and not key_filled[position_of["household_id"]].all() and not grid.list_continues:
         cells, footer = _drop_footer(grid.name, cells, written(position_of["household_id"]), skipped)
         skipped += footer
+    if not cells.empty and _numbers_columns(grid.cells.loc[cells.index[0]]):
+        skipped.append(Problem(grid.name, int(cells.index[0]), written(position_of["household_id"]), None,
+                               "column_numbers_row"))
+        cells = cells.iloc[1:]
 
     title = [
         " ".join(_cell_text(c) for c in grid.cells.loc[r] if _cell_text(c))
@@ -407,6 +411,26 @@ def _merges_filled_down(body: pd.DataFrame, merged: list[tuple[int, int, int, in
                 column[start + 1:stop] = column[start]
         body[position] = column
     return body
+
+
+_COLUMN_NUMBER = re.compile(r"\(?(\d{1,3})\)?(?:\s*=.*)?|\(?([A-Za-z])\)?")
+
+
+def _numbers_columns(row: pd.Series) -> bool:
+    """Whether a row (the first under the header) numbers the form's columns: "1 2 3 …", "(1) (2)
+    (3)=(1)+(2)", "A B C …", one after another. Read as a household it was one with id 2 in ward 4."""
+    numbers = []
+    for cell in row:
+        if is_blank(cell):
+            continue
+        if isinstance(cell, (int, float)) and not isinstance(cell, bool) and float(cell).is_integer():
+            numbers.append(int(cell))
+            continue
+        match = _COLUMN_NUMBER.fullmatch(str(cell).strip())
+        if match is None:
+            return False
+        numbers.append(int(match[1]) if match[1] else ord(match[2].upper()) - ord("A") + 1)
+    return len(numbers) >= 3 and all(later == earlier + 1 for earlier, later in zip(numbers, numbers[1:]))
 
 
 def _drop_totals_rows(
