@@ -562,3 +562,21 @@ def test_the_forms_row_of_column_numbers_is_skipped_not_read_as_a_household(tmp_
     assert result.counts.members_read == 2 and result.counts.rejected == 0
     skipped = result.problems.to_frame("en").query("code == 'column_numbers_row'")
     assert skipped[["sheet", "row"]].values.tolist() == [["Hộ", 2], ["TV", 2]]
+
+
+def test_group_titles_inside_the_list_are_skipped_and_listed_not_rejected(tmp_path):
+    """Lists group households under "I. PHƯỜNG CẦU GIẤY" and "Tổ dân phố 5" rows, often with a
+    "Cộng" row after each group: those were households without a ward, rejected. A row of a
+    household lacking its ward, and a head named "Tô Văn Ba" (not "Tổ"), stay errors."""
+    header = ["STT", "Mã hộ", "Họ tên chủ hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"]
+    rows = [["I", "PHƯỜNG CẦU GIẤY"], [1, "H1", "An", "Phường Cầu Giấy", 2, 1_500_000],
+            [None, "Cộng phường Cầu Giấy", None, None, 2], [2, None, "Tổ dân phố 5"], [3, "H2", "Bình", "Phường Cầu Giấy", 3, 2_500_000],
+            ["II.", None, "Xã Tân Lập"], [4, "H3", "Tô Văn Ba", None, 2, 900_000], [5, None, "Tô Văn Ba"]]
+    path = write_workbook(tmp_path / "s.xlsx", {"Hộ": [header, *rows]})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.roster["household_id"].fillna("").tolist() == ["H1", "H2", "H3", ""]
+    problems = result.problems.to_frame("en")
+    assert problems.query("code == 'section_row'")[["row", "value"]].values.tolist() == \
+        [[2, "PHƯỜNG CẦU GIẤY"], [5, "Tổ dân phố 5"], [7, "Xã Tân Lập"]]
+    assert sorted(map(tuple, problems.query("code == 'required'")[["row", "column"]].values.tolist())) == \
+        [(8, "Phường/Xã"), (9, "Mã hộ"), (9, "Phường/Xã")]  # H3's ward; the last row's id and ward

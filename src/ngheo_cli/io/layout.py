@@ -374,6 +374,9 @@ def _table_from(
     if "household_id" in position_of and not key_filled[position_of["household_id"]].all() and not grid.list_continues:
         cells, footer = _drop_footer(grid.name, cells, written(position_of["household_id"]), skipped)
         skipped += footer
+    if "ward" in cells and no_id is not None:
+        cells, sections = _drop_section_rows(grid.name, cells, no_id, written(position_of["household_id"]))
+        skipped += sections
     if not cells.empty and _numbers_columns(grid.cells.loc[cells.index[0]]):
         skipped.append(Problem(grid.name, int(cells.index[0]), written(position_of["household_id"]), None,
                                "column_numbers_row"))
@@ -411,6 +414,38 @@ def _merges_filled_down(body: pd.DataFrame, merged: list[tuple[int, int, int, in
                 column[start + 1:stop] = column[start]
         body[position] = column
     return body
+
+
+# A group title inside a list: "I. PHƯỜNG CẦU GIẤY", "Tổ dân phố 5", "2. Thôn Đông" (with its
+# diacritics: "Tô Văn Ba", a head's name, is not "Tổ …")
+_SECTION = re.compile(r"(?:[ivxlc]+|\d{1,2}|[a-z])?[.)/:-]?\s*(phường|xã|thị trấn|tổ dân phố|tổ|thôn|khu phố|ấp|bản|"
+                      r"khu dân cư|cụm dân cư)\s+\S.*")
+_MARKER = re.compile(r"(?:[ivxlc]+|\d{1,2}|[a-z])[.)]?")  # the group's number, in a cell of its own
+
+
+def _drop_section_rows(
+    sheet: str, cells: pd.DataFrame, ward_blank: pd.Series, id_header: str,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Group titles between a list's households ("I. PHƯỜNG CẦU GIẤY" over the ward's households,
+    "Tổ dân phố 5" over the group's): a row with no ward whose only text names a ward or a
+    hamlet (its number beside it, at most). Skipped and listed, not rejected as households."""
+    candidates = ward_blank.reindex(cells.index, fill_value=False).to_numpy(dtype=bool)
+    if not candidates.any():
+        return cells, []
+
+    def title_of(row: pd.Series) -> str | None:
+        texts = [_cell_text(int(cell) if isinstance(cell, float) and cell.is_integer() else cell)
+                 for cell in row if not is_blank(cell)]
+        named = [text for text in texts if not _MARKER.fullmatch(text.lower())]
+        if len(texts) <= 2 and len(named) == 1 and _SECTION.fullmatch(named[0].lower()):
+            return named[0]
+        return None
+
+    titles = {int(row): title for row, values in cells[candidates].iterrows() if (title := title_of(values))}
+    if not titles:
+        return cells, []
+    return cells.drop(index=list(titles)), [Problem(sheet, row, id_header, title, "section_row")
+                                            for row, title in titles.items()]
 
 
 _COLUMN_NUMBER = re.compile(r"\(?(\d{1,3})\)?(?:\s*=.*)?|\(?([A-Za-z])\)?")
@@ -464,10 +499,13 @@ def _drop_footer(sheet: str, cells: pd.DataFrame, id_header: str, totals: list[P
     below = cells.iloc[last:]
     if below.empty:
         return cells, []
-    after_totals = bool(totals) and totals[0].row < int(below.index[0])
+    last_household = int(cells.index[last - 1]) if last else 0
+    # the totals row of the list, below its last household (a group's "Cộng" row above it is not)
+    totals_row = next((problem.row for problem in totals if problem.row > last_household), None)
     no_ward = ~filled(below[["ward"]])["ward"] if "ward" in below else pd.Series(True, index=below.index)
     footer = [int(row) for (row, values), unnamed in zip(below.iterrows(), no_ward)
-              if (after_totals and unnamed) or _signs(values)]  # (a ward and no id: a household, an error)
+              if (totals_row is not None and row > totals_row and unnamed) or _signs(values)]
+    # (a ward and no id: a household, an error)
     if not footer:
         return cells, []
     return cells.drop(index=footer), [Problem(sheet, row, id_header, None, "footer_row") for row in footer]
