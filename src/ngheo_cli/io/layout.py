@@ -198,17 +198,19 @@ def _headers_found(
         top = grid.cells.head(1 if grid.has_header_row else HEADER_SEARCH_ROWS)
         rows = list(top.iterrows())
         for index, (row_number, row) in enumerate(rows):
-            candidates = [(int(row_number), _texts(row))]
+            candidates = [(int(row_number), _texts(row), False)]
             if index + 1 < len(rows) and not _is_title_above(row, rows[index + 1][1]):
-                # a header split over two rows (a merged group title above)
-                candidates.append((int(row_number) + 1, _two_row_texts(row, rows[index + 1][1])))
-            for header_row, texts in candidates:
+                # a header split over two rows (a merged group title above, or units below)
+                lower = rows[index + 1][1]
+                candidates.append((int(row_number) + 1, _two_row_texts(row, lower), _is_units_row(lower)))
+            for header_row, texts, units_below in candidates:
                 matched = _match_texts(texts, spellings)
                 ids = set(matched.values())
                 if not required <= ids or (any_of and not any_of & ids) or (forbidden and forbidden & ids):
                     continue
-                # A visible sheet wins over a hidden one (officers hide old versions), then more matches.
-                rank = (not grid.hidden, len(ids))
+                # A visible sheet wins over a hidden one (officers hide old versions), then more
+                # matches, then a header with its row of units ("(người)", "(1.000 đồng)") under it.
+                rank = (not grid.hidden, len(ids), units_below)
                 if grid.name not in found or rank > found[grid.name][0]:
                     found[grid.name] = (rank, grid, header_row, matched, texts)
     return found
@@ -279,6 +281,13 @@ def _joined(tables: list[Table]) -> Table:
 def _texts(row: pd.Series) -> dict[int, list[str]]:
     """Position -> the header text of one row (as a one-item list of spellings to try)."""
     return {int(p): [_cell_text(c)] for p, c in row.items() if isinstance(c, str) and c.strip()}
+
+
+def _is_units_row(row: pd.Series) -> bool:
+    """A row under a header with each column's unit or number in brackets ("(người)", "(1.000 đồng)",
+    "(m2)", "(5)"): part of the header, never a record."""
+    texts = [_cell_text(cell) for cell in row if isinstance(cell, str) and cell.strip()]
+    return bool(texts) and all(text.startswith("(") and text.endswith(")") for text in texts)
 
 
 def _is_title_above(top: pd.Series, bottom: pd.Series) -> bool:
