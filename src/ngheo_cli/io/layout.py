@@ -1,5 +1,6 @@
 """Finding the survey inside grids: which sheet holds households and which members, where the
-header row is below the title rows, which header is which column, and where the data ends.
+header row is below the title rows, which header is which column, and where the data ends
+(which rows under the header are records: io/list_rows.py).
 
 Sheets are recognised by their headers, never by their names.
 """
@@ -10,13 +11,13 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.frames import filled, is_blank
+from ngheo_cli.frames import filled
 from ngheo_cli.io.legacy import HINT as LEGACY_HINT
 from ngheo_cli.io.legacy import looks_legacy
+from ngheo_cli.io.list_rows import cell_text, merges_filled_down, records_only
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
 from ngheo_cli.labels import ROSTER_ONLY, roster_columns_of, roster_output_names
@@ -25,7 +26,6 @@ from ngheo_cli.sheets import STRIDE, SheetSet
 from ngheo_cli.text import fold, nfc, strip_diacritics
 
 HEADER_SEARCH_ROWS = 30
-_TOTALS = ("tong", "cong")
 _REVIEW_YEAR = re.compile(r"nam(20\d\d)")
 
 
@@ -280,13 +280,13 @@ def _joined(tables: list[Table]) -> Table:
 
 def _texts(row: pd.Series) -> dict[int, list[str]]:
     """Position -> the header text of one row (as a one-item list of spellings to try)."""
-    return {int(p): [_cell_text(c)] for p, c in row.items() if isinstance(c, str) and c.strip()}
+    return {int(p): [cell_text(c)] for p, c in row.items() if isinstance(c, str) and c.strip()}
 
 
 def _is_units_row(row: pd.Series) -> bool:
     """A row under a header with each column's unit or number in brackets ("(người)", "(1.000 đồng)",
     "(m2)", "(5)"): part of the header, never a record."""
-    texts = [_cell_text(cell) for cell in row if isinstance(cell, str) and cell.strip()]
+    texts = [cell_text(cell) for cell in row if isinstance(cell, str) and cell.strip()]
     return bool(texts) and all(text.startswith("(") and text.endswith(")") for text in texts)
 
 
@@ -294,8 +294,8 @@ def _is_title_above(top: pd.Series, bottom: pd.Series) -> bool:
     """Whether the upper row is a title over the lower one ("DANH SÁCH HỘ NĂM 2025" merged across
     the sheet): one text, left of or above the lower row's first. Read as a group title it would
     be carried over every column, and name each extra column "DANH SÁCH …: Ghi chú"."""
-    upper = [p for p, c in top.items() if _cell_text(c)]
-    lower = [p for p, c in bottom.items() if _cell_text(c)]
+    upper = [p for p, c in top.items() if cell_text(c)]
+    lower = [p for p, c in bottom.items() if cell_text(c)]
     return len(upper) == 1 and (not lower or upper[0] <= lower[0])
 
 
@@ -308,7 +308,7 @@ def _two_row_texts(top: pd.Series, bottom: pd.Series) -> dict[int, list[str]]:
     texts: dict[int, list[str]] = {}
     group = ""
     for position in top.index:
-        upper, lower = _cell_text(top[position]), _cell_text(bottom.get(position))
+        upper, lower = cell_text(top[position]), cell_text(bottom.get(position))
         group = upper or (group if lower else "")
         tries = [t for t in (f"{group}: {lower}" if group and lower else "", lower, upper) if t]
         if tries:
@@ -349,7 +349,7 @@ def _table_from(
             )
         seen[column_id] = position
 
-    body = _merges_filled_down(grid.cells.loc[header_row + 1 :], grid.merged)
+    body = merges_filled_down(grid.cells.loc[header_row + 1 :], grid.merged)
     named = [p for p in header_cells.index if int(p) not in matched and written(int(p))]
     named_filled = filled(body[named])
     extra: dict[int, str] = {}
@@ -379,20 +379,11 @@ def _table_from(
     no_id_column = key[-1] if key else None  # the ward, where the sheet has one
     no_id = None if no_id_column is None else \
         pd.Series(~key_filled[no_id_column].to_numpy()[non_blank.to_numpy()], index=cells.index)
-    cells, skipped = _drop_totals_rows(grid.name, cells, {matched[p]: written(p) for p in matched}, no_id)
-    if "household_id" in position_of and not key_filled[position_of["household_id"]].all() and not grid.list_continues:
-        cells, footer = _drop_footer(grid.name, cells, written(position_of["household_id"]), skipped)
-        skipped += footer
-    if "ward" in cells and no_id is not None:
-        cells, sections = _drop_section_rows(grid.name, cells, no_id, written(position_of["household_id"]))
-        skipped += sections
-    if not cells.empty and _numbers_columns(grid.cells.loc[cells.index[0]]):
-        skipped.append(Problem(grid.name, int(cells.index[0]), written(position_of["household_id"]), None,
-                               "column_numbers_row"))
-        cells = cells.iloc[1:]
+    ids_all_filled = "household_id" not in position_of or bool(key_filled[position_of["household_id"]].all())
+    cells, skipped = records_only(grid, cells, {matched[p]: written(p) for p in matched}, no_id, ids_all_filled)
 
     title = [
-        " ".join(_cell_text(c) for c in grid.cells.loc[r] if _cell_text(c))
+        " ".join(cell_text(c) for c in grid.cells.loc[r] if cell_text(c))
         for r in grid.cells.loc[: header_row - 1].index  # (rows are numbered in order: a slice, not a scan)
     ]
     return Table(
@@ -404,129 +395,6 @@ def _table_from(
         title=[t for t in title if t],
         skipped=skipped,
     )
-
-
-def _merges_filled_down(body: pd.DataFrame, merged: list[tuple[int, int, int, int]]) -> pd.DataFrame:
-    """A cell merged down over several rows of the list (a ward or a hamlet typed once beside its
-    households) holds its value for each of them: in the file only the first row has it, and the
-    others were rejected for a blank ward. Merges in the title and header rows are left alone."""
-    below = [(top, left, bottom) for top, left, bottom, _ in merged
-             if top >= body.index[0] and left in body.columns] if len(body) else []
-    if not below:
-        return body
-    body = body.copy()
-    for position in {left for _, left, _ in below}:
-        column = body[position].to_numpy(dtype=object, copy=True)
-        for top, left, bottom in below:
-            if left == position:
-                start, stop = top - body.index[0], min(bottom, body.index[-1]) - body.index[0] + 1
-                column[start + 1:stop] = column[start]
-        body[position] = column
-    return body
-
-
-# A group title inside a list: "I. PHƯỜNG CẦU GIẤY", "Tổ dân phố 5", "2. Thôn Đông" (with its
-# diacritics: "Tô Văn Ba", a head's name, is not "Tổ …")
-_SECTION = re.compile(r"(?:[ivxlc]+|\d{1,2}|[a-z])?[.)/:-]?\s*(phường|xã|thị trấn|tổ dân phố|tổ|thôn|khu phố|ấp|bản|"
-                      r"khu dân cư|cụm dân cư)\s+\S.*")
-_MARKER = re.compile(r"(?:[ivxlc]+|\d{1,2}|[a-z])[.)]?")  # the group's number, in a cell of its own
-
-
-def _drop_section_rows(
-    sheet: str, cells: pd.DataFrame, ward_blank: pd.Series, id_header: str,
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """Group titles between a list's households ("I. PHƯỜNG CẦU GIẤY" over the ward's households,
-    "Tổ dân phố 5" over the group's): a row with no ward whose only text names a ward or a
-    hamlet (its number beside it, at most). Skipped and listed, not rejected as households."""
-    candidates = ward_blank.reindex(cells.index, fill_value=False).to_numpy(dtype=bool)
-    if not candidates.any():
-        return cells, []
-
-    def title_of(row: pd.Series) -> str | None:
-        texts = [_cell_text(int(cell) if isinstance(cell, float) and cell.is_integer() else cell)
-                 for cell in row if not is_blank(cell)]
-        named = [text for text in texts if not _MARKER.fullmatch(text.lower())]
-        if len(texts) <= 2 and len(named) == 1 and _SECTION.fullmatch(named[0].lower()):
-            return named[0]
-        return None
-
-    titles = {int(row): title for row, values in cells[candidates].iterrows() if (title := title_of(values))}
-    if not titles:
-        return cells, []
-    return cells.drop(index=list(titles)), [Problem(sheet, row, id_header, title, "section_row")
-                                            for row, title in titles.items()]
-
-
-_COLUMN_NUMBER = re.compile(r"\(?(\d{1,3})\)?(?:\s*=.*)?|\(?([A-Za-z])\)?")
-
-
-def _numbers_columns(row: pd.Series) -> bool:
-    """Whether a row (the first under the header) numbers the form's columns: "1 2 3 …", "(1) (2)
-    (3)=(1)+(2)", "A B C …", one after another. Read as a household it was one with id 2 in ward 4."""
-    numbers = []
-    for cell in row:
-        if is_blank(cell):
-            continue
-        if isinstance(cell, (int, float)) and not isinstance(cell, bool) and float(cell).is_integer():
-            numbers.append(int(cell))
-            continue
-        match = _COLUMN_NUMBER.fullmatch(str(cell).strip())
-        if match is None:
-            return False
-        numbers.append(int(match[1]) if match[1] else ord(match[2].upper()) - ord("A") + 1)
-    return len(numbers) >= 3 and all(later == earlier + 1 for earlier, later in zip(numbers, numbers[1:]))
-
-
-def _drop_totals_rows(
-    sheet: str, cells: pd.DataFrame, headers: dict[str, str], no_id: pd.Series | None,
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """A row whose first text says "Tổng"/"Cộng" and that names no ward is a totals row
-    (officers often write "Tổng cộng" in the STT column and "310 hộ" under Mã hộ). `no_id`: the
-    rows with a blank ward cell (a blank household id cell in a members sheet)."""
-    if "household_id" not in cells or no_id is None or not no_id.any():
-        return cells, []
-
-    def says_total(row: pd.Series) -> bool:
-        first = next((c for c in row if isinstance(c, str) and c.strip()), "")
-        return fold(first).startswith(_TOTALS)
-
-    totals = pd.Series(False, index=cells.index)
-    totals[no_id] = cells[no_id].apply(says_total, axis=1).astype(bool)
-    skipped = [
-        Problem(sheet, int(r), headers["household_id"], None, "totals_row") for r in cells.index[totals]
-    ]
-    return cells[~totals], skipped
-
-
-def _drop_footer(sheet: str, cells: pd.DataFrame, id_header: str, totals: list[Problem]) -> tuple[pd.DataFrame, list[Problem]]:
-    """The block under the last household: rows with no household id and no ward below a totals
-    row, or that read as the form's signature block ("Người lập biểu", "(Ký, ghi rõ họ tên)",
-    "TM. UBND", "…, ngày 15 tháng 11 năm 2025"). Listed as skipped (`footer_row`), not rejected as
-    households without an id; a row with no id among the households, or with a ward, stays an error."""
-    has_id = filled(cells[["household_id"]])["household_id"].to_numpy()
-    last = int(np.flatnonzero(has_id)[-1]) + 1 if has_id.any() else 0
-    below = cells.iloc[last:]
-    if below.empty:
-        return cells, []
-    last_household = int(cells.index[last - 1]) if last else 0
-    # the totals row of the list, below its last household (a group's "Cộng" row above it is not)
-    totals_row = next((problem.row for problem in totals if problem.row > last_household), None)
-    no_ward = ~filled(below[["ward"]])["ward"] if "ward" in below else pd.Series(True, index=below.index)
-    footer = [int(row) for (row, values), unnamed in zip(below.iterrows(), no_ward)
-              if (totals_row is not None and row > totals_row and unnamed) or _signs(values)]
-    # (a ward and no id: a household, an error)
-    if not footer:
-        return cells, []
-    return cells.drop(index=footer), [Problem(sheet, row, id_header, None, "footer_row") for row in footer]
-
-
-# Words of a form's signature block, folded: who drew it up, signs, confirms, for whom, the date line
-_SIGNATURE = re.compile(r"nguoilap|lapbieu|ghirohoten|kyten|xacnhan|chutich|^tm|^t/m|thutruong|canbo|ketoan|"
-                        r"ngay\d*thang\d*nam\d*")
-
-
-def _signs(row: pd.Series) -> bool:
-    return any(_SIGNATURE.search(fold(cell)) for cell in row if isinstance(cell, str) and cell.strip())
 
 
 def closest_member_header(header: str) -> str | None:
@@ -550,15 +418,11 @@ def _headers_seen(grids: list[Grid]) -> list[str]:
     its first text (a one-column file: a title only, or fields joined by a separator not read)."""
     seen: list[str] = []
     for grid in grids:
-        rows = [texts for texts in ([_cell_text(c) for c in row if isinstance(c, str) and c.strip()]
+        rows = [texts for texts in ([cell_text(c) for c in row if isinstance(c, str) and c.strip()]
                                     for _, row in grid.cells.head(HEADER_SEARCH_ROWS).iterrows()) if texts]
         header = next((texts for texts in rows if len(texts) >= 2), rows[0] if rows else [])
         seen.extend(f"'{t}'" for t in header[:12])
     return seen[:24]
-
-
-def _cell_text(cell: object) -> str:
-    return "" if is_blank(cell) else nfc(str(cell))
 
 
 def _letter(position: int) -> str:
