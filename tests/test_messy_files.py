@@ -594,3 +594,16 @@ def test_a_row_of_units_under_the_header_is_part_of_it(tmp_path):
     assert result.counts.households_read == 1 and result.counts.rejected == 0
     assert result.roster.loc[0, ["income_per_capita_month", "members_count"]].tolist() == [1_500_000, 2]
     assert "unit_from_header" in result.problems.to_frame("en")["code"].tolist()
+
+
+def test_a_misspelt_survey_header_is_named_with_the_one_it_looks_like(tmp_path):
+    """"…đầu ngừi/thág" kept as the file's own column left every household without an income, and
+    the officer looking for the reason; an own column like no survey column is not mentioned."""
+    header = ["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu ngừi/thág", "Ghi chú"]
+    path = write_workbook(tmp_path / "s.xlsx", {"Hộ": [header, ["H1", "Phường A", 2, 1_500_000, "mới chuyển đến"]]})
+    result = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025", "--year", "2025",
+                       "--errors", str(tmp_path / "problems.csv"))
+    assert "Note: columns kept as the file's own, not read as the survey's: 'Thu nhập bình quân đầu ngừi/thág' " \
+           "(is it 'Thu nhập bình quân đầu người/tháng (đồng)'?)" in result.stderr.decode()
+    problems = pd.read_csv(tmp_path / "problems.csv")
+    assert problems.loc[problems["code"] == "column_looks_like", "column"].tolist() == ["Thu nhập bình quân đầu ngừi/thág"]

@@ -112,6 +112,11 @@ CODES: dict[str, tuple[str, str, str]] = {
     ),
     "section_row": ("info", "Dòng tiêu đề nhóm (phường/xã, tổ/thôn), bỏ qua", "A group title (ward, hamlet), skipped"),
     "column_numbers_row": ("info", "Dòng đánh số cột của mẫu biểu, bỏ qua", "The form's row of column numbers, skipped"),
+    "column_looks_like": (
+        "info",
+        "Cột riêng của tệp, giống cột '{expected}' của mẫu khảo sát: nếu đúng là cột đó, hãy sửa tiêu đề",
+        "The file's own column, like the survey's '{expected}': if it is that one, correct its header",
+    ),
     "column_not_read": (
         "info",
         "Cột của sheet thành viên không có trong mẫu khảo sát, không được đọc",

@@ -79,19 +79,17 @@ def sheets_notice(console: Console, sheet_of_row: pd.Series) -> None:
 
 
 def unread_columns_notice(console: Console, problems: ProblemLog) -> None:
-    """The members sheet's columns that are not survey columns (a header spelled otherwise than
-    the survey's): their answers count for nothing, which the officer should know."""
-    from ngheo_cli.io.layout import closest_member_header
-
+    """Columns the survey does not read although they may be its own: the members sheet's that
+    are no survey column (their answers count for nothing) and the households sheet's that look
+    like a survey column it lacks (a misspelt header), each with the header it looks like."""
     table = problems.table()
-    unread = table.loc[table["code"] == "column_not_read", "column"].drop_duplicates().tolist()
-    if not unread:
-        return
-    named = []
-    for header in unread:
-        close = closest_member_header(header)
-        named.append(f"'{header}'" + (f" (is it '{close}'?)" if close else ""))
-    console.print(f"Note: columns of the members sheet not read (not survey columns): {escape(', '.join(named))}")
+    for code, what in (("column_not_read", "columns of the members sheet not read (not survey columns)"),
+                       ("column_looks_like", "columns kept as the file's own, not read as the survey's")):
+        columns = table.loc[table["code"] == code, ["column", "expected"]].drop_duplicates("column")
+        if columns.empty:
+            continue
+        named = [f"'{header}'" + (f" (is it '{like}'?)" if like else "") for header, like in columns.itertuples(index=False)]
+        console.print(f"Note: {what}: {escape(', '.join(named))}")
 
 
 def provisional_notice(console: Console, result: RunResult) -> None:

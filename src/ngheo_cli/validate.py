@@ -25,7 +25,7 @@ from ngheo_cli.frames import (
     position_in,
 )
 from ngheo_cli.io import cells as parse
-from ngheo_cli.io.layout import Survey, Table
+from ngheo_cli.io.layout import Survey, Table, closest_header
 from ngheo_cli.issues import Problem, ProblemLog
 from ngheo_cli.parallel import thread_map
 from ngheo_cli.schema import (
@@ -69,9 +69,7 @@ def validate_survey(
             problems.extend(table.skipped)
             if table.sheets is not None:
                 problems.keyed_rows(table.sheets)
-    if survey.members is not None:  # (a household's own columns go to the roster; a member's would be lost unseen)
-        for header in survey.members.extra_columns:
-            problems.add(Problem(survey.members.sheet, survey.members.header_row, header, None, "column_not_read"))
+    _name_columns_not_read(survey, problems)
 
     direct_specs = tuple(  # only the answer columns the sheet has: the engine reads no other
         ColumnSpec(id=f"d_{i}", header=Header(f"d_{i}", f"d_{i}"), kind="yesno", required=False, default=None)
@@ -130,6 +128,20 @@ def validate_survey(
         extra_columns=survey.households.extra_columns,
         headers=survey.households.headers,
     )
+
+
+def _name_columns_not_read(survey: Survey, problems: ProblemLog) -> None:
+    """A members column that is not a survey column is lost (`column_not_read`); a households one
+    goes to the roster as the sheet's own, and is named only when it looks like a survey column
+    the sheet lacks (`column_looks_like`: a misspelt income header would leave every household
+    without an income). `expected`: the survey header it looks like, if any."""
+    for table, columns, code in ((survey.households, HOUSEHOLD_COLUMNS, "column_looks_like"),
+                                 (survey.members, MEMBER_COLUMNS, "column_not_read")):
+        for header in table.extra_columns if table is not None else ():
+            close = closest_header(header, columns)
+            looks_like = close.header.vi if close is not None and close.id not in table.headers else ""
+            if looks_like or code == "column_not_read":
+                problems.add(Problem(table.sheet, table.header_row, header, None, code, looks_like))
 
 
 def parse_rows(

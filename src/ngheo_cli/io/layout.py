@@ -397,12 +397,12 @@ def _table_from(
     )
 
 
-def closest_member_header(header: str) -> str | None:
-    """The members sheet's survey header that one the survey does not know looks most like
-    ("Trinh do hoc van" -> "Bằng cấp cao nhất"), if any is close."""
-    spellings = spelling_table(MEMBER_COLUMNS, {})
+def closest_header(header: str, columns: tuple[ColumnSpec, ...]) -> ColumnSpec | None:
+    """The survey column whose header one the survey does not know looks most like ("Trinh do
+    hoc vann" -> education, "Thu nhap BQ/ng/thang" -> income per capita), if any is close."""
+    spellings = spelling_table(columns, {})
     close = difflib.get_close_matches(header_key(header), list(spellings), n=1, cutoff=0.75)
-    return next((spec.header.vi for spec in MEMBER_COLUMNS if close and spec.id == spellings[close[0]]), None)
+    return next((spec for spec in columns if close and spec.id == spellings[close[0]]), None)
 
 
 def _review_year(title: list[str]) -> int | None:
