@@ -366,3 +366,14 @@ def test_a_csv_written_in_slices_reads_back_as_the_one_table(rows, slice_rows):
     assert list(back.columns) == ["text", "number"]
     assert back["text"].tolist() == ["" if r[0] is None else r[0] for r in rows]
     assert back["number"].tolist() == [str(r[1]) for r in rows]
+
+
+@pytest.mark.parametrize(("header", "multiplier"), [
+    ("Thu nhập (1.000 đồng)", 1_000), ("Thu nhập (1.000đ/người/tháng)", 1_000), ("Thu nhập (nghìn đồng)", 1_000),
+    ("Thu nhập (ngàn đ)", 1_000), ("Thu nhập (triệu đồng)", 1_000_000), ("Thu nhập (tr.đ)", 1_000_000),
+    ("Thu nhập (đồng)", 1), ("Thu nhập (đồng/người/tháng)", 1), ("Thu nhập", 1), ("Thu nhập (trẻ em)", 1),
+])
+def test_the_unit_an_income_header_gives(header, multiplier):
+    from ngheo_cli.io.cells import money_multiplier
+
+    assert money_multiplier(header) == multiplier

@@ -53,7 +53,7 @@ def money_multiplier(header: str) -> int:
     "(1.000 đồng)", "(nghìn đồng)" a thousand đồng, "(triệu đồng)" a million, else đồng."""
     match = _BRACKETED_UNIT.search(nfc(header))
     unit = fold(match[1]) if match else ""
-    if unit.startswith(("1000000", "trieu", "tr")):
+    if unit.startswith(("1000000", "trieu", "trd")) or unit == "tr":  # ("tr.đ"; not "(trẻ em)")
         return 1_000_000
     if unit.startswith(("1000", "nghin", "ngan")):
         return 1_000
