@@ -70,10 +70,10 @@ def wards_merged_notice(console: Console, result: RunResult) -> None:
                       f"{escape(result.metadata['wards_merged'])}")
 
 
-def sheets_notice(console: Console, sheet_of_row: pd.Series) -> None:
+def sheets_notice(console: Console, sheet_of_row) -> None:
     """A list kept on several sheets is read as one: the officer sees which sheets and how many
-    rows of each went in."""
-    counts = sheet_of_row.value_counts(sort=False)
+    rows of each went in. `sheet_of_row`: each household's sheet (a column or an array)."""
+    counts = pd.Series(sheet_of_row).value_counts(sort=False)
     listed = ", ".join(f"'{escape(str(name))}' ({count:,})" for name, count in counts.items())
     console.print(f"Households read from {len(counts)} sheets, as one list: {listed}.")
 

@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# A note in brackets at the end of a header or cell: a unit, or a form's column number ("(đồng)", "(5)")
+BRACKETED_END = re.compile(r"\s*\(([^()]*)\)$")
 
 
 def nfc(text: str) -> str:

@@ -25,7 +25,7 @@ from ngheo_cli.frames import (
     position_in,
 )
 from ngheo_cli.io import cells as parse
-from ngheo_cli.io.layout import Survey, Table, closest_header
+from ngheo_cli.io.layout import Survey, Table, closest_column, spelling_table
 from ngheo_cli.issues import Problem, ProblemLog
 from ngheo_cli.parallel import thread_map
 from ngheo_cli.schema import (
@@ -137,9 +137,12 @@ def _name_columns_not_read(survey: Survey, problems: ProblemLog) -> None:
     without an income). `expected`: the survey header it looks like, if any."""
     for table, columns, code in ((survey.households, HOUSEHOLD_COLUMNS, "column_looks_like"),
                                  (survey.members, MEMBER_COLUMNS, "column_not_read")):
-        for header in table.extra_columns if table is not None else ():
-            close = closest_header(header, columns)
-            looks_like = close.header.vi if close is not None and close.id not in table.headers else ""
+        if table is None or not table.extra_columns:
+            continue
+        spellings, survey_header = spelling_table(columns, {}), {spec.id: spec.header.vi for spec in columns}
+        for header in table.extra_columns:
+            close = closest_column(header, spellings)
+            looks_like = survey_header[close] if close is not None and close not in table.headers else ""
             if looks_like or code == "column_not_read":
                 problems.add(Problem(table.sheet, table.header_row, header, None, code, looks_like))
 

@@ -33,8 +33,6 @@ def validate_command(
     protected = inputs_of(survey, members)
     check_target(target, protected, force)  # before the work: a refused run costs nothing
     early = start_reading([p for p in (survey, members) if p], encoding, members)
-    import pandas as pd
-
     from ngheo_cli.io.workbook import read_grids
     from ngheo_cli.io.writers import write_table
     from ngheo_cli.labels import output_headers
@@ -65,7 +63,7 @@ def validate_command(
                 {"input": survey.name, "review_year": str(checked.review_year)}, protected, force)
     households = checked.survey.households
     if households.sheets is not None:
-        sheets_notice(console, pd.Series(households.sheets.split(valid.households[ROW].to_numpy())[0]))
+        sheets_notice(console, households.sheets.split(valid.households[ROW].to_numpy())[0])
     sheet = checked.survey.households.sheet
     rejected = valid.problems.table().loc[valid.problems.on_rows(sheet, "error"), "row"].nunique()
     console.print(

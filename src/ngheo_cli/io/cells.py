@@ -32,7 +32,7 @@ from ngheo_cli.frames import (
     text_from_codes,
 )
 from ngheo_cli.schema import Categories, year_of_date
-from ngheo_cli.text import fold, nfc
+from ngheo_cli.text import BRACKETED_END, fold, nfc
 
 Parsed = tuple[pd.Series, pd.Series]
 
@@ -45,13 +45,10 @@ _SPACE_THOUSANDS = re.compile(r"-?\d{1,3}( \d{3})+(,\d+)?")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 _AMBIGUOUS = re.compile(r"-?\d{1,3},\d{3}")
 
-_BRACKETED_UNIT = re.compile(r"\(([^()]*)\)$")
-
-
 def money_multiplier(header: str) -> int:
     """What a money column's amounts count in, by the unit in brackets at its header's end:
     "(1.000 đồng)", "(nghìn đồng)" a thousand đồng, "(triệu đồng)" a million, else đồng."""
-    match = _BRACKETED_UNIT.search(nfc(header))
+    match = BRACKETED_END.search(nfc(header))
     unit = fold(match[1]) if match else ""
     if unit.startswith(("1000000", "trieu", "trd")) or unit == "tr":  # ("tr.đ"; not "(trẻ em)")
         return 1_000_000

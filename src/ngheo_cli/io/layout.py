@@ -23,7 +23,7 @@ from ngheo_cli.issues import Problem
 from ngheo_cli.labels import ROSTER_ONLY, roster_columns_of, roster_output_names
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
 from ngheo_cli.sheets import STRIDE, SheetSet
-from ngheo_cli.text import fold, nfc, strip_diacritics
+from ngheo_cli.text import BRACKETED_END, fold, nfc, strip_diacritics
 
 HEADER_SEARCH_ROWS = 30
 _REVIEW_YEAR = re.compile(r"nam(20\d\d)")
@@ -59,8 +59,6 @@ class Survey:
     review_year: int | None  # from a title row such as "… NĂM 2025", if any
 
 
-# A note in brackets at a header's end: its unit, or the form's column number ("(đồng)", "(m2)", "(5)")
-_BRACKETED_END = re.compile(r"\s*\([^()]*\)$")
 # Officers' abbreviations in headers, spelled out (folded words)
 _ABBREVIATIONS = {"bq": "binhquan", "tn": "thunhap", "tnbq": "thunhapbinhquan", "hgd": "hogiadinh", "nk": "nhankhau",
                   "tdp": "todanpho", "btxh": "baotroxahoi", "dtts": "dantocthieuso", "ncc": "nguoicocong"}
@@ -71,7 +69,7 @@ def header_key(text: str) -> str:
     a note in brackets at its end is dropped and abbreviations are spelled out: "Thu nhập BQ
     đầu người/tháng (đồng)" and "Thu nhập bình quân đầu người/tháng" have the same key."""
     text = nfc(str(text))
-    words = re.findall(r"[0-9a-z]+", strip_diacritics(_BRACKETED_END.sub("", text) or text).lower())
+    words = re.findall(r"[0-9a-z]+", strip_diacritics(BRACKETED_END.sub("", text) or text).lower())
     return "".join(_ABBREVIATIONS.get(word, word) for word in words)
 
 
@@ -235,7 +233,10 @@ def _list_table(found: dict[str, tuple], spellings: dict[str, str], source: str,
             return _joined(listing)
         if listing:  # (the one with households, before a fuller header over no rows: a template)
             return listing[0]
-    _, grid, header_row, matched, texts = max(found.values(), key=lambda header: header[0])
+    best = max(found.values(), key=lambda header: header[0])
+    if len(visible) > 1:  # (no sheet has households: the best one, built above already)
+        return next(table for header, table in zip(visible, tables) if header is best)
+    _, grid, header_row, matched, texts = best
     return _table_from(grid, header_row, matched, texts, spellings)
 
 
@@ -287,7 +288,7 @@ def _is_units_row(row: pd.Series) -> bool:
     """A row under a header with each column's unit or number in brackets ("(người)", "(1.000 đồng)",
     "(m2)", "(5)"): part of the header, never a record."""
     texts = [cell_text(cell) for cell in row if isinstance(cell, str) and cell.strip()]
-    return bool(texts) and all(text.startswith("(") and text.endswith(")") for text in texts)
+    return bool(texts) and all(BRACKETED_END.fullmatch(text) for text in texts)
 
 
 def _is_title_above(top: pd.Series, bottom: pd.Series) -> bool:
@@ -397,12 +398,12 @@ def _table_from(
     )
 
 
-def closest_header(header: str, columns: tuple[ColumnSpec, ...]) -> ColumnSpec | None:
-    """The survey column whose header one the survey does not know looks most like ("Trinh do
-    hoc vann" -> education, "Thu nhap BQ/ng/thang" -> income per capita), if any is close."""
-    spellings = spelling_table(columns, {})
+def closest_column(header: str, spellings: dict[str, str]) -> str | None:
+    """The survey column (id) whose header one the survey does not know looks most like ("Trinh
+    do hoc vann": education; "Thu nhập … ngừi/thág": income per capita), if any is close.
+    `spellings`: spelling_table of the sheet's columns."""
     close = difflib.get_close_matches(header_key(header), list(spellings), n=1, cutoff=0.75)
-    return next((spec for spec in columns if close and spec.id == spellings[close[0]]), None)
+    return spellings[close[0]] if close else None
 
 
 def _review_year(title: list[str]) -> int | None:
