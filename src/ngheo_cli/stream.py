@@ -198,8 +198,12 @@ class _Layout:
     prefix: pd.DataFrame  # title and header rows of the first chunk, with their row numbers
     id_position: int  # raw column of the household id
     sheet: str
-    body_from: int  # the first row that may hold a record: below the header (and the form's column numbers)
     numbering: list[Problem]  # the form's row of column numbers, skipped (column_numbers_row), if it has one
+
+    @property
+    def body_from(self) -> int:
+        """The first row that may hold a record: below the header and the form's column numbers."""
+        return (self.numbering[0].row if self.numbering else int(self.prefix.index[-1])) + 1
 
 
 def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_prefix: Grid | None) -> _Layout:
@@ -216,8 +220,7 @@ def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_pref
         raise InputError(f"{name}: --chunk-size could not place the household id column under its header",
                          "run without --chunk-size, or put 'Mã hộ' on the header row")
     numbering = [problem for problem in table.skipped if problem.code == "column_numbers_row"]
-    body_from = (numbering[0].row if numbering else table.header_row) + 1
-    return _Layout(first.loc[: table.header_row], positions[0], table.sheet, body_from, numbering)
+    return _Layout(first.loc[: table.header_row], positions[0], table.sheet, numbering)
 
 
 def _body(frame: pd.DataFrame, layout: _Layout) -> pd.DataFrame:
