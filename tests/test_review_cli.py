@@ -13,7 +13,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from conftest import GOLDEN, REPO, run_ngheo
+from conftest import GOLDEN, REPO, run_ngheo, write_workbook
 from ngheo_cli.cli import app
 from ngheo_cli.review.movements import INFLOWS, OUTFLOWS
 
@@ -140,6 +140,37 @@ def test_one_file_uses_the_previous_status_column(tmp_path):
     total = [r for r in document["transitions"] if r["level"] == "total"][0]
     assert total["households_start"] == total["households_end"] == 310  # the same households both years
 
+
+
+def test_a_household_rejected_this_year_keeps_last_years_status_and_rows_without_id_name_their_sheet(tmp_path):
+    """One survey kept as a sheet per ward, reviewed alone (its 'Phân loại đầu kỳ' column is last
+    year's list). A1 has an income typed wrong this year: it was poor last year all the same and
+    counts among the poor at the start (it was dropped from them: its rejected row had lost the
+    column). Rows without an id are set aside by sheet and row: a row number alone finds nothing
+    in a workbook of several lists."""
+    header = ["Mã hộ", "Họ tên chủ hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)",
+              "Phân loại đầu kỳ", "Hộ người có công"]
+    survey = write_workbook(tmp_path / "ds-2025.xlsx", {
+        "Cầu Giấy": [header, ["A1", "An", "Phường Cầu Giấy", 2, "hai triệu", "Hộ nghèo", "x"],
+                     ["A2", "Bình", "Phường Cầu Giấy", 2, 5_000_000, "Hộ cận nghèo", ""],
+                     [None, "Cường", "Phường Cầu Giấy", 1, 5_000_000, "", ""]],
+        "Yên Hòa": [header, ["B1", "Dung", "Phường Yên Hòa", 3, 5_000_000, "", ""],
+                    [None, "Em", "Phường Yên Hòa", 1, 5_000_000, "Hộ nghèo", ""]],
+    })
+    result = invoke("review", str(survey), "--year", "2025", "-f", "csv", "-d", str(tmp_path), "-q")
+    assert result.exit_code == 0, result.output
+    read = lambda kind: pd.read_csv(tmp_path / f"ds-2025.review.{kind}.csv", keep_default_na=False, na_values=[""])  # noqa: E731
+    total = read("transitions").query("level == 'total'").iloc[0]
+    assert (total["poor_start"], total["poor_unknown_after"], total["near_poor_start"]) == (1, 1, 1)
+    rejected = read("households").set_index("household_id").loc["A1"]
+    assert (rejected["status_last"], rejected["class_this"], bool(rejected["merit_family"])) == ("poor", "rejected", True)
+
+    assert invoke("review", str(survey), "--year", "2025", "-d", str(tmp_path), "-q").exit_code == 0
+    workbook = CalamineWorkbook.from_path(str(tmp_path / "ds-2025.review.xlsx"))
+    set_aside = workbook.get_sheet_by_name("Dòng không có mã hộ").to_python()
+    assert set_aside[0][:3] == ["Sheet trong tệp", "Dòng trong tệp", "Họ tên chủ hộ"]
+    assert [row[:3] for row in set_aside[1:]] == [["Cầu Giấy", 4, "Cường"], ["Yên Hòa", 3, "Em"]]
+    assert {row[5] for row in set_aside[1:]} == {"không có mã hộ"}
 
 def test_stdout_gets_the_table_as_csv(tmp_path):
     result = runner.invoke(app, ["review", str(LAST), str(THIS), "--ward-map", str(WARD_MAP), "-o", "-", "-q"])

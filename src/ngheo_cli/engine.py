@@ -30,6 +30,8 @@ from ngheo_cli.standards.model import CLASS_NAMES
 
 UNDETERMINED = "undetermined"
 REJECTED = "rejected"  # set by the pipeline for rows that failed validation
+# survey columns the roster carries as they were read (no engine work in them)
+CARRIED_AS_READ = (*GROUP_FLAGS, "previous_status", "split_from", "weight")
 
 
 def classify(
@@ -94,7 +96,7 @@ def classify(
     roster["indicators_blank_as_no"] = _names_where(pd.DataFrame(blank_as_no)).column(households.index)
     roster["classification"] = classification
     roster["reason"] = _reasons(roster, matched_rule, lines, deprived, standard, lang)
-    for column in (*GROUP_FLAGS, "previous_status", "split_from", "weight"):
+    for column in CARRIED_AS_READ:
         roster[column] = category_as_text(households[column])
     return roster
 

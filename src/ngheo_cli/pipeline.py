@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli import __version__
-from ngheo_cli.engine import REJECTED, UNDETERMINED, classify
+from ngheo_cli.engine import CARRIED_AS_READ, REJECTED, UNDETERMINED, classify
 from ngheo_cli.frames import blanked, joined_by_key, replaced
 from ngheo_cli.io.layout import Survey, find_survey
 from ngheo_cli.io.legacy import looks_legacy
@@ -234,17 +234,21 @@ def _texts_by_row(problems: pd.DataFrame, texts: pd.Series) -> pd.Series:
     return joined_by_key(problems["row"].to_numpy(dtype="int64"), texts.tolist(), "; ")
 
 
-# what the roster shows of a rejected household: what could be read of it
-_SHOWN_WHEN_REJECTED = ("source_row", "household_id", "head_name", "ward", "hamlet", "area", "members_count")
+# what the roster shows of a rejected household: what could be read of it (last year's status
+# and the group flags included: the year-end review counts a rejected household that was poor
+# last year among the poor at the start of the year)
+_SHOWN_WHEN_REJECTED = ("source_row", "household_id", "head_name", "ward", "hamlet", "area", "members_count",
+                        *CARRIED_AS_READ)
 
 
 def _show_rejected_rows(
     roster: pd.DataFrame, rejected: np.ndarray, extra_columns: list[str], problems: ProblemLog, sheet: str, lang: str
 ) -> pd.DataFrame:
     """Rejected households stay in the roster, in their place, with the errors as the reason and
-    only what could be read of them (id, name, ward, hamlet, area, members, the survey's own
-    columns): an officer finds every row of the survey in it, classified or not. The engine
-    classified them with the rest; what it made of them is blanked here."""
+    only what could be read of them (id, name, ward, hamlet, area, members, group flags, last
+    year's status, the survey's own columns): an officer finds every row of the survey in it,
+    classified or not. The engine classified them with the rest; what it made of them is blanked
+    here."""
     if not rejected.any():
         return roster
     errors = problems.table()[problems.on_rows(sheet, "error")]

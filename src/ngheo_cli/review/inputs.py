@@ -123,7 +123,7 @@ def _roster_values(body: pd.DataFrame, ids: dict, sheet: str) -> pd.DataFrame:
         **{flag: parse_yes_no for flag in GROUP_FLAGS},
     }
     for column in ("household_id", "head_name", "ward", "hamlet", "area", "classification", *GROUP_FLAGS,
-                   "previous_status", "split_from", "source_row"):
+                   "previous_status", "split_from", "source_sheet", "source_row"):
         if column not in columns:
             continue
         values, errors = parsers.get(column, parse_text)(columns[column].reset_index(drop=True).set_axis(body.index))

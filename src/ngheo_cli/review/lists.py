@@ -31,7 +31,7 @@ class YearList:
     standard_id: str  # "" when the file does not say
     households: pd.DataFrame  # one row per household id: household_id, status, classification, INFO_COLUMNS, source_row
     rows_read: int
-    set_aside: pd.DataFrame = field(default_factory=pd.DataFrame)  # rows without an id: source_row, head_name, ward, why
+    set_aside: pd.DataFrame = field(default_factory=pd.DataFrame)  # rows without an id: [source_sheet], source_row, head_name, ward, why
     previous: pd.DataFrame | None = None  # household_id, classification: the previous_status column, if the list had one
 
     def statuses(self) -> pd.Series:
@@ -50,8 +50,12 @@ def list_from_roster(
         frame[flag] = frame[flag].fillna(False).astype(bool)
     frame["classification"] = roster["classification"].astype("string")
     frame["source_row"] = roster["source_row"] if "source_row" in roster else pd.RangeIndex(2, len(roster) + 2)
+    # a list kept on several sheets: the row number alone does not find a row
+    place = ["source_sheet", "source_row"] if "source_sheet" in roster else ["source_row"]
+    if "source_sheet" in roster:
+        frame["source_sheet"] = roster["source_sheet"]
     no_id = frame["household_id"].isna() | (frame["household_id"] == "")
-    set_aside = frame[no_id].assign(why="no_household_id")[["source_row", "head_name", "ward", "classification", "why"]]
+    set_aside = frame[no_id].assign(why="no_household_id")[[*place, "head_name", "ward", "classification", "why"]]
     frame = frame[~no_id]
 
     duplicated = frame["household_id"].duplicated(keep=False)

@@ -42,6 +42,7 @@ _MOVES = {  # movement -> (vi, en) with {c} the class and {o} the other class
 }
 _AREA_WORDS = {"urban": ("thành thị", "urban"), "rural": ("nông thôn", "rural"), "unknown": ("chưa xác định", "not known")}
 _LEVEL_WORDS = {"area": ("khu vực", "area"), "ward": ("phường/xã", "ward"), "total": ("tổng", "total")}
+_SET_ASIDE_WORDS = {"no_household_id": ("không có mã hộ", "no household id")}
 _PRESENCE_WORDS = {"both": ("cả hai năm", "both years"), "last_only": ("chỉ năm trước", "last year only"),
                    "this_only": ("chỉ năm nay", "this year only")}
 _STATUS_WORDS = {ABSENT: ("không có trong danh sách", "not on the list"), UNKNOWN: ("chưa xác định", "unknown"),
@@ -83,7 +84,7 @@ def headers(result: ReviewResult, lang: str) -> dict[str, str]:
         "target": ("Mã chỉ tiêu", "Target"), "target_name": ("Chỉ tiêu", "Target name"), "figure": ("Kết quả", "Figure"),
         "threshold": ("Mức chỉ tiêu", "Threshold"), "result": ("Đạt / không đạt", "Result"), "detail": ("Chi tiết", "Detail"),
         "households": ("Các hộ", "Households"), "source": ("Nguồn", "Source"),
-        "source_row": ("Dòng trong tệp", "Row in file"), "classification": ("Phân loại", "Classification"),
+        "source_sheet": ("Sheet trong tệp", "Sheet in file"), "source_row": ("Dòng trong tệp", "Row in file"), "classification": ("Phân loại", "Classification"),
         "why": ("Lý do", "Why"), "list": ("Danh sách", "List"),
         "term": ("Thuật ngữ", "Term"), "definition": ("Định nghĩa", "Definition"), "year": ("Năm", "Year"),
         "year_from": ("Năm lấy từ", "Year from"), "standard": ("Chuẩn nghèo", "Standard"),
@@ -116,13 +117,14 @@ def for_people(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     for column in ("status_last", "status_this"):
         if column in out:
             out[column] = map_distinct(out[column], lambda s: _STATUS_WORDS[s][pick] if s in _STATUS_WORDS else class_label(s, lang))
-    for column in ("class_last", "class_this"):
+    for column in ("class_last", "class_this", "classification"):
         if column in out:
             out[column] = map_distinct(out[column], lambda s: _class_word(s, lang))
     for column in [c for c in out.columns if c.endswith("poor_movement")]:
         cls = "near_poor" if "near_poor" in column else "poor"
         out[column] = map_distinct(out[column], lambda m, cls=cls: _move_word(m, cls, pick))
-    for column, words in (("area_review", _AREA_WORDS), ("area", _AREA_WORDS), ("level", _LEVEL_WORDS), ("presence", _PRESENCE_WORDS)):
+    for column, words in (("area_review", _AREA_WORDS), ("area", _AREA_WORDS), ("level", _LEVEL_WORDS), ("presence", _PRESENCE_WORDS),
+                         ("why", _SET_ASIDE_WORDS)):
         if column in out:
             out[column] = map_distinct(out[column], lambda v, words=words: words[v][pick] if v in words else v)
     for flag in ("merit_family", "ethnic_minority"):
@@ -228,7 +230,7 @@ def workbook_sheets(result: ReviewResult, lang: str) -> dict[str, pd.DataFrame]:
         frame = result.lists[list_id]
         if list_id == "set_aside":
             if not frame.empty:
-                sheets[names[0 if vi else 1]] = frame
+                sheets[names[0 if vi else 1]] = for_people(frame, lang)
             continue
         sheets[names[0 if vi else 1]] = for_people(by_id.loc[frame["household_id"]].reset_index(drop=True), lang)
     sheets["Từng hộ" if vi else "Households"] = for_people(rows, lang)
