@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ngheo_cli.io.cells import parse_category, parse_int, parse_number, parse_text, parse_yes_no
+from ngheo_cli.io.cells import parse_age, parse_category, parse_int, parse_number, parse_text, parse_yes_no
 from ngheo_cli.schema import AREA, WATER_SOURCE
 
 
@@ -161,6 +161,18 @@ def test_whole_numbers_refuse_fractions():
     assert errors.tolist()[1] == "not_an_integer"
     assert pd.isna(values[3]) and pd.isna(errors[3])
 
+
+
+def test_a_babys_age_in_months_weeks_or_days_is_its_whole_years():
+    """Officers write an infant's age as "6 tháng": that rejected the member, and with it the
+    household. An age in months, weeks or days is its whole years (tuổi tròn), as the indicators
+    count age; anything else stays an error, not a guess."""
+    cells = pd.Series(["6 tháng", "18 tháng tuổi", "11 THÁNG", "2 tuần", "10 ngày", "Sơ sinh", "1 tuổi 6 tháng",
+                       "24 thang", 45, "45 tuổi", "1,5 tháng", "6 năm", "tháng", None], dtype=object)
+    values, errors = parse_age(cells)
+    assert values.tolist()[:10] == [0, 1, 0, 0, 0, 0, 1, 2, 45, 45]
+    assert values.iloc[10:].isna().all() and errors.iloc[:10].isna().all()
+    assert errors.iloc[10:13].tolist() == ["not_a_number"] * 3 and pd.isna(errors.iloc[13])
 
 def test_every_yes_no_spelling_of_the_contract():
     cells = ["x", "X", "có", "Có", "1", 1, True, "không", "Không", "0", 0, False, "", None, "co", "khong"]

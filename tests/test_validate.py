@@ -51,6 +51,9 @@ def filled_cell(spec):
         dates = st.dates(dt.date(1900, 1, 1), dt.date(2020, 12, 31))
         return st.one_of(st.integers(1900, 2020).map(float), dates, dates.map(lambda d: f"{d.day}/{d.month:02d}/{d.year}"),
                          dates.map(lambda d: f"{d.month}/{d.year}"), dates.map(dt.date.isoformat))
+    if spec.kind == "age":  # years, or a baby's age as officers write it
+        return st.one_of(st.integers(0, 90).map(float), st.integers(0, 40).map(lambda n: f"{n} tháng"),
+                         st.sampled_from(["18 tháng tuổi", "2 tuần", "10 ngày", "Sơ sinh", "1 tuổi 6 tháng"]))
     if spec.kind == "yesno":
         return st.booleans()
     return st.sampled_from(list(spec.categories.values))
@@ -61,6 +64,7 @@ EDGE_CELLS = {  # values at or over the edge of each kind
     "number": [None, "", -1.0, 0.0, 0.5, 2.5],
     "int": [None, "", -1.0, 0.0, 1.0, 1.5, 131.0, 1879.0],
     "year": [None, "", 1879.0, 1985.5, 2101.0, "31/02/1985", "15/13/1985", "15/03/85", dt.date(1870, 1, 1), "năm 1985"],
+    "age": [None, "", -1.0, 0.0, 130.0, 131.0, 1.5, "1600 tháng", "1,5 tháng", "6 năm", "tháng"],
     "yesno": [None, ""],
     "category": [None, "", "không rõ"],
 }
@@ -193,6 +197,20 @@ def test_members_link_to_households(tmp_path):
     assert problems.query("code == 'member_rejected'")["value"].tolist() == ["H3"]
     assert result.counts.balanced()
 
+
+
+def test_a_baby_aged_in_months_counts_as_a_child_of_its_household(tmp_path):
+    """"8 tháng" rejected the baby's row and so its household; now the baby is a child under
+    16 (age 0) whose malnutrition deprives the household, as a baby typed 0 does."""
+    path = write_workbook(tmp_path / "s.xlsx", {
+        "Hộ": [["Mã hộ", "Phường/Xã", "Thu nhập bình quân đầu người/tháng (đồng)"],
+               ["H1", "Phường A", 1000000], ["H2", "Phường A", 1000000]],
+        "TV": [["Mã hộ", "Tuổi", "Suy dinh dưỡng"], ["H1", 30, ""], ["H1", "8 tháng", "x"], ["H2", 30, ""], ["H2", 0, "x"]],
+    })
+    result = classify_file(path)
+    assert result.counts.rejected == 0 and result.counts.members_read == 4
+    roster = result.roster.set_index("household_id")
+    assert roster.loc[["H1", "H2"], "d_dinh_duong"].tolist() == [1, 1]
 
 def test_each_household_with_rejected_members_lists_their_rows_and_its_other_members_are_dropped(tmp_path):
     path = write_workbook(tmp_path / "s.xlsx", {

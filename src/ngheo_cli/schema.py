@@ -18,7 +18,7 @@ from typing import Annotated, Literal, Union
 import annotated_types
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from ngheo_cli.text import fold
+from ngheo_cli.text import fold, nfc, strip_diacritics
 from ngheo_cli.ward_names import unit_of
 
 
@@ -137,6 +137,29 @@ def year_of_date(value: object) -> int | None:
 # household register, where a birth year is what the contract needs (ages count in whole years)
 YEAR_OF_DATE = BeforeValidator(lambda value: year if (year := year_of_date(value)) is not None else value)
 
+
+# A baby's age as officers write it: "6 tháng", "18 tháng tuổi", "2 tuần", "10 ngày", "sơ sinh",
+# "1 tuổi 6 tháng" (matched without diacritics)
+_AGE_TEXT = re.compile(r"(?:(?P<years>\d+)\s*tuoi\s*)?(?P<count>\d+)\s*(?P<unit>thang|tuan|ngay)(?:\s*tuoi)?\.?|so\s*sinh")
+_PER_YEAR = {"thang": 12, "tuan": 52, "ngay": 365}
+
+
+def years_of_age(value: object) -> int | None:
+    """The whole years (tuổi tròn, as the indicators count age) of an age written in months, weeks
+    or days; None for anything else, a number of years included."""
+    if not isinstance(value, str):
+        return None
+    match = _AGE_TEXT.fullmatch(strip_diacritics(nfc(value)).lower().strip())
+    if match is None:
+        return None
+    if match["count"] is None:  # sơ sinh: a newborn
+        return 0
+    if match["years"] is not None:
+        return int(match["years"])
+    return int(match["count"]) // _PER_YEAR[match["unit"]]
+
+
+AGE_IN_YEARS = BeforeValidator(lambda value: age if (age := years_of_age(value)) is not None else value)
 
 class Household(BaseModel):
     """One row of the households sheet, after cell values are parsed."""
@@ -257,7 +280,7 @@ class Member(BaseModel):
         YEAR_OF_DATE,
         Field(ge=1880, le=2100),
     ] = None
-    age: Annotated[int | None, Header("Tuổi", "Age"), Field(ge=0, le=130)] = None
+    age: Annotated[int | None, Header("Tuổi", "Age"), AGE_IN_YEARS, Field(ge=0, le=130)] = None
     sex: Annotated[str | None, Header("Giới tính", "Sex"), SEX] = None
     health_insurance: Annotated[
         YesNo | None, Header("Có thẻ BHYT", "Health insurance", ("bhyt", "thẻ bhyt", "có bhyt", "bảo hiểm y tế", "có thẻ bảo hiểm y tế"))
@@ -313,7 +336,8 @@ def area_from_ward_name(ward: str | None) -> str | None:
 
 # --- column specs read off the models -------------------------------------------------
 
-Kind = Literal["text", "int", "year", "number", "yesno", "category"]  # year: a whole number, or a date's year
+Kind = Literal["text", "int", "year", "age", "number", "yesno", "category"]
+# year: a whole number, or a date's year; age: a whole number, or an age in months, weeks or days
 
 
 @dataclass(frozen=True)
@@ -339,6 +363,8 @@ def _kind_of(annotation: object, categories: Categories | None, metadata: list) 
         return "category"
     if any(m is YEAR_OF_DATE for m in metadata):
         return "year"
+    if any(m is AGE_IN_YEARS for m in metadata):
+        return "age"
     if base is bool:
         return "yesno"
     if base is int:

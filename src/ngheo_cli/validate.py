@@ -243,6 +243,8 @@ def _parse(spec: ColumnSpec, raw: pd.Series) -> parse.Parsed:
         return parse.parse_int(raw)
     if spec.kind == "year":
         return parse.parse_year(raw)
+    if spec.kind == "age":
+        return parse.parse_age(raw)
     if spec.kind == "yesno":
         return parse.parse_yes_no(raw)
     if spec.kind == "category":
@@ -252,7 +254,8 @@ def _parse(spec: ColumnSpec, raw: pd.Series) -> parse.Parsed:
 
 
 _MASKED = {"number": (pd.arrays.FloatingArray, "float64"), "int": (pd.arrays.IntegerArray, "int64"),
-           "year": (pd.arrays.IntegerArray, "int64"), "yesno": (pd.arrays.BooleanArray, "bool")}
+           "year": (pd.arrays.IntegerArray, "int64"),
+           "age": (pd.arrays.IntegerArray, "int64"), "yesno": (pd.arrays.BooleanArray, "bool")}
 
 
 def _default_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:

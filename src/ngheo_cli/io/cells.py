@@ -31,7 +31,7 @@ from ngheo_cli.frames import (
     text_buffers,
     text_from_codes,
 )
-from ngheo_cli.schema import Categories, year_of_date
+from ngheo_cli.schema import Categories, year_of_date, years_of_age
 from ngheo_cli.text import BRACKETED_END, fold, nfc
 
 Parsed = tuple[pd.Series, pd.Series]
@@ -437,16 +437,28 @@ def parse_int(raw: pd.Series) -> Parsed:
 def parse_year(raw: pd.Series) -> Parsed:
     """Years: whole numbers, and dates (a date cell, or text such as "15/03/1985"), of which the
     year (schema.year_of_date, the rule the model applies too)."""
+    return _whole_numbers(raw, _whole_numbers_or(year_of_date, "not_a_year"))
 
-    def year_uniques(cells: list) -> tuple[list, list]:
-        years = [year_of_date(cell) for cell in cells]
-        rest = [i for i, year in enumerate(years) if year is None]
-        values, errors = list(years), [None] * len(cells)
+
+def parse_age(raw: pd.Series) -> Parsed:
+    """Ages: whole numbers of years, and a baby's age in months, weeks or days ("6 tháng") as
+    whole years (schema.years_of_age, the rule the model applies too)."""
+    return _whole_numbers(raw, _whole_numbers_or(years_of_age, "not_a_number"))
+
+
+def _whole_numbers_or(rule, not_a_number: str):
+    """Distinct cells read by `rule` (a cell -> a whole number, or None), the others as whole
+    numbers, whose "not a number" is called `not_a_number`."""
+
+    def uniques(cells: list) -> tuple[list, list]:
+        found = [rule(cell) for cell in cells]
+        rest = [i for i, value in enumerate(found) if value is None]
+        values, errors = list(found), [None] * len(cells)
         for i, value, error in zip(rest, *_int_uniques([cells[i] for i in rest])):
-            values[i], errors[i] = value, ("not_a_year" if error == "not_a_number" else error)
+            values[i], errors[i] = value, (not_a_number if error == "not_a_number" else error)
         return values, errors
 
-    return _whole_numbers(raw, year_uniques)
+    return uniques
 
 
 def _whole_numbers(raw: pd.Series, parse_uniques) -> Parsed:
