@@ -10,9 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import run_ngheo, write_workbook
+from ngheo_cli.io.workbook import read_grids
+from ngheo_cli.pipeline import run_classification
 from ngheo_cli.schema import area_from_ward_name
 from ngheo_cli.summary import finish_summary, ward_counts
-from ngheo_cli.ward_names import ward_spellings
+from ngheo_cli.standards.load import load_standard
+from ngheo_cli.ward_names import ward_in_title, ward_spellings
+
+STANDARD = load_standard("vn-2022-2025")
 
 
 def merged(*spellings: str, rows: list[int] | None = None) -> dict[str, str]:
@@ -126,3 +131,77 @@ def test_the_review_counts_a_ward_once_too(tmp_path):
     wards = table[table["level"] == "ward"]
     assert wards[["ward", "households_start", "households_end"]].values.tolist() == [["Phường Cầu Giấy", 4, 4]]
     assert "'Phường Cầu Giấy' ← 'phường cầu giấy', 'P. Cầu Giấy', 'Phuong Cau Giay'" in result.stderr.decode()
+
+
+# --- a ward's own list: the ward named in its title rows only ------------------------------------
+
+
+@pytest.mark.parametrize(("title", "ward"), [
+    (["UBND PHƯỜNG NGHĨA ĐÔ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"], "Phường Nghĩa Đô"),
+    (["UBND QUẬN CẦU GIẤY", "UBND PHƯỜNG NGHĨA ĐÔ", "Độc lập - Tự do - Hạnh phúc"], "Phường Nghĩa Đô"),
+    (["DANH SÁCH HỘ NGHÈO TRÊN ĐỊA BÀN XÃ MINH PHÚ, HUYỆN SÓC SƠN NĂM 2025"], "Xã Minh Phú"),
+    (["UBND THỊ TRẤN ĐÔNG ANH"], "Thị trấn Đông Anh"),
+    (["Phường 5, Quận 3"], "Phường 5"),
+    (["Phường/Xã: Nghĩa Đô"], "Nghĩa Đô"),  # a form's field: which unit it is, it does not say
+    (["Phường Nghĩa Đô", "DANH SÁCH HỘ NGHÈO PHƯỜNG NGHĨA ĐÔ NĂM 2025"], "Phường Nghĩa Đô"),
+    (["THỊ XÃ SƠN TÂY"], None),  # a town, above the wards
+    (["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Hộ bảo trợ xã hội"], None),
+    (["DANH SÁCH HỘ NGHÈO CỦA PHƯỜNG NĂM 2025"], None),
+    (["UBND PHƯỜNG CẦU GIẤY", "DANH SÁCH HỘ NGHÈO PHƯỜNG YÊN HÒA"], None),  # two wards: which one is not guessed
+])
+def test_the_ward_a_lists_title_names(title, ward):
+    assert ward_in_title(title) == ward
+
+
+def test_a_wards_own_list_without_a_ward_column_takes_the_ward_of_its_title(tmp_path):
+    """A ward's list names its ward once, in the form's title ("UBND PHƯỜNG NGHĨA ĐÔ", beside
+    "CỘNG HÒA XÃ HỘI …"), and has no Phường/Xã column: it was refused. Every household is now of
+    that ward (urban, as a phường is), the run says so, and the problems file names the title
+    row; a list whose title names no ward is still refused, with where the ward can be given."""
+    header = ["STT", "Mã hộ", "Họ tên chủ hộ", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"]
+    rows = [[1, "ND1", "An", 2, 1_000_000], [2, "ND2", "Bình", 3, 9_000_000]]
+    path = write_workbook(tmp_path / "nghia-do.xlsx", {"DS": [
+        ["UBND QUẬN CẦU GIẤY", None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
+        ["UBND PHƯỜNG NGHĨA ĐÔ", None, None, "Độc lập - Tự do - Hạnh phúc"], [], header, *rows]})
+    result = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025", "--year", "2025",
+                       "--errors", str(tmp_path / "problems.csv"))
+    assert result.returncode in (0, 1), result.stderr.decode()
+    roster = pd.read_csv(io.BytesIO(result.stdout))
+    assert roster[["household_id", "ward", "area"]].values.tolist() == [["ND1", "Phường Nghĩa Đô", "urban"],
+                                                                      ["ND2", "Phường Nghĩa Đô", "urban"]]
+    assert "every household is of 'Phường Nghĩa Đô', as its title says ('UBND PHƯỜNG NGHĨA ĐÔ')" in result.stderr.decode()
+    problems = pd.read_csv(tmp_path / "problems.csv")
+    noted = problems[problems["code"] == "ward_from_title"]
+    assert noted[["sheet", "row", "column", "value"]].values.tolist() == [["DS", 2, "UBND PHƯỜNG NGHĨA ĐÔ", "Phường Nghĩa Đô"]]
+
+    untitled = write_workbook(tmp_path / "untitled.xlsx", {"DS": [["DANH SÁCH HỘ NGHÈO NĂM 2025"], header, *rows]})
+    refused = run_ngheo("classify", str(untitled), "-o", "-", "--year", "2025")
+    assert refused.returncode == 2
+    assert "row 2 has the survey's columns but no 'Phường/Xã' column" in refused.stderr.decode()
+    assert "title row" in refused.stderr.decode()
+
+
+def test_a_titled_csv_in_chunks_takes_its_ward_as_a_whole_run_does(tmp_path):
+    """Each chunk is read under the file's title rows: every chunk finds the same ward."""
+    path = tmp_path / "xa.csv"
+    path.write_text("UBND XÃ MINH PHÚ,,,\nDANH SÁCH NĂM 2025,,,\nMã hộ,Họ tên chủ hộ,Số nhân khẩu,Thu nhập bình quân đầu người/tháng\n"
+                    + "".join(f"H{i},Hộ {i},2,{1_000_000 + i * 300_000}\n" for i in range(9)), encoding="utf-8")
+    for folder, extra in (("whole", []), ("chunks", ["--chunk-size", "2", "--jobs", "2"])):
+        (tmp_path / folder).mkdir()
+        run_ngheo("classify", str(path), "-f", "csv", "-d", str(tmp_path / folder), "-s", "vn-2022-2025",
+                  "--errors", str(tmp_path / folder / "problems.csv"))
+    for name in ("xa.classified.csv", "xa.summary.csv", "problems.csv"):
+        assert (tmp_path / "chunks" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    assert pd.read_csv(tmp_path / "whole" / "xa.summary.csv")["ward"].tolist() == ["Xã Minh Phú", "Tổng cộng"]
+
+
+def test_a_sheet_per_ward_each_titled_with_its_ward_gives_each_household_its_sheets_ward(tmp_path):
+    header = ["Mã hộ", "Họ tên chủ hộ", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"]
+    path = write_workbook(tmp_path / "quan.xlsx", {
+        "CG": [["UBND PHƯỜNG CẦU GIẤY"], header, ["A1", "An", 2, 1_000_000], ["A2", "Ba", 2, 1_000_000]],
+        "YH": [["UBND PHƯỜNG YÊN HÒA"], header, ["B1", "Bình", 2, 1_000_000]],
+        "Mẫu": [["DANH SÁCH HỘ"], header],  # a blank form, no ward in its title: not a list, not in the way
+    })
+    roster = run_classification(read_grids(path), STANDARD, path.name, year=2025).roster
+    assert roster[["household_id", "ward", "source_sheet"]].values.tolist() == [
+        ["A1", "Phường Cầu Giấy", "CG"], ["A2", "Phường Cầu Giấy", "CG"], ["B1", "Phường Yên Hòa", "YH"]]

@@ -110,6 +110,11 @@ CODES: dict[str, tuple[str, str, str]] = {
         "Số tiền trong cột tính theo đơn vị ghi ở tiêu đề: mỗi số được nhân với {expected}",
         "Amounts in this column count in the unit its header gives: each is multiplied by {expected}",
     ),
+    "ward_from_title": (
+        "info",
+        "Danh sách không có cột Phường/Xã: mọi hộ thuộc phường/xã ghi ở dòng tiêu đề này",
+        "The list has no ward column: every household is of the ward this title row names",
+    ),
     "section_row": ("info", "Dòng tiêu đề nhóm (phường/xã, tổ/thôn), bỏ qua", "A group title (ward, hamlet), skipped"),
     "column_numbers_row": ("info", "Dòng đánh số cột của mẫu biểu, bỏ qua", "The form's row of column numbers, skipped"),
     "column_looks_like": (

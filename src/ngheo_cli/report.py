@@ -78,11 +78,16 @@ def sheets_notice(console: Console, sheet_of_row) -> None:
     console.print(f"Households read from {len(counts)} sheets, as one list: {listed}.")
 
 
-def unread_columns_notice(console: Console, problems: ProblemLog) -> None:
-    """Columns the survey does not read although they may be its own: the members sheet's that
-    are no survey column (their answers count for nothing) and the households sheet's that look
-    like a survey column it lacks (a misspelt header), each with the header it looks like."""
+def layout_notices(console: Console, problems: ProblemLog) -> None:
+    """What was read of the file's layout that the officer should know: a ward taken from the
+    title of a list without a ward column, and columns the survey does not read although they
+    may be its own: the members sheet's that are no survey column (their answers count for
+    nothing) and the households sheet's that look like a survey column it lacks (a misspelt
+    header), each with the header it looks like."""
     table = problems.table()
+    for ward, title in table.loc[table["code"] == "ward_from_title", ["value", "column"]].drop_duplicates().itertuples(index=False):
+        console.print(f"Note: the list has no 'Phường/Xã' column: every household is of {escape(repr(ward))}, "
+                      f"as its title says ({escape(repr(title))})")
     for code, what in (("column_not_read", "columns of the members sheet not read (not survey columns)"),
                        ("column_looks_like", "columns kept as the file's own, not read as the survey's")):
         columns = table.loc[table["code"] == code, ["column", "expected"]].drop_duplicates("column")

@@ -11,6 +11,7 @@ typed. Different diacritics are different names ("Tân Định", "Tân Đình"),
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -69,6 +70,47 @@ def described(renamed: dict[str, str]) -> str:
         under.setdefault(name, []).append(spelling)
     return "; ".join(f"'{name}' ← " + ", ".join(f"'{s}'" for s in spellings) for name, spellings in under.items())
 
+
+
+# A ward named in a form's title: "UBND PHƯỜNG NGHĨA ĐÔ", "DANH SÁCH … TRÊN ĐỊA BÀN XÃ MINH PHÚ,
+# HUYỆN SÓC SƠN NĂM 2025", "Phường/Xã: Nghĩa Đô", "PHƯỜNG 5, QUẬN 3". Not "thị xã" (a town, above
+# the wards) nor "xã hội" (CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM, bảo trợ xã hội).
+_UNIT_IN_TITLE = re.compile(r"(?i)(?<!\w)(?<!thị )(phường|xã|thị trấn)(?:\s*/\s*(?:phường|xã|thị trấn))*\s*:?\s+")
+_NAME_ENDS = frozenset({"quận", "huyện", "thị", "thành", "tỉnh", "tp", "năm", "giai", "từ", "đến", "tháng", "ngày",
+                        "phường", "xã", "cộng", "về", "thuộc", "trên", "theo", "hội"})
+_NAME_WORDS = 4  # the longest ward names have four syllables
+
+
+def ward_in_title(cells: list[str]) -> str | None:
+    """The one ward the title cells of a ward's own list name ("Phường Nghĩa Đô", capitalised
+    as a name when the title is in capitals); None when they name none, or several."""
+    names = {}
+    for cell in cells:
+        text = nfc(cell)
+        for unit in _UNIT_IN_TITLE.finditer(text):
+            name = _name_after(text[unit.end():])
+            if name:  # (a form's field "Phường/Xã: Nghĩa Đô" does not say which unit: the name alone)
+                full = name if "/" in unit[0] else f"{_as_name(unit[1])} {name}"
+                names.setdefault(full.lower(), full)
+    return next(iter(names.values())) if len(names) == 1 else None
+
+
+def _name_after(text: str) -> str:
+    """The words of a name at the start of `text`: a number alone ("5"), or up to four words of
+    letters, up to punctuation or a word that ends a name ("quận", "năm", …)."""
+    words = []
+    for word in re.findall(r"[^\W_]+|[^\w\s]", text):
+        if word.isdigit():
+            return word if not words else " ".join(words)
+        if not word.isalpha() or word.lower() in _NAME_ENDS or len(words) == _NAME_WORDS:
+            break
+        words.append(_as_name(word))
+    return " ".join(words)
+
+
+def _as_name(word: str) -> str:
+    """"NGHĨA" -> "Nghĩa", "phường" -> "Phường"; a word in mixed case as written."""
+    return word[:1].upper() + word[1:].lower() if word.isupper() or word.islower() else word
 
 def unit_of(ward: str) -> str:
     """"phường", "thị trấn", "xã" (written out, abbreviated "P.", "TT.", "X.", or without

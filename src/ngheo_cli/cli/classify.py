@@ -107,10 +107,10 @@ def classify_command(
 
 def _finish(console, result: RunResult, targets: dict[str, Path | None], chosen: str, lang: str, quiet: bool) -> None:
     from ngheo_cli.report import (
+        layout_notices,
         provisional_notice,
         run_report,
         sheets_notice,
-        unread_columns_notice,
         wards_merged_notice,
     )
 
@@ -119,7 +119,7 @@ def _finish(console, result: RunResult, targets: dict[str, Path | None], chosen:
         if "source_sheet" in result.roster:
             sheets_notice(console, result.roster["source_sheet"])
         wards_merged_notice(console, result)
-        unread_columns_notice(console, result.problems)
+        layout_notices(console, result.problems)
     problems_file = str(targets["problems"]) if targets.get("problems") else (
         f"{targets['roster']} (sheet 'Lỗi')" if targets.get("roster") and chosen == "xlsx" else None)
     run_report(console, result, lang, quiet, problems_file)

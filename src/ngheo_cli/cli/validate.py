@@ -39,10 +39,10 @@ def validate_command(
     from ngheo_cli.pipeline import check_survey, promote_household_warnings
     from ngheo_cli.report import (
         empty_survey_notice,
+        layout_notices,
         problems_report,
         sheets_notice,
         stderr_console,
-        unread_columns_notice,
     )
     from ngheo_cli.standards.load import load_standard
     from ngheo_cli.validate import ROW
@@ -71,6 +71,6 @@ def validate_command(
         f"Members read: {valid.members_read}."
     )
     empty_survey_notice(console, valid.rows_read)
-    unread_columns_notice(console, valid.problems)
+    layout_notices(console, valid.problems)
     problems_report(console, valid.problems, lang.value, str(target))
     raise typer.Exit(1 if rejected else 0)

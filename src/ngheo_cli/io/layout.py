@@ -11,10 +11,11 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import InputError
-from ngheo_cli.frames import filled
+from ngheo_cli.frames import filled, text_from_codes
 from ngheo_cli.io.legacy import HINT as LEGACY_HINT
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.list_rows import cell_text, merges_filled_down, records_only
@@ -24,6 +25,7 @@ from ngheo_cli.labels import ROSTER_ONLY, roster_columns_of, roster_output_names
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
 from ngheo_cli.sheets import STRIDE, SheetSet
 from ngheo_cli.text import BRACKETED_END, fold, nfc, strip_diacritics
+from ngheo_cli.ward_names import ward_in_title
 
 HEADER_SEARCH_ROWS = 30
 _REVIEW_YEAR = re.compile(r"nam(20\d\d)")
@@ -96,10 +98,13 @@ def find_survey(
 
     households_found = _headers_found(grids, household_spellings, required={"household_id", "ward"})
     households = _list_table(households_found, household_spellings, source, "households")
+    if households is None:  # a ward's own list, its ward named in the title rows only
+        households_found = _one_ward_lists(grids, household_spellings, member_spellings)
+        households = _list_table(households_found, household_spellings, source, "households", ward_from_title=True)
     taken = households.sheet_names if households is not None else ()
     member_candidates = [g for g in (members_grids or grids) if g.name not in taken]
     members_found = _headers_found(member_candidates, member_spellings, required={"household_id"},
-                                   any_of={"age", "birth_year", "birth_date"}, forbidden={"ward"})
+                                   any_of=AGE_COLUMNS, forbidden={"ward"})
     members = _list_table(members_found, member_spellings, source, "members")
     if households is None:
         _refuse_a_list_without(grids, household_spellings, source)
@@ -124,7 +129,8 @@ def find_survey(
 # what each of the two columns a list of households needs is, for the officer who lacks it
 _REQUIRED_HEADERS = {
     "household_id": ("Mã hộ", "each household's code (its number in the household register; the STT if there is none)"),
-    "ward": ("Phường/Xã", "each household's ward or commune"),
+    "ward": ("Phường/Xã", "each household's ward or commune (a ward's own list may name its ward in a title row "
+                          "above the header instead: 'UBND PHƯỜNG NGHĨA ĐÔ')"),
 }
 
 
@@ -163,6 +169,7 @@ def _refuse_a_roster(sheet: Grid, source: str) -> None:
         )
 
 
+AGE_COLUMNS = {"age", "birth_year", "birth_date"}  # a members sheet has one of them
 MEMBERS_ONLY = {"sex", "health_insurance", "education", "studying", "school_level_ok", "employment",
                 "monthly_allowance", "malnourished"}  # member columns no other list of households has
 
@@ -214,30 +221,66 @@ def _headers_found(
     return found
 
 
-def _list_table(found: dict[str, tuple], spellings: dict[str, str], source: str, what: str) -> Table | None:
+def _list_table(
+    found: dict[str, tuple], spellings: dict[str, str], source: str, what: str, ward_from_title: bool = False
+) -> Table | None:
     """The table under the best header found (the first sheet's, of equals). When several
     visible sheets hold rows under such a header (a workbook kept as a sheet per ward), all of
     them, in workbook order, as one list: read on its best sheet alone, the others' households
     would be lost without a word. Hidden sheets (old copies) and sheets with a header and no
-    household ids under it (templates) are left out."""
+    household ids under it (templates) are left out. `ward_from_title`: headers without a ward
+    column, each table's ward taken from its title rows (None if one's title names none)."""
     if not found:
         return None
+
+    def table(header: tuple) -> Table | None:
+        _, grid, header_row, matched, texts = header
+        built = _table_from(grid, header_row, matched, texts, spellings)
+        return _with_ward_of_title(built, grid) if ward_from_title else built
+
     visible = [header for header in found.values() if not header[1].hidden]
+    best = max(found.values(), key=lambda header: header[0])
     if len(visible) > 1:
-        tables = [_table_from(grid, header_row, matched, texts, spellings)
-                  for _, grid, header_row, matched, texts in visible]
-        listing = [table for table in tables if "household_id" in table.cells
-                   and filled(table.cells[["household_id"]])["household_id"].any()]
+        tables = [table(header) for header in visible]
+        if None in tables:
+            return None
+        listing = [table for table in tables if _has_households(table)]
         if len(listing) > 1:
             _refuse_copies(listing, source, what)
             return _joined(listing)
-        if listing:  # (the one with households, before a fuller header over no rows: a template)
-            return listing[0]
-    best = max(found.values(), key=lambda header: header[0])
-    if len(visible) > 1:  # (no sheet has households: the best one, built above already)
-        return next(table for header, table in zip(visible, tables) if header is best)
-    _, grid, header_row, matched, texts = best
-    return _table_from(grid, header_row, matched, texts, spellings)
+        # the one with households, before a fuller header over no rows (a template); else the best
+        chosen = listing[0] if listing else next(table for header, table in zip(visible, tables) if header is best)
+    else:
+        chosen = table(best)
+    return None if chosen is None or (ward_from_title and "ward" not in chosen.cells) else chosen
+
+
+def _has_households(table: Table) -> bool:
+    return "household_id" in table.cells and bool(filled(table.cells[["household_id"]])["household_id"].any())
+
+
+def _one_ward_lists(grids: list[Grid], spellings: dict[str, str], member_spellings: dict[str, str]) -> dict[str, tuple]:
+    """Headers of lists of households without a ward column (a ward's own list: the ward is in
+    its title): a household id and two more survey columns, and no members' ages."""
+    members = _headers_found(grids, member_spellings, required={"household_id"}, any_of=AGE_COLUMNS)
+    return {name: header for name, header in _headers_found(grids, spellings, required={"household_id"}).items()
+            if name not in members and len(set(header[3].values())) >= 3}
+
+
+def _with_ward_of_title(table: Table, grid: Grid) -> Table | None:
+    """A ward's own list with that ward, named once in its title rows ("UBND PHƯỜNG NGHĨA ĐÔ"),
+    in a ward column of every household (an info problem says so); None when the title names
+    no ward, or several, unless the sheet lists no household (a blank form: left as it is)."""
+    title = [(int(row), cell_text(cell)) for row, cells in grid.cells.loc[: table.header_row - 1].iterrows()
+             for cell in cells if cell_text(cell)]
+    ward = ward_in_title([cell for _, cell in title])
+    if ward is None:
+        return table if not _has_households(table) else None
+    row, cell = next((row, cell) for row, cell in title if ward_in_title([cell]) == ward)
+    table.cells["ward"] = text_from_codes([ward], np.zeros(len(table.cells), dtype=np.int8), table.cells.index)
+    table.headers["ward"] = cell
+    table.skipped.append(Problem(table.sheet, row, cell, ward, "ward_from_title"))
+    return table
 
 
 def _refuse_copies(tables: list[Table], source: str, what: str) -> None:
