@@ -607,3 +607,45 @@ def test_a_misspelt_survey_header_is_named_with_the_one_it_looks_like(tmp_path):
            "(is it 'Thu nhập bình quân đầu người/tháng (đồng)'?)" in result.stderr.decode()
     problems = pd.read_csv(tmp_path / "problems.csv")
     assert problems.loc[problems["code"] == "column_looks_like", "column"].tolist() == ["Thu nhập bình quân đầu ngừi/thág"]
+
+
+INDICATOR_SUBHEADERS = ["Việc làm", "Người phụ thuộc", "Dinh dưỡng", "BHYT", "Trình độ giáo dục người lớn",
+                        "Tình trạng đi học của trẻ em", "Chất lượng nhà ở", "Diện tích nhà ở", "Nguồn nước sinh hoạt",
+                        "Nhà tiêu HVS", "Dịch vụ viễn thông", "Phương tiện tiếp cận thông tin"]  # as forms shorten them
+
+
+@pytest.mark.parametrize("by_dimension", [False, True])
+def test_the_list_forms_deprivation_columns_under_their_titles_are_read(tmp_path, by_dimension):
+    """The official list form puts an "x" under each indicator the household lacks, the twelve
+    under one title ("Các chỉ số thiếu hụt dịch vụ xã hội cơ bản"), often over a row of the six
+    dimensions, with the names shortened. Those columns were not read (every household
+    undetermined, or classified on the raw columns they look like: "Nguồn nước sinh hoạt")."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["UBND XÃ MINH PHÚ"])
+    sheet.append(["DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO NĂM 2025"])
+    sheet.append(["STT", "Mã hộ", "Họ và tên chủ hộ", "Số nhân khẩu", "Thu nhập BQ/người/tháng (nghìn đồng)",
+                  "Các chỉ số thiếu hụt dịch vụ xã hội cơ bản", *[None] * 11, "Ghi chú"])
+    sheet.merge_cells("F3:Q3")
+    if by_dimension:
+        sheet.append([None] * 5 + [name for dimension in ("Việc làm", "Y tế", "Giáo dục", "Nhà ở",
+                                                          "Nước sinh hoạt và vệ sinh", "Thông tin") for name in (dimension, None)])
+        for first, last in ("FG", "HI", "JK", "LM", "NO", "PQ"):
+            sheet.merge_cells(f"{first}4:{last}4")
+    sheet.append([None] * 5 + INDICATOR_SUBHEADERS)
+    for column in "ABCDER":
+        sheet.merge_cells(f"{column}3:{column}{sheet.max_row}")
+    lacks = {"MP1": [0, 3, 4, 6], "MP2": [], "MP3": [1, 8, 9, 10, 11]}
+    for number, (household, lacking) in enumerate(lacks.items()):
+        sheet.append([number + 1, household, f"Hộ {number}", 3, 1_500, *["x" if i in lacking else None for i in range(12)]])
+    path = tmp_path / "mau.xlsx"
+    book.save(path)
+
+    result = run_classification(read_grids(path), STANDARD, path.name)
+    roster = result.roster.set_index("household_id")
+    indicators = [f"d_{i.id}" for i in STANDARD.model.indicators]
+    assert roster["indicators_missing"].fillna("").eq("").all()
+    for household, lacking in lacks.items():
+        assert roster.loc[household, indicators].tolist() == [int(i in lacking) for i in range(12)], household
+    assert roster["classification"].tolist() == ["poor", "near_poor", "poor"]  # 1,500,000 đ: under the line
+    assert result.metadata["households_sheet"] == sheet.title and set(roster["ward"]) == {"Xã Minh Phú"}

@@ -45,6 +45,8 @@ _PROBLEMS = {
 }
 
 
+DEPRIVATION_GROUP = "Thiếu hụt"  # an indicator's answer column is headed "Thiếu hụt: <its name>"
+
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "vi" else pair[1]
 
@@ -54,7 +56,7 @@ def output_headers(standard: Standard, lang: str = "vi") -> dict[str, str]:
     headers |= {k: _pick(v, lang) for table in (_ROSTER, _SUMMARY, _PROBLEMS) for k, v in table.items()}
     for indicator in standard.indicators:
         name = getattr(indicator.name, lang)
-        headers[f"d_{indicator.id}"] = f"Thiếu hụt: {indicator.name.vi}" if lang == "vi" else f"Deprived: {name}"
+        headers[f"d_{indicator.id}"] = f"{DEPRIVATION_GROUP}: {indicator.name.vi}" if lang == "vi" else f"Deprived: {name}"
         headers[f"poor_near_poor_deprived_{indicator.id}"] = (
             f"Hộ nghèo và cận nghèo thiếu hụt: {indicator.name.vi}" if lang == "vi"
             else f"Poor and near-poor deprived: {name}"

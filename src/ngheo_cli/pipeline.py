@@ -20,6 +20,7 @@ from ngheo_cli.io.layout import Survey, find_survey
 from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem, ProblemLog, messages
+from ngheo_cli.labels import DEPRIVATION_GROUP
 from ngheo_cli.sheets import SheetSet
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.summary import finish_summary, merged_wards, ward_counts
@@ -114,7 +115,7 @@ def _cells_in_order(frame: pd.DataFrame, columns: tuple[str, ...], rows: np.ndar
 
 def direct_answer_headers(standard: CompiledStandard) -> dict[str, tuple[str, str]]:
     """The headers of the "Thiếu hụt: …" answer columns of a standard's indicators."""
-    return {f"d_{i.id}": (f"Thiếu hụt: {i.name.vi}", f"Deprived: {i.name.en}") for i in standard.model.indicators}
+    return {f"d_{i.id}": (f"{DEPRIVATION_GROUP}: {i.name.vi}", f"Deprived: {i.name.en}") for i in standard.model.indicators}
 
 
 def run_classification(

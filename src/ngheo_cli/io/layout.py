@@ -21,7 +21,12 @@ from ngheo_cli.io.legacy import looks_legacy
 from ngheo_cli.io.list_rows import cell_text, merges_filled_down, records_only
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
-from ngheo_cli.labels import ROSTER_ONLY, roster_columns_of, roster_output_names
+from ngheo_cli.labels import (
+    DEPRIVATION_GROUP,
+    ROSTER_ONLY,
+    roster_columns_of,
+    roster_output_names,
+)
 from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
 from ngheo_cli.sheets import STRIDE, SheetSet
 from ngheo_cli.text import BRACKETED_END, fold, nfc, strip_diacritics
@@ -62,28 +67,47 @@ class Survey:
 
 
 # Officers' abbreviations in headers, spelled out (folded words)
-_ABBREVIATIONS = {"bq": "binhquan", "tn": "thunhap", "tnbq": "thunhapbinhquan", "hgd": "hogiadinh", "nk": "nhankhau",
-                  "tdp": "todanpho", "btxh": "baotroxahoi", "dtts": "dantocthieuso", "ncc": "nguoicocong"}
+_ABBREVIATIONS = {"bq": "binh quan", "tn": "thu nhap", "tnbq": "thu nhap binh quan", "hgd": "ho gia dinh",
+                  "nk": "nhan khau", "tdp": "to dan pho", "btxh": "bao tro xa hoi", "dtts": "dan toc thieu so",
+                  "ncc": "nguoi co cong"}
+
+
+def header_words(text: str) -> list[str]:
+    """A header's words, folded (no case or diacritics) after a note in brackets at its end is
+    dropped, abbreviations spelled out: "Thu nhập BQ (đồng)" -> thu, nhap, binh, quan."""
+    text = nfc(str(text))
+    words = re.findall(r"[0-9a-z]+", strip_diacritics(BRACKETED_END.sub("", text) or text).lower())
+    return [part for word in words for part in _ABBREVIATIONS.get(word, word).split()]
 
 
 def header_key(text: str) -> str:
-    """The matching key of a header: folded (no case, diacritics, spaces or punctuation) after
-    a note in brackets at its end is dropped and abbreviations are spelled out: "Thu nhập BQ
-    đầu người/tháng (đồng)" and "Thu nhập bình quân đầu người/tháng" have the same key."""
-    text = nfc(str(text))
-    words = re.findall(r"[0-9a-z]+", strip_diacritics(BRACKETED_END.sub("", text) or text).lower())
-    return "".join(_ABBREVIATIONS.get(word, word) for word in words)
+    """The matching key of a header: its words (header_words) without spaces or punctuation:
+    "Thu nhập BQ đầu người/tháng (đồng)" and "Thu nhập bình quân đầu người/tháng" have the same key."""
+    return "".join(header_words(text))
 
 
-def spelling_table(columns: tuple[ColumnSpec, ...], extra: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Header key (header_key) of each spelling -> column id."""
-    table: dict[str, str] = {}
+class Spellings(dict):
+    """Header key (header_key) of each spelling -> column id; and, for the answer columns of the
+    standard's indicators ("Thiếu hụt: <name>"), the words of each name (_answer_named_in_part)."""
+
+    answer_names: list[tuple[str, list[str]]]
+
+
+_DEPRIVED_WORDS = header_words(DEPRIVATION_GROUP)
+
+
+def spelling_table(columns: tuple[ColumnSpec, ...], extra: dict[str, tuple[str, ...]]) -> Spellings:
+    table = Spellings()
     for spec in columns:
         for spelling in spec.spellings():
             table.setdefault(header_key(spelling), spec.id)
+    table.answer_names = []
     for column_id, spellings in extra.items():
         for spelling in (column_id, *spellings):
             table.setdefault(header_key(spelling), column_id)
+            words = header_words(spelling)
+            if words[:len(_DEPRIVED_WORDS)] == _DEPRIVED_WORDS:
+                table.answer_names.append((column_id, words[len(_DEPRIVED_WORDS):]))
     return table
 
 
@@ -134,7 +158,7 @@ _REQUIRED_HEADERS = {
 }
 
 
-def _refuse_a_list_without(grids: list[Grid], spellings: dict[str, str], source: str) -> None:
+def _refuse_a_list_without(grids: list[Grid], spellings: Spellings, source: str) -> None:
     """A header row with three or more of the survey's columns but without one of the two a
     list needs is named with what it lacks (the generic "no households sheet" would send the
     officer looking for a header row that is there)."""
@@ -174,7 +198,7 @@ MEMBERS_ONLY = {"sex", "health_insurance", "education", "studying", "school_leve
                 "monthly_allowance", "malnourished"}  # member columns no other list of households has
 
 
-def _refuse_members_without_ages(grids: list[Grid], spellings: dict[str, str]) -> None:
+def _refuse_members_without_ages(grids: list[Grid], spellings: Spellings) -> None:
     """A members sheet the survey cannot use (no age, birth year or date of birth) would leave
     every member-derived indicator missing without a word: it is named instead."""
     found = _headers_found(grids, spellings, required={"household_id"}, any_of=MEMBERS_ONLY, forbidden={"ward"})
@@ -191,7 +215,7 @@ def _refuse_members_without_ages(grids: list[Grid], spellings: dict[str, str]) -
 
 def _headers_found(
     grids: list[Grid],
-    spellings: dict[str, str],
+    spellings: Spellings,
     required: set[str],
     any_of: set[str] | None = None,
     forbidden: set[str] | None = None,
@@ -204,10 +228,15 @@ def _headers_found(
         rows = list(top.iterrows())
         for index, (row_number, row) in enumerate(rows):
             candidates = [(int(row_number), _texts(row), False)]
-            if index + 1 < len(rows) and not _is_title_above(row, rows[index + 1][1]):
-                # a header split over two rows (a merged group title above, or units below)
-                lower = rows[index + 1][1]
-                candidates.append((int(row_number) + 1, _two_row_texts(row, lower), _is_units_row(lower)))
+            # a header split over two rows (a merged group title above, or units below) or three
+            # (the deprivations over their dimensions over the indicators)
+            stack = [row]
+            for below in (1, 2):
+                if index + below >= len(rows) or _is_title_above(stack[-1], rows[index + below][1]):
+                    break
+                stack.append(rows[index + below][1])
+                units_below = below == 1 and _is_units_row(stack[-1])
+                candidates.append((int(row_number) + below, _stacked_texts(stack), units_below))
             for header_row, texts, units_below in candidates:
                 matched = _match_texts(texts, spellings)
                 ids = set(matched.values())
@@ -222,7 +251,7 @@ def _headers_found(
 
 
 def _list_table(
-    found: dict[str, tuple], spellings: dict[str, str], source: str, what: str, ward_from_title: bool = False
+    found: dict[str, tuple], spellings: Spellings, source: str, what: str, ward_from_title: bool = False
 ) -> Table | None:
     """The table under the best header found (the first sheet's, of equals). When several
     visible sheets hold rows under such a header (a workbook kept as a sheet per ward), all of
@@ -259,7 +288,7 @@ def _has_households(table: Table) -> bool:
     return "household_id" in table.cells and bool(filled(table.cells[["household_id"]])["household_id"].any())
 
 
-def _one_ward_lists(grids: list[Grid], spellings: dict[str, str], member_spellings: dict[str, str]) -> dict[str, tuple]:
+def _one_ward_lists(grids: list[Grid], spellings: Spellings, member_spellings: Spellings) -> dict[str, tuple]:
     """Headers of lists of households without a ward column (a ward's own list: the ward is in
     its title): a household id and two more survey columns, and no members' ages."""
     members = _headers_found(grids, member_spellings, required={"household_id"}, any_of=AGE_COLUMNS)
@@ -343,37 +372,72 @@ def _is_title_above(top: pd.Series, bottom: pd.Series) -> bool:
     return len(upper) == 1 and (not lower or upper[0] <= lower[0])
 
 
-def _two_row_texts(top: pd.Series, bottom: pd.Series) -> dict[int, list[str]]:
-    """Spellings to try for each column of a two-row header: the group title above joined to the
-    lower cell ("Thiếu hụt" over "Nguồn nước sinh hoạt" is the answer column "Thiếu hụt: Nguồn
-    nước sinh hoạt", not the raw water-source column), then the lower cell alone, then the upper
-    cell alone (a title merged down over both rows). A merged title is read only in its first
-    cell, so it is carried right over the blank cells that follow it."""
+def _stacked_texts(rows: list[pd.Series]) -> dict[int, list[str]]:
+    """Spellings to try for each column of a header over two or three rows: the group titles
+    above joined to the lowest cell ("Thiếu hụt" over "Nguồn nước sinh hoạt" is the answer column
+    "Thiếu hụt: Nguồn nước sinh hoạt", not the raw water-source column); under a title that
+    speaks of deprivations ("Các chỉ số thiếu hụt dịch vụ xã hội cơ bản", over the indicators or
+    over their dimensions "Y tế", "Giáo dục" …) the answer column of the lowest cell too; then the
+    nearest group joined to it; then each cell alone, lowest first (a title merged down over the
+    rows). A merged title is read only in its first cell, so it is carried right over the blank
+    cells that follow it while the rows below it have text, and a title starting above ends the
+    groups under the one before."""
     texts: dict[int, list[str]] = {}
-    group = ""
-    for position in top.index:
-        upper, lower = cell_text(top[position]), cell_text(bottom.get(position))
-        group = upper or (group if lower else "")
-        tries = [t for t in (f"{group}: {lower}" if group and lower else "", lower, upper) if t]
+    groups = [""] * (len(rows) - 1)
+    for position in rows[0].index:
+        cells = [cell_text(row.get(position)) for row in rows]
+        for level in range(len(groups)):
+            carried = any(cells[level + 1:]) and not any(cells[:level])
+            groups[level] = cells[level] or (groups[level] if carried else "")
+        leaf, above = cells[-1], [group for group in groups if group]
+        tries = []
+        if leaf and above:
+            tries.append(": ".join([*above, leaf]))
+            if any("thieuhut" in header_key(group) for group in above):
+                tries.append(f"{DEPRIVATION_GROUP}: {leaf}")
+            tries.append(f"{above[-1]}: {leaf}")
+        tries.extend(cell for cell in reversed(cells) if cell)
         if tries:
-            texts[int(position)] = tries
+            texts[int(position)] = list(dict.fromkeys(tries))
     return texts
 
 
-def _match_texts(texts: dict[int, list[str]], spellings: dict[str, str]) -> dict[int, str]:
+def _match_texts(texts: dict[int, list[str]], spellings: Spellings) -> dict[int, str]:
     """Position -> column id, from the first spelling of each header cell that names a column."""
     matched = {}
     for position, tries in texts.items():
         for text in tries:
-            column_id = spellings.get(header_key(text))
+            column_id = spellings.get(header_key(text)) or _answer_named_in_part(text, spellings)
             if column_id is not None:
                 matched[position] = column_id
                 break
     return matched
 
 
+def _answer_named_in_part(text: str, spellings: Spellings) -> str | None:
+    """"Thiếu hụt: <part of an indicator's name>", as forms shorten the names under a
+    deprivations title ("Người phụ thuộc" for "Người phụ thuộc trong hộ gia đình", "Trình độ
+    giáo dục người lớn", "Viễn thông", "BHYT"): the answer column of the one indicator whose name
+    has those words in that order, if only one has."""
+    words = [part for word in header_words(text) for part in _INDICATOR_ABBREVIATIONS.get(word, word).split()]
+    part = words[len(_DEPRIVED_WORDS):]
+    if words[:len(_DEPRIVED_WORDS)] != _DEPRIVED_WORDS or len("".join(part)) < 4:
+        return None
+    named = {column_id for column_id, name in spellings.answer_names if _in_order(part, name)}
+    return named.pop() if len(named) == 1 else None
+
+
+_INDICATOR_ABBREVIATIONS = {"bhyt": "bao hiem y te", "hvs": "hop ve sinh", "gd": "giao duc", "gddt": "giao duc dao tao"}
+
+
+def _in_order(part: list[str], words: list[str]) -> bool:
+    """Whether each of `part` is among `words`, in the same order (others may come between)."""
+    rest = iter(words)
+    return all(word in rest for word in part)
+
+
 def _table_from(
-    grid: Grid, header_row: int, matched: dict[int, str], texts: dict[int, list[str]], spellings: dict[str, str]
+    grid: Grid, header_row: int, matched: dict[int, str], texts: dict[int, list[str]], spellings: Spellings
 ) -> Table:
     def written(position: int) -> str:
         """The header as the user wrote it: the spelling that matched, else the first one."""
@@ -441,7 +505,7 @@ def _table_from(
     )
 
 
-def closest_column(header: str, spellings: dict[str, str]) -> str | None:
+def closest_column(header: str, spellings: Spellings) -> str | None:
     """The survey column (id) whose header one the survey does not know looks most like ("Trinh
     do hoc vann": education; "Thu nhập … ngừi/thág": income per capita), if any is close.
     `spellings`: spelling_table of the sheet's columns."""
