@@ -79,6 +79,11 @@ class Context:
         positions = self.members[HOUSEHOLD_POSITION].to_numpy()
         return np.where(positions < 0, len(self.households), positions) if (positions < 0).any() else positions
 
+    @cached_property
+    def members_per_household(self) -> np.ndarray:
+        """Each household's members counted (every aggregate needs it: counted once)."""
+        return np.bincount(self.member_slots, minlength=len(self.households) + 1)[: len(self.households)]
+
 
 class Expression:
     def __init__(self, text: str, node: "_Node", names: set[str]) -> None:
@@ -226,8 +231,7 @@ class _Aggregate(_Node):
 
     def eval(self, ctx: Context, member_level: bool) -> Any:
         n = len(ctx.households)
-        codes = ctx.member_slots
-        size = np.bincount(codes, minlength=n + 1)[:n]  # (the last slot: members not counted)
+        codes, size = ctx.member_slots, ctx.members_per_household  # (the last slot: members not counted)
         value = self.condition.eval(ctx, member_level=True)
         if isinstance(value, bool):
             value = pd.Series(value, index=ctx.members.index, dtype="boolean")
