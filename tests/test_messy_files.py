@@ -614,30 +614,41 @@ INDICATOR_SUBHEADERS = ["Việc làm", "Người phụ thuộc", "Dinh dưỡng"
                         "Nhà tiêu HVS", "Dịch vụ viễn thông", "Phương tiện tiếp cận thông tin"]  # as forms shorten them
 
 
+DIMENSIONS = ("Việc làm", "Y tế", "Giáo dục", "Nhà ở", "Nước sinh hoạt và vệ sinh", "Thông tin")
+LACKS = {"MP1": [0, 3, 4, 6], "MP2": [], "MP3": [1, 8, 9, 10, 11]}
+
+
+def list_form(by_dimension: bool) -> tuple[list[list], list[str]]:
+    """The rows of the official list form (its header over two or three rows, the form's column
+    numbers under it, then LACKS' households), and the ranges its header merges."""
+    rows = [["UBND XÃ MINH PHÚ"], ["DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO NĂM 2025"],
+            ["STT", "Mã hộ", "Họ và tên chủ hộ", "Số nhân khẩu", "Thu nhập BQ/người/tháng (nghìn đồng)",
+             "Các chỉ số thiếu hụt dịch vụ xã hội cơ bản", *[None] * 11, "Ghi chú"]]
+    merges = ["F3:Q3"]
+    if by_dimension:
+        rows.append([None] * 5 + [name for dimension in DIMENSIONS for name in (dimension, None)])
+        merges += [f"{first}4:{last}4" for first, last in ("FG", "HI", "JK", "LM", "NO", "PQ")]
+    rows.append([None] * 5 + INDICATOR_SUBHEADERS)
+    merges += [f"{column}3:{column}{len(rows)}" for column in "ABCDER"]
+    rows.append(list(range(1, 19)))
+    for number, (household, lacking) in enumerate(LACKS.items()):
+        rows.append([number + 1, household, f"Hộ {number}", 3, 1_500, *["x" if i in lacking else None for i in range(12)]])
+    return rows, merges
+
+
 @pytest.mark.parametrize("by_dimension", [False, True])
 def test_the_list_forms_deprivation_columns_under_their_titles_are_read(tmp_path, by_dimension):
     """The official list form puts an "x" under each indicator the household lacks, the twelve
     under one title ("Các chỉ số thiếu hụt dịch vụ xã hội cơ bản"), often over a row of the six
     dimensions, with the names shortened. Those columns were not read (every household
     undetermined, or classified on the raw columns they look like: "Nguồn nước sinh hoạt")."""
+    rows, merges = list_form(by_dimension)
     book = Workbook()
     sheet = book.active
-    sheet.append(["UBND XÃ MINH PHÚ"])
-    sheet.append(["DANH SÁCH HỘ NGHÈO, HỘ CẬN NGHÈO NĂM 2025"])
-    sheet.append(["STT", "Mã hộ", "Họ và tên chủ hộ", "Số nhân khẩu", "Thu nhập BQ/người/tháng (nghìn đồng)",
-                  "Các chỉ số thiếu hụt dịch vụ xã hội cơ bản", *[None] * 11, "Ghi chú"])
-    sheet.merge_cells("F3:Q3")
-    if by_dimension:
-        sheet.append([None] * 5 + [name for dimension in ("Việc làm", "Y tế", "Giáo dục", "Nhà ở",
-                                                          "Nước sinh hoạt và vệ sinh", "Thông tin") for name in (dimension, None)])
-        for first, last in ("FG", "HI", "JK", "LM", "NO", "PQ"):
-            sheet.merge_cells(f"{first}4:{last}4")
-    sheet.append([None] * 5 + INDICATOR_SUBHEADERS)
-    for column in "ABCDER":
-        sheet.merge_cells(f"{column}3:{column}{sheet.max_row}")
-    lacks = {"MP1": [0, 3, 4, 6], "MP2": [], "MP3": [1, 8, 9, 10, 11]}
-    for number, (household, lacking) in enumerate(lacks.items()):
-        sheet.append([number + 1, household, f"Hộ {number}", 3, 1_500, *["x" if i in lacking else None for i in range(12)]])
+    for row in rows:
+        sheet.append(row)
+    for cells in merges:
+        sheet.merge_cells(cells)
     path = tmp_path / "mau.xlsx"
     book.save(path)
 
@@ -645,7 +656,26 @@ def test_the_list_forms_deprivation_columns_under_their_titles_are_read(tmp_path
     roster = result.roster.set_index("household_id")
     indicators = [f"d_{i.id}" for i in STANDARD.model.indicators]
     assert roster["indicators_missing"].fillna("").eq("").all()
-    for household, lacking in lacks.items():
+    for household, lacking in LACKS.items():
         assert roster.loc[household, indicators].tolist() == [int(i in lacking) for i in range(12)], household
     assert roster["classification"].tolist() == ["poor", "near_poor", "poor"]  # 1,500,000 đ: under the line
     assert result.metadata["households_sheet"] == sheet.title and set(roster["ward"]) == {"Xã Minh Phú"}
+    assert "Ghi chú" not in roster  # (blank but for the form's column number: no column of the file's own)
+
+
+def test_the_list_form_as_csv_in_chunks_is_read_as_a_whole_run_reads_it(tmp_path):
+    """A header over three rows with the household id on its top row: chunked runs looked for
+    the id's header on the lowest row only and stopped ("could not place the household id")."""
+    rows, _ = list_form(by_dimension=True)
+    path = tmp_path / "mau.csv"
+    width = max(len(row) for row in rows)
+    pd.DataFrame([row + [None] * (width - len(row)) for row in rows]).to_csv(path, header=False, index=False)
+    for folder, extra in (("whole", []), ("chunks", ["--chunk-size", "1", "--jobs", "2"])):
+        (tmp_path / folder).mkdir()
+        result = run_ngheo("classify", str(path), "-f", "csv", "-d", str(tmp_path / folder), "-s", "vn-2022-2025",
+                           "--errors", str(tmp_path / folder / "problems.csv"), *extra)
+        assert result.returncode == 0, result.stderr.decode()
+    for name in ("mau.classified.csv", "mau.summary.csv", "problems.csv"):
+        assert (tmp_path / "chunks" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    roster = pd.read_csv(tmp_path / "whole" / "mau.classified.csv")
+    assert roster["deprivation_count"].tolist() == [len(lacking) for lacking in LACKS.values()]

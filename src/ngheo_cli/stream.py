@@ -213,14 +213,8 @@ def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_pref
         table = survey.members
     else:
         table = find_survey([grid], {}, name).households
-    header = first.loc[table.header_row]
-    written = table.headers["household_id"]
-    positions = [p for p, cell in header.items() if isinstance(cell, str) and cell.strip() == written.strip()]
-    if not positions:
-        raise InputError(f"{name}: --chunk-size could not place the household id column under its header",
-                         "run without --chunk-size, or put 'Mã hộ' on the header row")
     numbering = [problem for problem in table.skipped if problem.code == "column_numbers_row"]
-    return _Layout(first.loc[: table.header_row], positions[0], table.sheet, numbering)
+    return _Layout(first.loc[: table.header_row], table.positions["household_id"], table.sheet, numbering)
 
 
 def _body(frame: pd.DataFrame, layout: _Layout) -> pd.DataFrame:

@@ -18,7 +18,12 @@ from ngheo_cli.errors import InputError
 from ngheo_cli.frames import filled, text_from_codes
 from ngheo_cli.io.legacy import HINT as LEGACY_HINT
 from ngheo_cli.io.legacy import looks_legacy
-from ngheo_cli.io.list_rows import cell_text, merges_filled_down, records_only
+from ngheo_cli.io.list_rows import (
+    cell_text,
+    merges_filled_down,
+    numbers_columns,
+    records_only,
+)
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
 from ngheo_cli.labels import (
@@ -49,6 +54,7 @@ class Table:
     title: list[str] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     sheets: SheetSet | None = None  # a list kept on several sheets (a sheet per ward)
+    positions: dict[str, int] = field(default_factory=dict)  # column id -> its column in the (first) sheet
 
     @property
     def sheet_names(self) -> tuple[str, ...]:
@@ -348,6 +354,7 @@ def _joined(tables: list[Table]) -> Table:
         title=tables[0].title,
         skipped=[problem for table in tables for problem in table.skipped],
         sheets=sheets,
+        positions=tables[0].positions,
     )
 
 
@@ -459,7 +466,9 @@ def _table_from(
 
     body = merges_filled_down(grid.cells.loc[header_row + 1 :], grid.merged)
     named = [p for p in header_cells.index if int(p) not in matched and written(int(p))]
-    named_filled = filled(body[named])
+    # (the form's row of column numbers under the header fills every column: not a column's data)
+    numbering = [row for row in body.index[:2] if numbers_columns(body.loc[row])]
+    named_filled = filled(body[named].drop(index=numbering))
     extra: dict[int, str] = {}
     taken = set(matched.values()) | roster_output_names()
     for position in named:
@@ -502,6 +511,7 @@ def _table_from(
         extra_columns=list(extra.values()),
         title=[t for t in title if t],
         skipped=skipped,
+        positions=position_of,
     )
 
 

@@ -32,7 +32,7 @@ def records_only(
     if "ward" in cells and no_id is not None:
         cells, sections = _drop_section_rows(grid.name, cells, no_id, headers["household_id"])
         skipped += sections
-    if not cells.empty and _numbers_columns(grid.cells.loc[cells.index[0]]):
+    if not cells.empty and numbers_columns(grid.cells.loc[cells.index[0]]):
         skipped.append(Problem(grid.name, int(cells.index[0]), headers["household_id"], None, "column_numbers_row"))
         cells = cells.iloc[1:]
     return cells, skipped
@@ -92,7 +92,7 @@ def _drop_section_rows(
 _COLUMN_NUMBER = re.compile(r"\(?(\d{1,3})\)?(?:\s*=.*)?|\(?([A-Za-z])\)?")
 
 
-def _numbers_columns(row: pd.Series) -> bool:
+def numbers_columns(row: pd.Series) -> bool:
     """Whether a row (the first under the header) numbers the form's columns: "1 2 3 …", "(1) (2)
     (3)=(1)+(2)", "A B C …", one after another. Read as a household it was one with id 2 in ward 4."""
     numbers = []
