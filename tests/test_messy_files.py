@@ -457,6 +457,8 @@ OFFICERS_HEADERS = {
         ("Diện tích nhà (m2)", "floor_area_m2"), ("Nguồn nước", "water_source"), ("Nhà vệ sinh", "toilet_type"),
         ("Sử dụng Internet", "internet_use"), ("Gia đình có công", "merit_family"), ("Hộ BTXH", "social_protection"),
         ("Hộ DTTS", "ethnic_minority"), ("Số nhân khẩu (5)", "members_count"),
+        ("Thu nhập bình quân 1 người/tháng", "income_per_capita"), ("TNBQ/khẩu/tháng", "income_per_capita"),
+        ("Tổng thu nhập của hộ/năm", "income_year"), ("Tổng điểm B1", "b1_score"),
     ],
     "members": [
         ("Có BHYT", "health_insurance"), ("Bảo hiểm y tế", "health_insurance"), ("Trình độ văn hóa", "education"),

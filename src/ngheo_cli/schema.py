@@ -188,7 +188,10 @@ class Household(BaseModel):
             "Thu nhập bình quân đầu người/tháng (đồng)",
             "Income per capita per month",
             ("thu nhập bình quân đầu người/tháng", "thu nhập bình quân", "thu nhập bình quân đầu người",
-             "thu nhập bình quân người/tháng", "thu nhập bình quân/người/tháng"),
+             "thu nhập bình quân người/tháng", "thu nhập bình quân/người/tháng", "thu nhập bình quân 1 người/tháng",
+             "thu nhập bình quân 01 người/tháng", "thu nhập bình quân một người/tháng", "thu nhập bình quân/khẩu/tháng",
+             "thu nhập bình quân nhân khẩu/tháng", "thu nhập bình quân đầu người 1 tháng",
+             "thu nhập bình quân đầu người một tháng"),
         ),
         Field(ge=0),
     ] = None
@@ -197,11 +200,15 @@ class Household(BaseModel):
         Header(
             "Tổng thu nhập của hộ 12 tháng (đồng)",
             "Household income, 12 months",
-            ("tổng thu nhập của hộ 12 tháng", "tổng thu nhập"),
+            ("tổng thu nhập của hộ 12 tháng", "tổng thu nhập", "tổng thu nhập của hộ", "tổng thu nhập của hộ/năm",
+             "tổng thu nhập của hộ trong năm", "tổng thu nhập của hộ trong 12 tháng", "tổng thu nhập cả năm",
+             "thu nhập của hộ 12 tháng", "thu nhập của hộ trong 12 tháng", "tổng thu nhập năm"),
         ),
         Field(ge=0),
     ] = None
-    b1_score: Annotated[float | None, Header("Điểm B1", "B1 score"), Field(ge=0)] = None
+    b1_score: Annotated[
+        float | None, Header("Điểm B1", "B1 score", ("tổng điểm b1", "điểm phiếu b1", "tổng điểm phiếu b1")), Field(ge=0)
+    ] = None
     house_type: Annotated[
         str | None,
         Header("Loại nhà", "House type"),

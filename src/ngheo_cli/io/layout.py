@@ -468,7 +468,7 @@ def _table_from(
     named = [p for p in header_cells.index if int(p) not in matched and written(int(p))]
     # (the form's row of column numbers under the header fills every column: not a column's data)
     numbering = [row for row in body.index[:2] if numbers_columns(body.loc[row])]
-    named_filled = filled(body[named].drop(index=numbering))
+    named_filled = filled(body[named].drop(index=numbering) if numbering else body[named])
     extra: dict[int, str] = {}
     taken = set(matched.values()) | roster_output_names()
     for position in named:
