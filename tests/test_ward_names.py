@@ -162,7 +162,8 @@ def test_a_wards_own_list_without_a_ward_column_takes_the_ward_of_its_title(tmp_
     rows = [[1, "ND1", "An", 2, 1_000_000], [2, "ND2", "Bình", 3, 9_000_000]]
     path = write_workbook(tmp_path / "nghia-do.xlsx", {"DS": [
         ["UBND QUẬN CẦU GIẤY", None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
-        ["UBND PHƯỜNG NGHĨA ĐÔ", None, None, "Độc lập - Tự do - Hạnh phúc"], [], header, *rows]})
+        ["UBND PHƯỜNG NGHĨA ĐÔ", None, None, "Độc lập - Tự do - Hạnh phúc"], [], header,
+        ["I", "Tổ dân phố 1"], rows[0], ["II", "Tổ dân phố 2"], rows[1], [None, "Cộng", None, 5]]})
     result = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025", "--year", "2025",
                        "--errors", str(tmp_path / "problems.csv"))
     assert result.returncode in (0, 1), result.stderr.decode()
@@ -173,6 +174,9 @@ def test_a_wards_own_list_without_a_ward_column_takes_the_ward_of_its_title(tmp_
     problems = pd.read_csv(tmp_path / "problems.csv")
     noted = problems[problems["code"] == "ward_from_title"]
     assert noted[["sheet", "row", "column", "value"]].values.tolist() == [["DS", 2, "UBND PHƯỜNG NGHĨA ĐÔ", "Phường Nghĩa Đô"]]
+    # its groups' titles and its totals row, written under Mã hộ, are no households (no ward column tells them)
+    skipped = problems[problems["code"].isin(["section_row", "totals_row"])]
+    assert skipped[["row", "code"]].values.tolist() == [[5, "section_row"], [7, "section_row"], [9, "totals_row"]]
 
     untitled = write_workbook(tmp_path / "untitled.xlsx", {"DS": [["DANH SÁCH HỘ NGHÈO NĂM 2025"], header, *rows]})
     refused = run_ngheo("classify", str(untitled), "-o", "-", "--year", "2025")
@@ -185,7 +189,8 @@ def test_a_titled_csv_in_chunks_takes_its_ward_as_a_whole_run_does(tmp_path):
     """Each chunk is read under the file's title rows: every chunk finds the same ward."""
     path = tmp_path / "xa.csv"
     path.write_text("UBND XÃ MINH PHÚ,,,\nDANH SÁCH NĂM 2025,,,\nMã hộ,Họ tên chủ hộ,Số nhân khẩu,Thu nhập bình quân đầu người/tháng\n"
-                    + "".join(f"H{i},Hộ {i},2,{1_000_000 + i * 300_000}\n" for i in range(9)), encoding="utf-8")
+                    + "".join(("Thôn Đông,,,\n" if i == 4 else "") + f"H{i},Hộ {i},2,{1_000_000 + i * 300_000}\n"
+                              for i in range(9)) + "Tổng cộng,,18,\n", encoding="utf-8")
     for folder, extra in (("whole", []), ("chunks", ["--chunk-size", "2", "--jobs", "2"])):
         (tmp_path / folder).mkdir()
         run_ngheo("classify", str(path), "-f", "csv", "-d", str(tmp_path / folder), "-s", "vn-2022-2025",
@@ -193,6 +198,7 @@ def test_a_titled_csv_in_chunks_takes_its_ward_as_a_whole_run_does(tmp_path):
     for name in ("xa.classified.csv", "xa.summary.csv", "problems.csv"):
         assert (tmp_path / "chunks" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
     assert pd.read_csv(tmp_path / "whole" / "xa.summary.csv")["ward"].tolist() == ["Xã Minh Phú", "Tổng cộng"]
+    assert len(pd.read_csv(tmp_path / "whole" / "xa.classified.csv")) == 9  # not the group title, not the totals
 
 
 def test_a_sheet_per_ward_each_titled_with_its_ward_gives_each_household_its_sheets_ward(tmp_path):

@@ -32,7 +32,12 @@ from ngheo_cli.labels import (
     roster_columns_of,
     roster_output_names,
 )
-from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, ColumnSpec
+from ngheo_cli.schema import (
+    HOUSEHOLD_COLUMNS,
+    INCOME_SOURCES,
+    MEMBER_COLUMNS,
+    ColumnSpec,
+)
 from ngheo_cli.sheets import STRIDE, SheetSet
 from ngheo_cli.text import BRACKETED_END, fold, nfc, strip_diacritics
 from ngheo_cli.ward_names import ward_in_title
@@ -496,8 +501,13 @@ def _table_from(
     no_id_column = key[-1] if key else None  # the ward, where the sheet has one
     no_id = None if no_id_column is None else \
         pd.Series(~key_filled[no_id_column].to_numpy()[non_blank.to_numpy()], index=cells.index)
+    incomes = [position_of[c] for c in INCOME_SOURCES if c in position_of]
+    households_without_wards = "ward" not in position_of and bool(incomes)  # (a ward's own list: its title names it)
+    if households_without_wards:  # a group title or totals row there has no income (its text may be under Mã hộ)
+        no_id = pd.Series(~filled(body[incomes]).any(axis=1).to_numpy()[non_blank.to_numpy()], index=cells.index)
     ids_all_filled = "household_id" not in position_of or bool(key_filled[position_of["household_id"]].all())
-    cells, skipped = records_only(grid, cells, {matched[p]: written(p) for p in matched}, no_id, ids_all_filled)
+    cells, skipped = records_only(grid, cells, {matched[p]: written(p) for p in matched}, no_id, ids_all_filled,
+                                  group_titles="ward" in position_of or households_without_wards)
 
     title = [
         " ".join(cell_text(c) for c in grid.cells.loc[r] if cell_text(c))

@@ -20,16 +20,18 @@ _TOTALS = ("tong", "cong")
 
 def records_only(
     grid: Grid, cells: pd.DataFrame, headers: dict[str, str], no_id: pd.Series | None, ids_all_filled: bool,
+    group_titles: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """The rows of `cells` (a list's body, its columns by id) that are records, and the skipped
     ones as info problems. `headers`: each column id's header as written; `no_id`: the rows with
-    a blank ward (households) or household id (members); `ids_all_filled`: whether every row has
-    a household id (then nothing below the list can be its footer)."""
+    a blank ward (households; without a ward column, no income) or household id (members);
+    `ids_all_filled`: whether every row has a household id (then nothing below the list can be
+    its footer); `group_titles`: a list of households, whose groups may have titles."""
     cells, skipped = _drop_totals_rows(grid.name, cells, headers, no_id)
     if not ids_all_filled and not grid.list_continues:
         cells, footer = _drop_footer(grid.name, cells, headers["household_id"], skipped)
         skipped += footer
-    if "ward" in cells and no_id is not None:
+    if group_titles and no_id is not None:
         cells, sections = _drop_section_rows(grid.name, cells, no_id, headers["household_id"])
         skipped += sections
     if not cells.empty and numbers_columns(grid.cells.loc[cells.index[0]]):
