@@ -211,3 +211,46 @@ def test_a_sheet_per_ward_each_titled_with_its_ward_gives_each_household_its_she
     roster = run_classification(read_grids(path), STANDARD, path.name, year=2025).roster
     assert roster[["household_id", "ward", "source_sheet"]].values.tolist() == [
         ["A1", "Phường Cầu Giấy", "CG"], ["A2", "Phường Cầu Giấy", "CG"], ["B1", "Phường Yên Hòa", "YH"]]
+
+
+def test_a_district_list_gives_each_household_the_ward_and_hamlet_of_the_group_titles_above_it(tmp_path):
+    """A district's list (its title names the quận, no ward or hamlet column) groups households
+    under "I. PHƯỜNG CẦU GIẤY" and "Tổ dân phố 1": it was refused for want of a ward column. Each
+    household now takes the ward and hamlet of the titles above it (a ward's title starts its
+    hamlets afresh), the problems file says which column came from the titles, the run says so."""
+    header = ["STT", "Mã hộ", "Họ tên chủ hộ", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"]
+    path = write_workbook(tmp_path / "quan.xlsx", {"DS": [
+        ["UBND QUẬN CẦU GIẤY"], ["DANH SÁCH HỘ NGHÈO NĂM 2025"], header,
+        ["I", "PHƯỜNG CẦU GIẤY"], ["1", "Tổ dân phố 1"], [1, "A1", "An", 2, 1_000_000], [2, "A2", "Ba", 3, 1_000_000],
+        ["2", "Tổ dân phố 2"], [3, "A3", "Cúc", 2, 9_000_000],
+        ["II", "PHƯỜNG YÊN HÒA"], [4, "B1", "Dung", 2, 1_000_000], [None, "Tổ 7"], [5, "B2", "Em", 2, 1_000_000],
+        [None, "Tổng cộng", None, 11]]})
+    result = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025", "--errors", str(tmp_path / "problems.csv"))
+    assert result.returncode in (0, 1), result.stderr.decode()
+    roster = pd.read_csv(io.BytesIO(result.stdout), keep_default_na=False)
+    assert roster[["household_id", "ward", "hamlet", "area"]].values.tolist() == [
+        ["A1", "Phường Cầu Giấy", "Tổ dân phố 1", "urban"], ["A2", "Phường Cầu Giấy", "Tổ dân phố 1", "urban"],
+        ["A3", "Phường Cầu Giấy", "Tổ dân phố 2", "urban"], ["B1", "Phường Yên Hòa", "", "urban"],
+        ["B2", "Phường Yên Hòa", "Tổ 7", "urban"]]
+    stderr = result.stderr.decode()
+    assert "the list has no 'Phường/Xã' column: each household is of the group title above it ('Phường Cầu Giấy', …)" in stderr
+    problems = pd.read_csv(tmp_path / "problems.csv")
+    filled = problems[problems["code"] == "from_group_titles"]
+    assert filled[["row", "column", "value"]].values.tolist() == [[4, "Phường/Xã", "Phường Cầu Giấy"],
+                                                                 [5, "Tổ dân phố/Thôn", "Tổ dân phố 1"]]
+    assert (problems["code"] == "section_row").sum() == 5 and (problems["code"] == "totals_row").sum() == 1
+
+
+def test_group_titles_that_give_a_column_are_refused_in_chunks_not_followed_wrongly(tmp_path):
+    """A chunk cannot see the title above its first household: rather than leave those without
+    a hamlet (and a summary unlike the whole run's), a run in chunks says to read the list whole."""
+    path = tmp_path / "s.csv"
+    path.write_text("Mã hộ,Phường/Xã,Số nhân khẩu,Thu nhập bình quân đầu người/tháng\nTổ dân phố 1,,,\n"
+                    + "".join(f"H{i},Phường A,2,9000000\n" for i in range(6)) + "Tổ dân phố 2,,,\nH9,Phường A,2,9000000\n",
+                    encoding="utf-8")
+    whole = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025", "--year", "2025")
+    assert set(pd.read_csv(io.BytesIO(whole.stdout))["hamlet"]) == {"Tổ dân phố 1", "Tổ dân phố 2"}
+    chunked = run_ngheo("classify", str(path), "-o", "-", "-s", "vn-2022-2025", "--year", "2025", "--chunk-size", "3")
+    assert chunked.returncode == 2
+    assert "given by the group titles above them" in chunked.stderr.decode()
+    assert "without --chunk-size" in chunked.stderr.decode()

@@ -115,6 +115,11 @@ CODES: dict[str, tuple[str, str, str]] = {
         "Danh sách không có cột Phường/Xã: mọi hộ thuộc phường/xã ghi ở dòng tiêu đề này",
         "The list has no ward column: every household is of the ward this title row names",
     ),
+    "from_group_titles": (
+        "info",
+        "Danh sách không có cột này: mỗi hộ lấy giá trị từ dòng tiêu đề nhóm phía trên nó",
+        "The list has no such column: each household takes it from the group title above it",
+    ),
     "section_row": ("info", "Dòng tiêu đề nhóm (phường/xã, tổ/thôn), bỏ qua", "A group title (ward, hamlet), skipped"),
     "column_numbers_row": ("info", "Dòng đánh số cột của mẫu biểu, bỏ qua", "The form's row of column numbers, skipped"),
     "column_looks_like": (

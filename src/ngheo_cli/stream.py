@@ -424,7 +424,8 @@ def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame | _ChunkRow
     if isinstance(frame, _ChunkRows):
         frame = frame.read(job.households_path)
     # (only the last chunk has the list's end: a row below a chunk's last household is no footer)
-    grids = [Grid(job.sheet_name, _with_prefix(job.households, frame), list_continues=number < job.chunks - 1)]
+    grids = [Grid(job.sheet_name, _with_prefix(job.households, frame), list_continues=number < job.chunks - 1,
+                  list_started_above=number > 0)]
     members_grids = None
     if job.members is not None:
         members_grids = [Grid(job.members.sheet, _members_of(number, job))]

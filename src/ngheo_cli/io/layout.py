@@ -314,11 +314,13 @@ def _with_ward_of_title(table: Table, grid: Grid) -> Table | None:
     title = [(int(row), cell_text(cell)) for row, cells in grid.cells.loc[: table.header_row - 1].iterrows()
              for cell in cells if cell_text(cell)]
     ward = ward_in_title([cell for _, cell in title])
+    by_groups = "ward" in table.cells  # (its group titles name the wards: io/list_rows.py)
     if ward is None:
-        return table if not _has_households(table) else None
+        return table if by_groups or not _has_households(table) else None
     row, cell = next((row, cell) for row, cell in title if ward_in_title([cell]) == ward)
-    table.cells["ward"] = text_from_codes([ward], np.zeros(len(table.cells), dtype=np.int8), table.cells.index)
-    table.headers["ward"] = cell
+    every = text_from_codes([ward], np.zeros(len(table.cells), dtype=np.int8), table.cells.index)
+    table.cells["ward"] = table.cells["ward"].fillna(every) if by_groups else every  # (above the first group)
+    table.headers.setdefault("ward", cell)
     table.skipped.append(Problem(table.sheet, row, cell, ward, "ward_from_title"))
     return table
 
@@ -506,7 +508,8 @@ def _table_from(
     if households_without_wards:  # a group title or totals row there has no income (its text may be under Mã hộ)
         no_id = pd.Series(~filled(body[incomes]).any(axis=1).to_numpy()[non_blank.to_numpy()], index=cells.index)
     ids_all_filled = "household_id" not in position_of or bool(key_filled[position_of["household_id"]].all())
-    cells, skipped = records_only(grid, cells, {matched[p]: written(p) for p in matched}, no_id, ids_all_filled,
+    headers = {column_id: written(p) for p, column_id in matched.items()}
+    cells, skipped = records_only(grid, cells, headers, no_id, ids_all_filled,  # (may add a column: headers too)
                                   group_titles="ward" in position_of or households_without_wards)
 
     title = [
@@ -516,7 +519,7 @@ def _table_from(
     return Table(
         sheet=grid.name,
         header_row=header_row,
-        headers={column_id: written(p) for p, column_id in matched.items()},
+        headers=headers,
         cells=cells,
         extra_columns=list(extra.values()),
         title=[t for t in title if t],

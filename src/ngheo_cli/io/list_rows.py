@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ngheo_cli.errors import InputError
 from ngheo_cli.frames import filled, is_blank
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
@@ -34,6 +35,8 @@ def records_only(
     if group_titles and no_id is not None:
         cells, sections = _drop_section_rows(grid.name, cells, no_id, headers["household_id"])
         skipped += sections
+        cells, filled_in = _from_group_titles(grid, cells, sections, headers)
+        skipped += filled_in
     if not cells.empty and numbers_columns(grid.cells.loc[cells.index[0]]):
         skipped.append(Problem(grid.name, int(cells.index[0]), headers["household_id"], None, "column_numbers_row"))
         cells = cells.iloc[1:]
@@ -90,6 +93,62 @@ def _drop_section_rows(
     return cells.drop(index=list(titles)), [Problem(sheet, row, id_header, title, "section_row")
                                             for row, title in titles.items()]
 
+
+# a group title's unit -> the column it gives the households under it, where the list has none
+_TITLE_GIVES = {"phường": "ward", "xã": "ward", "thị trấn": "ward"}  # the other units: hamlets
+GROUP_TITLE_HEADERS = {"ward": "Phường/Xã", "hamlet": "Tổ dân phố/Thôn"}
+
+
+def _from_group_titles(
+    grid: Grid, cells: pd.DataFrame, sections: list[Problem], headers: dict[str, str],
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """A list without a ward (or hamlet) column, whose households come in groups under titles
+    naming their ward ("I. PHƯỜNG CẦU GIẤY") or hamlet ("Tổ dân phố 5"): each household is of
+    the group it is listed under (none above the first title). The problems say which column
+    was filled so; a run in chunks cannot see the title above its first rows: refused."""
+    from ngheo_cli.ward_names import ward_in_title
+
+    by_column: dict[str, list[tuple[int, str]]] = {}
+    ward_titles = []
+    for section in sections:
+        column = _TITLE_GIVES.get(_SECTION.fullmatch(section.value.lower())[1], "hamlet")
+        if column == "ward":
+            ward_titles.append(section.row)
+        if column not in cells:
+            name = ward_in_title([section.value]) if column == "ward" else _MARKER_FIRST.sub("", section.value)
+            by_column.setdefault(column, []).append((section.row, name or section.value))
+    if not by_column:
+        return cells, []
+    if grid.list_continues or grid.list_started_above:
+        column = GROUP_TITLE_HEADERS[next(iter(by_column))]
+        raise InputError(
+            f"sheet '{grid.name}': the households' {column} is given by the group titles above them "
+            f"(row {by_column[next(iter(by_column))][0][0]}: '{sections[0].value}'), which a run in chunks cannot follow",
+            f"read the list whole (without --chunk-size), or add a '{column}' column",
+        )
+    cells = cells.copy()
+    notes = []
+    rows_of_cells = cells.index.to_numpy()
+    ward_title_above = _last_above(np.array(ward_titles, dtype=np.int64), rows_of_cells)
+    for column, titles in by_column.items():
+        rows = np.array([row for row, _ in titles])
+        group = np.searchsorted(rows, rows_of_cells, side="right") - 1  # the last title above each row
+        if column == "hamlet":  # (a ward's title starts its hamlets afresh: none until its first)
+            group[ward_title_above > np.where(group >= 0, rows[group], -1)] = -1
+        names = np.array([None, *(name for _, name in titles)], dtype=object)
+        cells[column] = pd.array(names[group + 1], dtype="str")
+        headers[column] = GROUP_TITLE_HEADERS[column]
+        notes.append(Problem(grid.name, int(rows[0]), GROUP_TITLE_HEADERS[column], titles[0][1], "from_group_titles"))
+    return cells, notes
+
+
+def _last_above(titles: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each row, the row of the last of `titles` (sorted) above it; -1 where none is."""
+    found = np.searchsorted(titles, rows, side="right") - 1
+    return np.where(found >= 0, titles[np.maximum(found, 0)] if len(titles) else -1, -1)
+
+
+_MARKER_FIRST = re.compile(r"^\s*(?:[ivxlcIVXLC]+|\d{1,2}|[a-zA-Z])[.)/:-]\s*|^\s*(?:[ivxlcIVXLC]+|\d{1,2})\s+(?=\D)")
 
 _COLUMN_NUMBER = re.compile(r"\(?(\d{1,3})\)?(?:\s*=.*)?|\(?([A-Za-z])\)?")
 

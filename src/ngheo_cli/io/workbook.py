@@ -36,6 +36,7 @@ class Grid:
     hidden: bool = False
     has_header_row: bool = False  # parquet: the first row is the column names, known exactly
     list_continues: bool = False  # a chunk of a longer list: rows at its end are not the list's footer
+    list_started_above: bool = False  # a chunk after the first: the group titles above it are not in it
     # merged cells spanning rows: (first row, first column, last row, last column), rows numbered
     # as the index, columns as positions; only the first cell holds the value
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
