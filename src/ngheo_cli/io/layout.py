@@ -105,6 +105,9 @@ class Spellings(dict):
 
 
 _DEPRIVED_WORDS = header_words(DEPRIVATION_GROUP)
+_DEPRIVED_KEY = "".join(_DEPRIVED_WORDS)
+# in the shortened names of indicators under a deprivations title
+_INDICATOR_ABBREVIATIONS = {"bhyt": "bao hiem y te", "hvs": "hop ve sinh", "gd": "giao duc", "gddt": "giao duc dao tao"}
 
 
 def spelling_table(columns: tuple[ColumnSpec, ...], extra: dict[str, tuple[str, ...]]) -> Spellings:
@@ -407,7 +410,7 @@ def _stacked_texts(rows: list[pd.Series]) -> dict[int, list[str]]:
         tries = []
         if leaf and above:
             tries.append(": ".join([*above, leaf]))
-            if any("thieuhut" in header_key(group) for group in above):
+            if any(_DEPRIVED_KEY in header_key(group) for group in above):
                 tries.append(f"{DEPRIVATION_GROUP}: {leaf}")
             tries.append(f"{above[-1]}: {leaf}")
         tries.extend(cell for cell in reversed(cells) if cell)
@@ -441,9 +444,6 @@ def _answer_named_in_part(text: str, spellings: Spellings) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-_INDICATOR_ABBREVIATIONS = {"bhyt": "bao hiem y te", "hvs": "hop ve sinh", "gd": "giao duc", "gddt": "giao duc dao tao"}
-
-
 def _in_order(part: list[str], words: list[str]) -> bool:
     """Whether each of `part` is among `words`, in the same order (others may come between)."""
     rest = iter(words)
@@ -457,7 +457,8 @@ def _table_from(
         """The header as the user wrote it: the spelling that matched, else the first one."""
         tries = texts.get(position, [""])
         column_id = matched.get(position)
-        return next((t for t in tries if column_id and spellings.get(header_key(t)) == column_id), tries[0])
+        return next((t for t in tries if column_id and column_id in (spellings.get(header_key(t)),
+                                                                     _answer_named_in_part(t, spellings))), tries[0])
 
     header_cells = grid.cells.loc[header_row]
     seen: dict[str, int] = {}

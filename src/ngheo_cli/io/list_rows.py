@@ -15,6 +15,7 @@ from ngheo_cli.frames import filled, is_blank
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
 from ngheo_cli.text import fold, nfc
+from ngheo_cli.ward_names import ward_in_title
 
 _TOTALS = ("tong", "cong")
 
@@ -106,25 +107,24 @@ def _from_group_titles(
     naming their ward ("I. PHƯỜNG CẦU GIẤY") or hamlet ("Tổ dân phố 5"): each household is of
     the group it is listed under (none above the first title). The problems say which column
     was filled so; a run in chunks cannot see the title above its first rows: refused."""
-    from ngheo_cli.ward_names import ward_in_title
-
     by_column: dict[str, list[tuple[int, str]]] = {}
     ward_titles = []
     for section in sections:
-        column = _TITLE_GIVES.get(_SECTION.fullmatch(section.value.lower())[1], "hamlet")
+        unit = _SECTION.fullmatch(section.value.lower())
+        column = _TITLE_GIVES.get(unit[1], "hamlet")
         if column == "ward":
             ward_titles.append(section.row)
-        if column not in cells:
-            name = ward_in_title([section.value]) if column == "ward" else _MARKER_FIRST.sub("", section.value)
+        if column not in cells:  # (the title from its unit on: "I. PHƯỜNG CẦU GIẤY" is Phường Cầu Giấy)
+            name = ward_in_title([section.value]) if column == "ward" else section.value[unit.start(1):]
             by_column.setdefault(column, []).append((section.row, name or section.value))
     if not by_column:
         return cells, []
     if grid.list_continues or grid.list_started_above:
-        column = GROUP_TITLE_HEADERS[next(iter(by_column))]
+        column, ((row, name), *_) = next(iter(by_column.items()))
         raise InputError(
-            f"sheet '{grid.name}': the households' {column} is given by the group titles above them "
-            f"(row {by_column[next(iter(by_column))][0][0]}: '{sections[0].value}'), which a run in chunks cannot follow",
-            f"read the list whole (without --chunk-size), or add a '{column}' column",
+            f"sheet '{grid.name}': the households' {GROUP_TITLE_HEADERS[column]} is given by the group titles "
+            f"above them (row {row}: '{name}'), which a run in chunks cannot follow",
+            f"read the list whole (without --chunk-size), or add a '{GROUP_TITLE_HEADERS[column]}' column",
         )
     cells = cells.copy()
     notes = []
@@ -147,8 +147,6 @@ def _last_above(titles: np.ndarray, rows: np.ndarray) -> np.ndarray:
     found = np.searchsorted(titles, rows, side="right") - 1
     return np.where(found >= 0, titles[np.maximum(found, 0)] if len(titles) else -1, -1)
 
-
-_MARKER_FIRST = re.compile(r"^\s*(?:[ivxlcIVXLC]+|\d{1,2}|[a-zA-Z])[.)/:-]\s*|^\s*(?:[ivxlcIVXLC]+|\d{1,2})\s+(?=\D)")
 
 _COLUMN_NUMBER = re.compile(r"\(?(\d{1,3})\)?(?:\s*=.*)?|\(?([A-Za-z])\)?")
 
