@@ -8,6 +8,7 @@ Sheets are recognised by their headers, never by their names.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -83,12 +84,13 @@ _ABBREVIATIONS = {"bq": "binh quan", "tn": "thu nhap", "tnbq": "thu nhap binh qu
                   "ncc": "nguoi co cong"}
 
 
-def header_words(text: str) -> list[str]:
+@functools.lru_cache(maxsize=8192)  # (the header search tries each cell of the top rows in up to three headers)
+def header_words(text: str) -> tuple[str, ...]:
     """A header's words, folded (no case or diacritics) after a note in brackets at its end is
     dropped, abbreviations spelled out: "Thu nhập BQ (đồng)" -> thu, nhap, binh, quan."""
     text = nfc(str(text))
     words = re.findall(r"[0-9a-z]+", strip_diacritics(BRACKETED_END.sub("", text) or text).lower())
-    return [part for word in words for part in _ABBREVIATIONS.get(word, word).split()]
+    return tuple(part for word in words for part in _ABBREVIATIONS.get(word, word).split())
 
 
 def header_key(text: str) -> str:
@@ -101,7 +103,7 @@ class Spellings(dict):
     """Header key (header_key) of each spelling -> column id; and, for the answer columns of the
     standard's indicators ("Thiếu hụt: <name>"), the words of each name (_answer_named_in_part)."""
 
-    answer_names: list[tuple[str, list[str]]]
+    answer_names: list[tuple[str, tuple[str, ...]]]
 
 
 _DEPRIVED_WORDS = header_words(DEPRIVATION_GROUP)
@@ -240,17 +242,17 @@ def _headers_found(
     for grid in grids:
         top = grid.cells.head(1 if grid.has_header_row else HEADER_SEARCH_ROWS)
         rows = list(top.iterrows())
+        cell_texts = [{int(p): cell_text(c) for p, c in row.items()} for _, row in rows]  # (each once)
         for index, (row_number, row) in enumerate(rows):
             candidates = [(int(row_number), _texts(row), False)]
             # a header split over two rows (a merged group title above, or units below) or three
             # (the deprivations over their dimensions over the indicators)
-            stack = [row]
             for below in (1, 2):
-                if index + below >= len(rows) or _is_title_above(stack[-1], rows[index + below][1]):
+                if index + below >= len(rows) or _is_title_above(rows[index + below - 1][1], rows[index + below][1]):
                     break
-                stack.append(rows[index + below][1])
-                units_below = below == 1 and _is_units_row(stack[-1])
-                candidates.append((int(row_number) + below, _stacked_texts(stack), units_below))
+                units_below = below == 1 and _is_units_row(rows[index + 1][1])
+                candidates.append((int(row_number) + below, _stacked_texts(cell_texts[index:index + below + 1]),
+                                   units_below))
             for header_row, texts, units_below in candidates:
                 matched = _match_texts(texts, spellings)
                 ids = set(matched.values())
@@ -389,8 +391,9 @@ def _is_title_above(top: pd.Series, bottom: pd.Series) -> bool:
     return len(upper) == 1 and (not lower or upper[0] <= lower[0])
 
 
-def _stacked_texts(rows: list[pd.Series]) -> dict[int, list[str]]:
-    """Spellings to try for each column of a header over two or three rows: the group titles
+def _stacked_texts(rows: list[dict[int, str]]) -> dict[int, list[str]]:
+    """Spellings to try for each column of a header over two or three rows (each row's cell texts
+    by position): the group titles
     above joined to the lowest cell ("Thiếu hụt" over "Nguồn nước sinh hoạt" is the answer column
     "Thiếu hụt: Nguồn nước sinh hoạt", not the raw water-source column); under a title that
     speaks of deprivations ("Các chỉ số thiếu hụt dịch vụ xã hội cơ bản", over the indicators or
@@ -401,8 +404,8 @@ def _stacked_texts(rows: list[pd.Series]) -> dict[int, list[str]]:
     groups under the one before."""
     texts: dict[int, list[str]] = {}
     groups = [""] * (len(rows) - 1)
-    for position in rows[0].index:
-        cells = [cell_text(row.get(position)) for row in rows]
+    for position in rows[0]:
+        cells = [row.get(position, "") for row in rows]
         for level in range(len(groups)):
             carried = any(cells[level + 1:]) and not any(cells[:level])
             groups[level] = cells[level] or (groups[level] if carried else "")
@@ -410,7 +413,7 @@ def _stacked_texts(rows: list[pd.Series]) -> dict[int, list[str]]:
         tries = []
         if leaf and above:
             tries.append(": ".join([*above, leaf]))
-            if any(_DEPRIVED_KEY in header_key(group) for group in above):
+            if any(_DEPRIVED_KEY in header_key(group) for group in above):  # (header_key: cached words)
                 tries.append(f"{DEPRIVATION_GROUP}: {leaf}")
             tries.append(f"{above[-1]}: {leaf}")
         tries.extend(cell for cell in reversed(cells) if cell)
@@ -424,7 +427,9 @@ def _match_texts(texts: dict[int, list[str]], spellings: Spellings) -> dict[int,
     matched = {}
     for position, tries in texts.items():
         for text in tries:
-            column_id = spellings.get(header_key(text)) or _answer_named_in_part(text, spellings)
+            key = header_key(text)
+            column_id = spellings.get(key) or (_answer_named_in_part(text, spellings) if key.startswith(_DEPRIVED_KEY)
+                                               else None)
             if column_id is not None:
                 matched[position] = column_id
                 break
@@ -436,7 +441,7 @@ def _answer_named_in_part(text: str, spellings: Spellings) -> str | None:
     deprivations title ("Người phụ thuộc" for "Người phụ thuộc trong hộ gia đình", "Trình độ
     giáo dục người lớn", "Viễn thông", "BHYT"): the answer column of the one indicator whose name
     has those words in that order, if only one has."""
-    words = [part for word in header_words(text) for part in _INDICATOR_ABBREVIATIONS.get(word, word).split()]
+    words = tuple(part for word in header_words(text) for part in _INDICATOR_ABBREVIATIONS.get(word, word).split())
     part = words[len(_DEPRIVED_WORDS):]
     if words[:len(_DEPRIVED_WORDS)] != _DEPRIVED_WORDS or len("".join(part)) < 4:
         return None
@@ -444,7 +449,7 @@ def _answer_named_in_part(text: str, spellings: Spellings) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-def _in_order(part: list[str], words: list[str]) -> bool:
+def _in_order(part: tuple[str, ...], words: tuple[str, ...]) -> bool:
     """Whether each of `part` is among `words`, in the same order (others may come between)."""
     rest = iter(words)
     return all(word in rest for word in part)
