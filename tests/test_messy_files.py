@@ -570,8 +570,9 @@ def test_the_forms_row_of_column_numbers_is_skipped_not_read_as_a_household(tmp_
 
 def test_group_titles_inside_the_list_are_skipped_and_listed_not_rejected(tmp_path):
     """Lists group households under "I. PHƯỜNG CẦU GIẤY" and "Tổ dân phố 5" rows, often with a
-    "Cộng" row after each group: those were households without a ward, rejected. A row of a
-    household lacking its ward, and a head named "Tô Văn Ba" (not "Tổ"), stay errors."""
+    "Cộng" row after each group: those were households without a ward, rejected. A head named
+    "Tô Văn Ba" is no "Tổ"; a household whose ward cell is blank is of the ward its group's
+    title names (it was rejected), and one without its id stays an error."""
     header = ["STT", "Mã hộ", "Họ tên chủ hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"]
     rows = [["I", "PHƯỜNG CẦU GIẤY"], [1, "H1", "An", "Phường Cầu Giấy", 2, 1_500_000],
             [None, "Cộng phường Cầu Giấy", None, None, 2], [2, None, "Tổ dân phố 5"], [3, "H2", "Bình", "Phường Cầu Giấy", 3, 2_500_000],
@@ -582,8 +583,11 @@ def test_group_titles_inside_the_list_are_skipped_and_listed_not_rejected(tmp_pa
     problems = result.problems.to_frame("en")
     assert problems.query("code == 'section_row'")[["row", "value"]].values.tolist() == \
         [[2, "PHƯỜNG CẦU GIẤY"], [5, "Tổ dân phố 5"], [7, "Xã Tân Lập"]]
-    assert sorted(map(tuple, problems.query("code == 'required'")[["row", "column"]].values.tolist())) == \
-        [(8, "Phường/Xã"), (9, "Mã hộ"), (9, "Phường/Xã")]  # H3's ward; the last row's id and ward
+    assert problems.query("code == 'required'")[["row", "column"]].values.tolist() == [[9, "Mã hộ"]]
+    assert result.roster["ward"].tolist() == ["Phường Cầu Giấy", "Phường Cầu Giấy", "Xã Tân Lập", "Xã Tân Lập"]
+    assert result.roster["hamlet"].fillna("").tolist() == ["", "Tổ dân phố 5", "", ""]  # (a ward's title ends a tổ)
+    assert problems.query("code == 'from_group_titles'")[["row", "column", "value"]].values.tolist() == \
+        [[2, "Phường/Xã", "Phường Cầu Giấy"], [5, "Tổ dân phố/Thôn", "Tổ dân phố 5"]]
 
 
 def test_a_row_of_units_under_the_header_is_part_of_it(tmp_path):

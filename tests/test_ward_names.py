@@ -233,7 +233,7 @@ def test_a_district_list_gives_each_household_the_ward_and_hamlet_of_the_group_t
         ["A3", "Phường Cầu Giấy", "Tổ dân phố 2", "urban"], ["B1", "Phường Yên Hòa", "", "urban"],
         ["B2", "Phường Yên Hòa", "Tổ 7", "urban"]]
     stderr = result.stderr.decode()
-    assert "the list has no 'Phường/Xã' column: each household is of the group title above it ('Phường Cầu Giấy', …)" in stderr
+    assert "'Phường/Xã': each household that does not give it is of the group title above it ('Phường Cầu Giấy', …)" in stderr
     problems = pd.read_csv(tmp_path / "problems.csv")
     filled = problems[problems["code"] == "from_group_titles"]
     assert filled[["row", "column", "value"]].values.tolist() == [[4, "Phường/Xã", "Phường Cầu Giấy"],

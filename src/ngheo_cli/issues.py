@@ -117,8 +117,8 @@ CODES: dict[str, tuple[str, str, str]] = {
     ),
     "from_group_titles": (
         "info",
-        "Danh sách không có cột này: mỗi hộ lấy giá trị từ dòng tiêu đề nhóm phía trên nó",
-        "The list has no such column: each household takes it from the group title above it",
+        "Hộ không ghi cột này (hoặc danh sách không có cột này) lấy giá trị từ dòng tiêu đề nhóm phía trên nó",
+        "A household without this column's value (or a list without the column) takes it from the group title above it",
     ),
     "section_row": ("info", "Dòng tiêu đề nhóm (phường/xã, tổ/thôn), bỏ qua", "A group title (ward, hamlet), skipped"),
     "column_numbers_row": ("info", "Dòng đánh số cột của mẫu biểu, bỏ qua", "The form's row of column numbers, skipped"),

@@ -89,7 +89,7 @@ def layout_notices(console: Console, problems: ProblemLog) -> None:
         console.print(f"Note: the list has no 'Phường/Xã' column: every household is of {escape(repr(ward))}, "
                       f"as its title says ({escape(repr(title))})")
     for column, first in table.loc[table["code"] == "from_group_titles", ["column", "value"]].drop_duplicates("column").itertuples(index=False):
-        console.print(f"Note: the list has no {escape(repr(column))} column: each household is of the group title "
+        console.print(f"Note: {escape(repr(column))}: each household that does not give it is of the group title "
                       f"above it ({escape(repr(first))}, …)")
     for code, what in (("column_not_read", "columns of the members sheet not read (not survey columns)"),
                        ("column_looks_like", "columns kept as the file's own, not read as the survey's")):

@@ -103,10 +103,11 @@ GROUP_TITLE_HEADERS = {"ward": "Phường/Xã", "hamlet": "Tổ dân phố/Thôn
 def _from_group_titles(
     grid: Grid, cells: pd.DataFrame, sections: list[Problem], headers: dict[str, str],
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """A list without a ward (or hamlet) column, whose households come in groups under titles
-    naming their ward ("I. PHƯỜNG CẦU GIẤY") or hamlet ("Tổ dân phố 5"): each household is of
-    the group it is listed under (none above the first title). The problems say which column
-    was filled so; a run in chunks cannot see the title above its first rows: refused."""
+    """Households listed in groups under titles naming their ward ("I. PHƯỜNG CẦU GIẤY") or
+    hamlet ("Tổ dân phố 5"), in a list without that column or with the household's cell blank:
+    each is of the group it is listed under (none above the first title); a value typed in the
+    row wins. The problems say which column was filled so; a run in chunks cannot see the title
+    above its first rows: refused."""
     by_column: dict[str, list[tuple[int, str]]] = {}
     ward_titles = []
     for section in sections:
@@ -114,31 +115,41 @@ def _from_group_titles(
         column = _TITLE_GIVES.get(unit[1], "hamlet")
         if column == "ward":
             ward_titles.append(section.row)
-        if column not in cells:  # (the title from its unit on: "I. PHƯỜNG CẦU GIẤY" is Phường Cầu Giấy)
-            name = ward_in_title([section.value]) if column == "ward" else section.value[unit.start(1):]
-            by_column.setdefault(column, []).append((section.row, name or section.value))
-    if not by_column:
-        return cells, []
-    if grid.list_continues or grid.list_started_above:
-        column, ((row, name), *_) = next(iter(by_column.items()))
-        raise InputError(
-            f"sheet '{grid.name}': the households' {GROUP_TITLE_HEADERS[column]} is given by the group titles "
-            f"above them (row {row}: '{name}'), which a run in chunks cannot follow",
-            f"read the list whole (without --chunk-size), or add a '{GROUP_TITLE_HEADERS[column]}' column",
-        )
-    cells = cells.copy()
-    notes = []
+        # (the title from its unit on: "I. PHƯỜNG CẦU GIẤY" is Phường Cầu Giấy)
+        name = ward_in_title([section.value]) if column == "ward" else section.value[unit.start(1):]
+        by_column.setdefault(column, []).append((section.row, name or section.value))
     rows_of_cells = cells.index.to_numpy()
     ward_title_above = _last_above(np.array(ward_titles, dtype=np.int64), rows_of_cells)
+    fills = {}
     for column, titles in by_column.items():
         rows = np.array([row for row, _ in titles])
         group = np.searchsorted(rows, rows_of_cells, side="right") - 1  # the last title above each row
         if column == "hamlet":  # (a ward's title starts its hamlets afresh: none until its first)
             group[ward_title_above > np.where(group >= 0, rows[group], -1)] = -1
-        names = np.array([None, *(name for _, name in titles)], dtype=object)
-        cells[column] = pd.array(names[group + 1], dtype="str")
-        headers[column] = GROUP_TITLE_HEADERS[column]
-        notes.append(Problem(grid.name, int(rows[0]), GROUP_TITLE_HEADERS[column], titles[0][1], "from_group_titles"))
+        given = np.array([None, *(name for _, name in titles)], dtype=object)[group + 1]
+        blank = ~filled(cells[[column]])[column].to_numpy() if column in cells else np.ones(len(cells), dtype=bool)
+        if (blank & (group >= 0)).any():
+            fills[column] = (given, blank, titles[0])
+    if not fills:
+        return cells, []
+    if grid.list_continues or grid.list_started_above:
+        column, (_, _, (row, name)) = next(iter(fills.items()))
+        raise InputError(
+            f"sheet '{grid.name}': the households' {GROUP_TITLE_HEADERS[column]} is given by the group titles "
+            f"above them (row {row}: '{name}'), which a run in chunks cannot follow",
+            f"read the list whole (without --chunk-size), or fill in the '{GROUP_TITLE_HEADERS[column]}' column",
+        )
+    cells = cells.copy()
+    notes = []
+    for column, (given, blank, (row, name)) in fills.items():
+        if column in cells:
+            values = cells[column].to_numpy(dtype=object, copy=True)
+            values[blank] = given[blank]
+            cells[column] = values
+        else:
+            cells[column] = pd.array(given, dtype="str")
+            headers[column] = GROUP_TITLE_HEADERS[column]
+        notes.append(Problem(grid.name, int(row), headers[column], name, "from_group_titles"))
     return cells, notes
 
 
