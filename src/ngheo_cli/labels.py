@@ -47,6 +47,7 @@ _PROBLEMS = {
 
 DEPRIVATION_GROUP = "Thiếu hụt"  # an indicator's answer column is headed "Thiếu hụt: <its name>"
 
+
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "vi" else pair[1]
 

@@ -161,6 +161,7 @@ def years_of_age(value: object) -> int | None:
 
 AGE_IN_YEARS = BeforeValidator(lambda value: age if (age := years_of_age(value)) is not None else value)
 
+
 class Household(BaseModel):
     """One row of the households sheet, after cell values are parsed."""
 

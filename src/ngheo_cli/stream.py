@@ -490,7 +490,6 @@ class _InTurn:
                 self._changed.notify_all()
 
 
-
 def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame | _ChunkRows], jobs: int,
                 roster_fd: int | None = None) -> Iterator[_ChunkDone]:
     """Each chunk's result, in order. With jobs > 1, chunks run in forked worker processes (pandas

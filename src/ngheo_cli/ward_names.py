@@ -71,7 +71,6 @@ def described(renamed: dict[str, str]) -> str:
     return "; ".join(f"'{name}' ← " + ", ".join(f"'{s}'" for s in spellings) for name, spellings in under.items())
 
 
-
 # A ward named in a form's title: "UBND PHƯỜNG NGHĨA ĐÔ", "DANH SÁCH … TRÊN ĐỊA BÀN XÃ MINH PHÚ,
 # HUYỆN SÓC SƠN NĂM 2025", "Phường/Xã: Nghĩa Đô", "PHƯỜNG 5, QUẬN 3". Not "thị xã" (a town, above
 # the wards) nor "xã hội" (CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM, bảo trợ xã hội).
@@ -111,6 +110,7 @@ def _name_after(text: str) -> str:
 def _as_name(word: str) -> str:
     """"NGHĨA" -> "Nghĩa", "phường" -> "Phường"; a word in mixed case as written."""
     return word[:1].upper() + word[1:].lower() if word.isupper() or word.islower() else word
+
 
 def unit_of(ward: str) -> str:
     """"phường", "thị trấn", "xã" (written out, abbreviated "P.", "TT.", "X.", or without

@@ -45,6 +45,7 @@ _SPACE_THOUSANDS = re.compile(r"-?\d{1,3}( \d{3})+(,\d+)?")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
 _AMBIGUOUS = re.compile(r"-?\d{1,3},\d{3}")
 
+
 def money_multiplier(header: str) -> int:
     """What a money column's amounts count in, by the unit in brackets at its header's end:
     "(1.000 đồng)", "(nghìn đồng)" a thousand đồng, "(triệu đồng)" a million, else đồng."""

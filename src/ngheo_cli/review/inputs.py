@@ -67,7 +67,6 @@ def standard_for_year(year: int, requested: str | None) -> CompiledStandard:
     return default
 
 
-
 def load_year_list(
     grids: list[Grid], name: str, *, year: int | None, default_year: tuple[int, str],
     standard: str | None, members_grids: list[Grid] | None = None, lang: str = "vi",
