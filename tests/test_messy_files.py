@@ -615,9 +615,9 @@ def test_a_misspelt_survey_header_is_named_with_the_one_it_looks_like(tmp_path):
     assert problems.loc[problems["code"] == "column_looks_like", "column"].tolist() == ["Thu nhập bình quân đầu ngừi/thág"]
 
 
-INDICATOR_SUBHEADERS = ["Việc làm", "Người phụ thuộc", "Dinh dưỡng", "BHYT", "Trình độ giáo dục người lớn",
+INDICATOR_SUBHEADERS = ["1. Việc làm", "Người phụ thuộc", "Dinh dưỡng", "BHYT", "Trình độ giáo dục người lớn",
                         "Tình trạng đi học của trẻ em", "Chất lượng nhà ở", "Diện tích nhà ở", "Nguồn nước sinh hoạt",
-                        "Nhà tiêu HVS", "Dịch vụ viễn thông", "Phương tiện tiếp cận thông tin"]  # as forms shorten them
+                        "Nhà tiêu HVS", "Dịch vụ viễn thông", "Phương tiện tiếp cận thông tin"]  # as forms shorten (and number) them
 
 
 DIMENSIONS = ("Việc làm", "Y tế", "Giáo dục", "Nhà ở", "Nước sinh hoạt và vệ sinh", "Thông tin")

@@ -442,7 +442,7 @@ def _answer_named_in_part(text: str, spellings: Spellings) -> str | None:
     giáo dục người lớn", "Viễn thông", "BHYT"): the answer column of the one indicator whose name
     has those words in that order, if only one has."""
     words = tuple(part for word in header_words(text) for part in _INDICATOR_ABBREVIATIONS.get(word, word).split())
-    part = words[len(_DEPRIVED_WORDS):]
+    part = tuple(word for word in words[len(_DEPRIVED_WORDS):] if not word.isdigit())  # ("1. Việc làm": numbered)
     if words[:len(_DEPRIVED_WORDS)] != _DEPRIVED_WORDS or len("".join(part)) < 4:
         return None
     named = {column_id for column_id, name in spellings.answer_names if _in_order(part, name)}
