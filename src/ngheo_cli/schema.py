@@ -135,7 +135,12 @@ def year_of_date(value: object) -> int | None:
 
 # A year column that also takes a date and keeps its year: officers copy "Ngày sinh" from the
 # household register, where a birth year is what the contract needs (ages count in whole years)
-YEAR_OF_DATE = BeforeValidator(lambda value: year if (year := year_of_date(value)) is not None else value)
+def _read_by(rule) -> BeforeValidator:
+    """A cell `rule` reads (a value, or None) given to the model as read, any other as it is."""
+    return BeforeValidator(lambda value: read if (read := rule(value)) is not None else value)
+
+
+YEAR_OF_DATE = _read_by(year_of_date)
 
 
 # A baby's age as officers write it: "6 tháng", "18 tháng tuổi", "2 tuần", "10 ngày", "sơ sinh",
@@ -159,7 +164,7 @@ def years_of_age(value: object) -> int | None:
     return int(match["count"]) // _PER_YEAR[match["unit"]]
 
 
-AGE_IN_YEARS = BeforeValidator(lambda value: age if (age := years_of_age(value)) is not None else value)
+AGE_IN_YEARS = _read_by(years_of_age)
 
 
 class Household(BaseModel):

@@ -427,9 +427,7 @@ def _match_texts(texts: dict[int, list[str]], spellings: Spellings) -> dict[int,
     matched = {}
     for position, tries in texts.items():
         for text in tries:
-            key = header_key(text)
-            column_id = spellings.get(key) or (_answer_named_in_part(text, spellings) if key.startswith(_DEPRIVED_KEY)
-                                               else None)
+            column_id = spellings.get(header_key(text)) or _answer_named_in_part(text, spellings)
             if column_id is not None:
                 matched[position] = column_id
                 break
@@ -441,9 +439,12 @@ def _answer_named_in_part(text: str, spellings: Spellings) -> str | None:
     deprivations title ("Người phụ thuộc" for "Người phụ thuộc trong hộ gia đình", "Trình độ
     giáo dục người lớn", "Viễn thông", "BHYT"): the answer column of the one indicator whose name
     has those words in that order, if only one has."""
-    words = tuple(part for word in header_words(text) for part in _INDICATOR_ABBREVIATIONS.get(word, word).split())
-    part = tuple(word for word in words[len(_DEPRIVED_WORDS):] if not word.isdigit())  # ("1. Việc làm": numbered)
-    if words[:len(_DEPRIVED_WORDS)] != _DEPRIVED_WORDS or len("".join(part)) < 4:
+    words = header_words(text)
+    if words[:len(_DEPRIVED_WORDS)] != _DEPRIVED_WORDS:
+        return None
+    part = tuple(expanded for word in words[len(_DEPRIVED_WORDS):] if not word.isdigit()  # ("1. Việc làm": numbered)
+                 for expanded in _INDICATOR_ABBREVIATIONS.get(word, word).split())
+    if len("".join(part)) < 4:
         return None
     named = {column_id for column_id, name in spellings.answer_names if _in_order(part, name)}
     return named.pop() if len(named) == 1 else None
@@ -506,13 +507,16 @@ def _table_from(
     if not non_blank.all():
         non_blank = filled(body[list(columns)]).any(axis=1)
         cells = cells[non_blank]  # (a mask that keeps every row would still copy every cell)
-    no_id_column = key[-1] if key else None  # the ward, where the sheet has one
-    no_id = None if no_id_column is None else \
-        pd.Series(~key_filled[no_id_column].to_numpy()[non_blank.to_numpy()], index=cells.index)
+    # The rows that cannot be records: no ward; in a list of households without a ward column (a
+    # ward's own list: its title names it) no income, as a group title or totals row there has
+    # (its text may be under Mã hộ); in a members list, no household id.
     incomes = [position_of[c] for c in INCOME_SOURCES if c in position_of]
-    households_without_wards = "ward" not in position_of and bool(incomes)  # (a ward's own list: its title names it)
-    if households_without_wards:  # a group title or totals row there has no income (its text may be under Mã hộ)
-        no_id = pd.Series(~filled(body[incomes]).any(axis=1).to_numpy()[non_blank.to_numpy()], index=cells.index)
+    households_without_wards = "ward" not in position_of and bool(incomes)
+    if households_without_wards:
+        missing = ~filled(body[incomes]).any(axis=1).to_numpy()
+    else:
+        missing = ~key_filled[key[-1]].to_numpy() if key else None
+    no_id = None if missing is None else pd.Series(missing[non_blank.to_numpy()], index=cells.index)
     ids_all_filled = "household_id" not in position_of or bool(key_filled[position_of["household_id"]].all())
     headers = {column_id: written(p) for p, column_id in matched.items()}
     cells, skipped = records_only(grid, cells, headers, no_id, ids_all_filled,  # (may add a column: headers too)

@@ -125,7 +125,7 @@ def _from_group_titles(
         rows = np.array([row for row, _ in titles])
         group = np.searchsorted(rows, rows_of_cells, side="right") - 1  # the last title above each row
         if column == "hamlet":  # (a ward's title starts its hamlets afresh: none until its first)
-            group[ward_title_above > np.where(group >= 0, rows[group], -1)] = -1
+            group[ward_title_above > _last_above(rows, rows_of_cells)] = -1
         given = np.array([None, *(name for _, name in titles)], dtype=object)[group + 1]
         blank = ~filled(cells[[column]])[column].to_numpy() if column in cells else np.ones(len(cells), dtype=bool)
         if (blank & (group >= 0)).any():
