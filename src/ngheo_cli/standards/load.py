@@ -72,7 +72,7 @@ def resolve(name_or_path: str) -> Path:
     return candidate
 
 
-def load_model(name_or_path: str = DEFAULT_STANDARD) -> tuple[Standard, Path, dict[tuple, int]]:
+def load_model(name_or_path: str = DEFAULT_STANDARD) -> tuple[Standard, Path, KeyLines]:
     """A criteria file read and checked against the model (its `base` merged in), not compiled:
     the model, its path and the line of each key."""
     path = resolve(name_or_path)
@@ -108,22 +108,22 @@ def load_standard(name_or_path: str = DEFAULT_STANDARD) -> CompiledStandard:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_yaml_mapping(path: Path) -> tuple[dict, dict[tuple, int]]:
-    """A YAML file that must be a mapping, and the line number of each key path in it."""
+def read_yaml_mapping(path: Path) -> tuple[dict, KeyLines]:
+    """A YAML file that must be a mapping, and the line number of each key path in it (worked
+    out when a message first needs one)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CriteriaError(f"{path}: cannot read it ({exc.strerror})") from exc
     try:
         data = yaml.load(text, Loader=_LOADER)
-        lines = _line_numbers(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise CriteriaError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from exc
     if not isinstance(data, dict):
         raise CriteriaError(f"{path}: a criteria file is a YAML mapping (key: value lines)")
-    return data, lines
+    return data, KeyLines(text)
 
 
 def _with_base(data: dict, path: Path, seen: tuple[Path, ...]) -> dict:
@@ -142,7 +142,7 @@ def _with_base(data: dict, path: Path, seen: tuple[Path, ...]) -> dict:
     return base | data
 
 
-def _compile(model: Standard, problems: list[str], lines: dict[tuple, int]) -> tuple[dict[str, Expression], list[Expression]]:
+def _compile(model: Standard, problems: list[str], lines: KeyLines) -> tuple[dict[str, Expression], list[Expression]]:
     from ngheo_cli.standards.expr import Scope, compile_expression
 
     household_columns = frozenset(c.id for c in HOUSEHOLD_COLUMNS)
@@ -172,7 +172,7 @@ def _compile(model: Standard, problems: list[str], lines: dict[tuple, int]) -> t
     return derivations, rules
 
 
-def _check_references(model: Standard, lines: dict[tuple, int]) -> list[str]:
+def _check_references(model: Standard, lines: KeyLines) -> list[str]:
     problems = []
     dimensions = {d.id for d in model.dimensions}
     seen: set[str] = set()
@@ -205,6 +205,28 @@ def _check_references(model: Standard, lines: dict[tuple, int]) -> list[str]:
 # --- line numbers for key paths -------------------------------------------------------------
 
 
+class KeyLines:
+    """Key path -> line of a YAML file, for messages: composed from the text when first asked.
+    Most loads need none (a valid file), and composing costs more than loading: about 0.02 s a
+    file, 0.1 s of every run in a year that the default standard does not cover, when the
+    built-in standards are read for the one that does."""
+
+    def __init__(self, text: str) -> None:
+        self._text, self._lines = text, None
+
+    def _numbers(self) -> dict[tuple, int]:
+        if self._lines is None:
+            self._lines = _line_numbers(self._text)
+        return self._lines
+
+    def __contains__(self, path: tuple) -> bool:
+        return path in self._numbers()
+
+    def get(self, path: tuple, default: int | None = None) -> int | None:
+        return self._numbers().get(path, default)
+
+
+
 def _line_numbers(text: str) -> dict[tuple, int]:
     """Key path (as pydantic reports it) -> 1-based line number in the YAML file."""
     lines: dict[tuple, int] = {}
@@ -226,7 +248,7 @@ def _line_numbers(text: str) -> dict[tuple, int]:
     return lines
 
 
-def _where(path: tuple, lines: dict[tuple, int]) -> str:
+def _where(path: tuple, lines: KeyLines) -> str:
     probe = path
     while probe and probe not in lines:
         probe = probe[:-1]
@@ -235,7 +257,7 @@ def _where(path: tuple, lines: dict[tuple, int]) -> str:
     return f"{dotted} (line {line})" if line else dotted
 
 
-def format_validation(path: Path, exc: ValidationError, lines: dict[tuple, int]) -> str:
+def format_validation(path: Path, exc: ValidationError, lines: KeyLines) -> str:
     rows = []
     for error in exc.errors():
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
