@@ -54,8 +54,13 @@ def whole_sample():
 
 
 def in_original_rows(text: str, origin: dict[tuple[str, int], int]) -> str:
-    """A message's "311 ('Hộ 2')" as the row it was in the one-sheet sample."""
-    return re.sub(r"(\d+) \('([^']+)'\)", lambda found: str(origin[(found[2], int(found[1]))]), text)
+    """A message's "311 ('Hộ 2')" as the row it was in the one-sheet sample; a members sheet's
+    "5 ('TV 1')" as "921 ('Thành viên')" (the sample's one members sheet is named in a
+    household's message, its one households sheet is the message's own)."""
+    def original(found: re.Match) -> str:
+        sheet, row = found[2], int(found[1])
+        return f"{origin[(sheet, row)]}" + (f" ('{SAMPLE_GRIDS[1].name}')" if sheet.startswith("TV ") else "")
+    return re.sub(r"(\d+) \('([^']+)'\)", original, text)
 
 
 @settings(max_examples=10, deadline=None)

@@ -225,7 +225,8 @@ def test_each_household_with_rejected_members_lists_their_rows_and_its_other_mem
     problems = problems_of(result)
     rejected_for_members = problems.query("code == 'member_rejected'")
     assert rejected_for_members["value"].tolist() == ["H1", "H2"]  # H4 is rejected already, as a duplicate
-    assert rejected_for_members["message"].str.extract(r"rows ([\d, ]+)\)")[0].tolist() == ["2, 5", "6"]
+    # the members' rows, and the sheet they are on (the households' sheet is the problem's own)
+    assert rejected_for_members["message"].str.extract(r"\(rows (.+)\)")[0].tolist() == ["2, 5 ('TV')", "6 ('TV')"]
     dropped = problems.query("code == 'household_rejected'")
     assert dropped["row"].tolist() == [3, 4, 9]  # the good members of H2, H1 and H4
     roster = result.roster.set_index("household_id")

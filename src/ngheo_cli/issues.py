@@ -64,8 +64,8 @@ CODES: dict[str, tuple[str, str, str]] = {
     ),
     "member_rejected": (
         "error",
-        "Có thành viên của hộ bị lỗi (sheet thành viên, dòng {expected}); sửa rồi chạy lại",
-        "A member of this household has errors (members sheet, rows {expected}); fix and run again",
+        "Có thành viên của hộ bị lỗi (dòng {expected}); sửa rồi chạy lại",
+        "A member of this household has errors (rows {expected}); fix and run again",
     ),
     "age_missing": ("error", "Cần Tuổi, Năm sinh hoặc Ngày sinh", "Age, birth year or date of birth is needed"),
     "household_rejected": (

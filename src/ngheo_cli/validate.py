@@ -436,6 +436,8 @@ def _link_members(
         counted = hit[of_bad]  # the bad members of households not rejected already
         bad_rows = members[ROW].to_numpy()[bad_linked][counted]
         rows_by_household = joined_by_key(of_bad[counted], survey.members.rows_text(bad_rows.tolist()), ", ")
+        if survey.members.sheets is None:  # one members sheet: named once after its rows (several name their own)
+            rows_by_household += f" ('{sheet}')"
         problems.add_many(survey.households.sheet, households.loc[hit, ROW], _header(survey.households, "household_id"),
                           households.loc[hit, "household_id"], "member_rejected", rows_by_household.to_numpy())
     household_bad |= pd.Series(hit, index=household_bad.index)
