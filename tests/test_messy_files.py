@@ -218,6 +218,25 @@ def test_a_header_split_over_two_rows_under_merged_group_titles(tmp_path):
     assert row["source_row"] == 4
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_household_right_under_the_header_is_a_household_not_part_of_the_header(tmp_path, suffix):
+    """Its "Chủ hộ" under "Quan hệ với chủ hộ" names the head's-name column: read as a second
+    header row, the first household was lost without a word (4 households read of 5)."""
+    rows = [["STT", "Mã hộ", "Họ và tên", "Quan hệ với chủ hộ", *HEADER[1:]],
+            [1, "H1", "Nguyễn Văn An", "Chủ hộ", "Phường A", 3, 1_200_000],
+            [2, "H2", "Lê Văn Bình", "Chủ hộ", "Phường A", 2, 2_500_000]]
+    path = tmp_path / f"heads{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(str(cell) for cell in row) for row in rows), encoding="utf-8")
+    else:
+        write_workbook(path, {"DS": rows})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.counts.households_read == 2 and result.counts.rejected == 0
+    assert result.roster["household_id"].tolist() == ["H1", "H2"]
+    assert result.roster["source_row"].tolist() == [2, 3]
+    assert result.roster["income_per_capita_month"].tolist() == [1_200_000, 2_500_000]
+
+
 def test_validate_strict_counts_rows_with_warnings_as_rejected(tmp_path):
     path = write_workbook(tmp_path / "w.xlsx", {
         "Hộ": [HEADER, ["H1", "Phường A", 5, 9000000], ["H2", "Phường A", 2, 9000000]],

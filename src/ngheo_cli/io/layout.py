@@ -248,7 +248,8 @@ def _headers_found(
             # a header split over two rows (a merged group title above, or units below) or three
             # (the deprivations over their dimensions over the indicators)
             for below in (1, 2):
-                if index + below >= len(rows) or _is_title_above(rows[index + below - 1][1], rows[index + below][1]):
+                if index + below >= len(rows) or _is_title_above(rows[index + below - 1][1], rows[index + below][1]) \
+                        or _has_a_number(rows[index + below][1]):
                     break
                 units_below = below == 1 and _is_units_row(rows[index + 1][1])
                 candidates.append((int(row_number) + below, _stacked_texts(cell_texts[index:index + below + 1]),
@@ -380,6 +381,23 @@ def _is_units_row(row: pd.Series) -> bool:
     "(m2)", "(5)"): part of the header, never a record."""
     texts = [cell_text(cell) for cell in row if isinstance(cell, str) and cell.strip()]
     return bool(texts) and all(BRACKETED_END.fullmatch(text) for text in texts)
+
+
+def _has_a_number(row: pd.Series) -> bool:
+    """Whether a row has a cell that is a number ("1", 1970, "1.200.000"): a record (a household's
+    row under a one-row header: its "Chủ hộ" in a "Quan hệ với chủ hộ" column read as the head's
+    name column made it part of the header, and its household was lost), or the form's column
+    numbers, never a header's words. Units are in brackets ("(1.000 đồng)", "(5)")."""
+    for cell in row:
+        if isinstance(cell, (int, float, np.number)) and not isinstance(cell, bool):
+            if cell == cell:  # (not NaN: a blank)
+                return True
+        elif isinstance(cell, str) and _NUMBER_CELL.fullmatch(cell.strip()):
+            return True
+    return False
+
+
+_NUMBER_CELL = re.compile(r"[+-]?\d[\d.,\s]*")
 
 
 def _is_title_above(top: pd.Series, bottom: pd.Series) -> bool:
