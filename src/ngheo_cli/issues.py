@@ -120,6 +120,13 @@ CODES: dict[str, tuple[str, str, str]] = {
         "Hộ không ghi cột này (hoặc danh sách không có cột này) lấy giá trị từ dòng tiêu đề nhóm phía trên nó",
         "A household without this column's value (or a list without the column) takes it from the group title above it",
     ),
+    "persons_list": (
+        "info",
+        "Danh sách nhân khẩu theo hộ: {expected} người (cột này khác 'Chủ hộ', không có mã hộ riêng, không có thu nhập) "
+        "được đọc là thành viên của hộ ở dòng trên họ",
+        "A list of persons under their households: {expected} persons (this column other than 'Chủ hộ', no household "
+        "id of their own, no income) are read as members of the household above them",
+    ),
     "section_row": ("info", "Dòng tiêu đề nhóm (phường/xã, tổ/thôn), bỏ qua", "A group title (ward, hamlet), skipped"),
     "column_numbers_row": ("info", "Dòng đánh số cột của mẫu biểu, bỏ qua", "The form's row of column numbers, skipped"),
     "column_looks_like": (

@@ -88,6 +88,9 @@ def layout_notices(console: Console, problems: ProblemLog) -> None:
     for ward, title in table.loc[table["code"] == "ward_from_title", ["value", "column"]].drop_duplicates().itertuples(index=False):
         console.print(f"Note: the list has no 'Phường/Xã' column: every household is of {escape(repr(ward))}, "
                       f"as its title says ({escape(repr(title))})")
+    for column, persons in table.loc[table["code"] == "persons_list", ["column", "expected"]].itertuples(index=False):
+        console.print(f"Note: the list gives each household's members under its row: {persons} rows read as members "
+                      f"of the household above them ({escape(repr(column))} other than 'Chủ hộ'), not as households")
     for column, first in table.loc[table["code"] == "from_group_titles", ["column", "value"]].drop_duplicates("column").itertuples(index=False):
         console.print(f"Note: {escape(repr(column))}: each household that does not give it is of the group title "
                       f"above it ({escape(repr(first))}, …)")

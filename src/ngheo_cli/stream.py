@@ -212,7 +212,12 @@ def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_pref
         survey = find_survey([households_prefix], {}, name, [grid])
         table = survey.members
     else:
-        table = find_survey([grid], {}, name).households
+        survey = find_survey([grid], {}, name)
+        if survey.members is not None:  # (a chunk would cut a household from the members under it)
+            raise InputError(f"{name}: the list gives each household's members under its row: it is classified "
+                             "whole, not in chunks", "run without --chunk-size, or give the members as a file of "
+                             "their own (--members)")
+        table = survey.households
     numbering = [problem for problem in table.skipped if problem.code == "column_numbers_row"]
     return _Layout(first.loc[: table.header_row], table.positions["household_id"], table.sheet, numbering)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from ngheo_cli.io.list_rows import (
     numbers_columns,
     records_only,
 )
+from ngheo_cli.io.persons import person_rows, relation_position
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
 from ngheo_cli.labels import (
@@ -146,6 +147,10 @@ def find_survey(
     members_found = _headers_found(member_candidates, member_spellings, required={"household_id"},
                                    any_of=AGE_COLUMNS, forbidden={"ward"})
     members = _list_table(members_found, member_spellings, source, "members")
+    if members is None and not members_grids and households is not None and households.sheets is None:
+        persons = _persons_list(households_found[households.sheet], household_spellings, member_spellings)
+        if persons is not None:
+            households, members = persons
     if households is None:
         _refuse_a_list_without(grids, household_spellings, source)
         found = _headers_seen(grids)
@@ -472,6 +477,43 @@ def _in_order(part: tuple[str, ...], words: tuple[str, ...]) -> bool:
     """Whether each of `part` is among `words`, in the same order (others may come between)."""
     rest = iter(words)
     return all(word in rest for word in part)
+
+
+def _persons_list(header: tuple, household_spellings: Spellings, member_spellings: Spellings) -> tuple[Table, Table] | None:
+    """A list of persons under their households (io/persons.py) as its two lists: each household's
+    row, and every member's (the head's own row too, where it has a member's data), with the
+    household's id; None for a list of households. The header's member columns (age, health
+    insurance …) are the members'; its name column names each household's head."""
+    _, grid, header_row, matched, texts = header
+    member_matched = _match_texts(texts, member_spellings)
+    relation = relation_position(texts)
+    if relation is None or "household_id" not in member_matched.values() or not AGE_COLUMNS & set(member_matched.values()):
+        return None
+    position_of = {column_id: p for p, column_id in matched.items()}
+    member_only = {p for p, column_id in member_matched.items() if p not in matched and column_id != "member_name"}
+    body = merges_filled_down(grid.cells.loc[header_row + 1:], grid.merged)
+    rows = person_rows(body, position_of["household_id"], relation,
+                       [position_of[c] for c in INCOME_SOURCES if c in position_of], sorted(member_only))
+    if rows is None:
+        return None
+    top = grid.cells.loc[:header_row]
+
+    def part(keep: np.ndarray, ids: np.ndarray | None = None) -> Grid:
+        cells = body.copy()
+        cells.loc[~keep] = None  # (the other list's rows: blank here, dropped as blank rows)
+        if ids is not None:
+            cells.loc[keep, position_of["household_id"]] = ids[keep]
+        return replace(grid, cells=pd.concat([top, cells]), merged=[])  # (merges filled down already)
+
+    name = next((p for p, column_id in member_matched.items() if column_id == "member_name"), None)
+    household_matched = matched if name is None or "head_name" in matched.values() else {**matched, name: "head_name"}
+    households = _table_from(part(~rows.persons), header_row, household_matched,
+                             {p: t for p, t in texts.items() if p not in member_only}, household_spellings)
+    members = _table_from(part(rows.members, rows.household_ids), header_row, member_matched,
+                          {p: t for p, t in texts.items() if p in member_matched}, member_spellings)
+    households.skipped.append(Problem(grid.name, header_row, texts[relation][0], None, "persons_list",
+                                      f"{int(rows.persons.sum()):,}".replace(",", ".")))
+    return households, members
 
 
 def _table_from(

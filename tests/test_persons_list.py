@@ -1,0 +1,148 @@
+"""A list of persons under their households on one sheet (each household's row, then its other
+members' rows with their relationship to the head) is read as a households list and a members
+list: every household is classified as the same survey kept on two sheets is."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from conftest import run_ngheo, write_workbook
+from ngheo_cli.io.workbook import read_grids
+from ngheo_cli.pipeline import run_classification
+from ngheo_cli.standards.load import load_standard
+
+STANDARD = load_standard("vn-2022-2025")
+PERSONS_HEADER = ["STT", "Mã hộ", "Họ và tên", "Quan hệ với chủ hộ", "Tuổi", "Có thẻ BHYT", "Phường/Xã",
+                  "Thu nhập bình quân đầu người/tháng (đồng)", "Loại nhà"]
+# what is compared: what each household is, not where its row was
+COMPARED = ["household_id", "head_name", "ward", "members_count", "income_per_capita_month", "deprivation_count",
+            "d_bhyt", "d_nguoi_phu_thuoc", "classification", "reason"]
+
+person = st.tuples(st.integers(0, 90), st.booleans())  # age, has health insurance
+household = st.tuples(
+    st.integers(500_000, 5_000_000),  # income
+    st.sampled_from(["kiên cố", "đơn sơ"]),
+    person,  # the head
+    st.lists(person, max_size=4),  # the others
+)
+
+
+def persons_list(households: list, id_merged_down: list[bool], repeated: bool = False) -> tuple[Workbook, int]:
+    """The households as a persons list (the id on the household's row, or merged down over its
+    members' rows; `repeated`: the household's columns typed again on each member's row, as an
+    export writes them); returns the workbook and its number of rows of persons other than heads."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Nhân khẩu"
+    sheet.append(["DANH SÁCH NHÂN KHẨU HỘ GIA ĐÌNH NĂM 2025"])
+    sheet.append(PERSONS_HEADER)
+    others = 0
+    for number, ((income, house, head, members), merged) in enumerate(zip(households, id_merged_down), start=1):
+        first = sheet.max_row + 1
+        sheet.append([number, f"H{number}", f"Chủ hộ {number}", "Chủ hộ", head[0], "x" if head[1] else "",
+                      "Phường Dịch Vọng", income, house])
+        for index, (age, insured) in enumerate(members):
+            household_columns = ["Phường Dịch Vọng", income, house] if repeated else [None, None, None]
+            sheet.append([None, f"H{number}" if repeated else None, f"Người {number}.{index}",
+                          "Con" if age < 30 else "Vợ/chồng", age, "x" if insured else "", *household_columns])
+        others += len(members)
+        if merged and members and not repeated:
+            sheet.merge_cells(start_row=first, start_column=2, end_row=sheet.max_row, end_column=2)
+    return book, others
+
+
+def two_sheets(households: list) -> dict[str, list[list]]:
+    """The same households as a households sheet and a members sheet."""
+    rows = [["Mã hộ", "Họ tên chủ hộ", "Phường/Xã", "Thu nhập bình quân đầu người/tháng (đồng)", "Loại nhà"]]
+    members = [["Mã hộ", "Họ và tên", "Tuổi", "Có thẻ BHYT"]]
+    for number, (income, house, head, others) in enumerate(households, start=1):
+        rows.append([f"H{number}", f"Chủ hộ {number}", "Phường Dịch Vọng", income, house])
+        for index, (age, insured) in enumerate([head, *others]):
+            name = f"Chủ hộ {number}" if index == 0 else f"Người {number}.{index - 1}"
+            members.append([f"H{number}", name, age, "x" if insured else ""])
+    return {"Hộ": rows, "Thành viên": members}
+
+
+@settings(max_examples=12, deadline=None)
+@given(data=st.data())
+def test_a_persons_list_classifies_as_the_same_survey_on_two_sheets(tmp_path_factory, data):
+    # (one household with others under it at least: a list of heads alone is a list of households, below)
+    households = data.draw(st.lists(household, min_size=1, max_size=6).filter(lambda hs: any(h[3] for h in hs)),
+                           label="households")
+    merged = data.draw(st.lists(st.booleans(), min_size=len(households), max_size=len(households)), label="id merged down")
+    repeated = data.draw(st.booleans(), label="household's columns repeated on its members' rows")
+    folder = tmp_path_factory.mktemp("persons")
+    book, others = persons_list(households, merged, repeated)
+    book.save(folder / "persons.xlsx")
+    listed = run_classification(read_grids(folder / "persons.xlsx"), STANDARD, "persons.xlsx", year=2025)
+    kept_apart = write_workbook(folder / "two.xlsx", two_sheets(households))
+    expected = run_classification(read_grids(kept_apart), STANDARD, "two.xlsx", year=2025)
+
+    assert listed.counts == expected.counts and listed.counts.balanced()
+    assert listed.counts.households_read == len(households)
+    assert listed.counts.members_read == len(households) + others  # each head is a member too
+    pd.testing.assert_frame_equal(listed.roster[COMPARED], expected.roster[COMPARED])
+    problems = listed.problems.to_frame("en")
+    assert problems.query("severity == 'error'").empty
+    read_as_members = listed.problems.table().query("code == 'persons_list'")
+    assert read_as_members["expected"].tolist() == [f"{others:,}".replace(",", ".")]
+    # the members' own columns are theirs, not the households' extra columns
+    assert not {"Tuổi", "Có thẻ BHYT", "Họ và tên"} & set(listed.roster.columns)
+
+
+def test_a_household_row_without_its_id_stays_an_error_not_a_member(tmp_path):
+    """Its income (or "Chủ hộ" beside it) says it is a household: read as the members of the one
+    above, it would change that household's size without a word."""
+    path = write_workbook(tmp_path / "persons.xlsx", {"DS": [
+        PERSONS_HEADER,
+        [1, "H1", "An", "Chủ hộ", 40, "x", "Phường A", 1_000_000, "kiên cố"],
+        [None, None, "Bình", "Vợ", 38, "x", None, None, None],
+        [2, None, "Cường", "Chủ hộ", 50, "x", "Phường A", 3_000_000, "kiên cố"],  # its Mã hộ forgotten
+        [3, None, "Dũng", "Con", 20, "x", "Phường A", 2_000_000, "kiên cố"],  # a household: its income
+    ]})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.counts.members_read == 2 and result.counts.households_read == 3
+    roster = result.roster.set_index("source_row")
+    assert roster.loc[2, "members_count"] == 2
+    assert (roster.loc[[4, 5], "classification"] == "rejected").all()
+    assert result.problems.to_frame("en").query("code == 'required'")["row"].tolist() == [4, 5]
+
+
+def test_a_list_of_heads_with_their_relationship_column_is_a_list_of_households(tmp_path):
+    """Every row "Chủ hộ", each with its own Mã hộ: a households list whose age column is the
+    head's (no members sheet)."""
+    path = write_workbook(tmp_path / "heads.xlsx", {"DS": [
+        [*PERSONS_HEADER, "Số nhân khẩu"],
+        [1, "H1", "An", "Chủ hộ", 40, "x", "Phường A", 1_000_000, "kiên cố", 3],
+        [2, "H2", "Bình", "Chủ hộ", 38, "x", "Phường A", 3_000_000, "kiên cố", 2],
+    ]})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.counts.households_read == 2 and result.counts.members_read == 0
+    assert result.roster["members_count"].tolist() == [3, 2]
+    assert result.problems.to_frame("en").query("code == 'persons_list'").empty
+
+
+def test_the_command_says_how_it_read_a_persons_list_and_refuses_to_cut_it_into_chunks(tmp_path):
+    rows = [PERSONS_HEADER,
+            [1, "H1", "An", "Chủ hộ", 40, "x", "Phường A", 1_000_000, "kiên cố"],
+            [None, None, "Bình", "Vợ", 38, "x", None, None, None],
+            [None, None, "Cúc", "Con", 10, "", None, None, None]]
+    workbook = write_workbook(tmp_path / "persons.xlsx", {"DS": rows})
+    result = run_ngheo("classify", str(workbook), "--year", "2025", "-o", str(tmp_path / "out.csv"))
+    stderr = result.stderr.decode()
+    assert "2 rows read as members of the household above them" in stderr
+    assert "Households read: 1 = " in stderr and "Members read: 3" in stderr
+    roster = pd.read_csv(tmp_path / "out.csv")
+    assert roster[["household_id", "head_name", "members_count"]].values.tolist() == [["H1", "An", 3]]
+    assert result.returncode == 1  # (the sheet has too few columns to classify: undetermined, said so)
+
+    csv = tmp_path / "in-chunks" / "persons.csv"
+    csv.parent.mkdir()
+    csv.write_text("\n".join(",".join("" if cell is None else str(cell) for cell in row) for row in rows),
+                   encoding="utf-8")
+    chunked = run_ngheo("classify", str(csv), "--chunk-size", "2", "-o", str(tmp_path / "chunked.csv"))
+    assert chunked.returncode == 2 and "classified whole, not in chunks" in chunked.stderr.decode()
+    assert not (tmp_path / "chunked.csv").exists()
