@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from conftest import run_ngheo, write_workbook
 from ngheo_cli.errors import InputError
 from ngheo_cli.io import arrow_csv, memory, workbook
 from ngheo_cli.io.workbook import Grid, read_grids
+from ngheo_cli import pipeline
 from ngheo_cli.pipeline import run_classification
 from ngheo_cli.standards.load import load_standard
 
@@ -353,6 +354,44 @@ def test_dates_of_birth_count_as_birth_years(tmp_path):
     problems = run_classification(read_grids(bad), STANDARD, bad.name, year=2025).problems.to_frame("en")
     error = problems[problems["code"] == "not_a_year"]
     assert error[["sheet", "row", "column", "value"]].values.tolist() == [["TV", 6, "Ngày sinh", "31/02/1985"]]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_birth_year_kept_in_two_columns_by_sex_is_read_from_either(tmp_path, suffix):
+    """Registers and forms keep "Năm sinh" merged over "Nam" and "Nữ", each person's year under
+    one: the women's column was not read, so every woman lacked an age and her household was
+    rejected. The column holding the year also gives the sex; a year under both is an error
+    showing both."""
+    households = [HEADER, ["H1", "Phường A", 2, 1_500_000], ["H2", "Phường A", 2, 1_500_000],
+                  ["H3", "Phường A", 1, 1_500_000]]
+    members = [["Mã hộ", "Họ và tên", "Năm sinh", None, "Có thẻ BHYT"], [None, None, "Nam", "Nữ", None],
+               ["H1", "An", 1980, None, "x"], ["H1", "Bình", None, 1982, "x"], ["H2", "Chi", None, 2015, ""],
+               ["H2", "Dũng", 1975, None, "x"], ["H3", "Em", 1990, 1991, "x"]]
+    if suffix == ".xlsx":
+        path = write_workbook(tmp_path / "by-sex.xlsx", {"Hộ": households, "TV": members})
+        book = load_workbook(path)
+        book["TV"].merge_cells("C1:D1")
+        for column in "ABE":
+            book["TV"].merge_cells(f"{column}1:{column}2")
+        book.save(path)
+        grids = read_grids(path)
+    else:
+        path = tmp_path / "by-sex.csv"
+        path.write_text("\n".join(",".join("" if c is None else str(c) for c in row) for row in members), encoding="utf-8")
+        households_csv = tmp_path / "households.csv"
+        households_csv.write_text("\n".join(",".join(str(c) for c in row) for row in households), encoding="utf-8")
+        grids = read_grids(households_csv) + read_grids(path, members=True)
+    checked = pipeline.check_survey(grids, STANDARD, path.name, year=2025)
+    members_read = checked.valid.members
+    assert members_read["birth_year"].tolist()[:4] == [1980, 1982, 2015, 1975]
+    assert members_read["sex"].tolist()[:4] == ["nam", "nữ", "nữ", "nam"]
+    problems = checked.valid.problems.to_frame("en")
+    both = problems.query("code == 'not_a_year'")
+    assert both[["row", "column", "value"]].values.tolist() == [[7, "Năm sinh", "1990 (Nam) / 1991 (Nữ)"]]
+    assert problems.query("code == 'age_missing' or code == 'column_not_read'").empty
+    result = run_classification(grids, STANDARD, path.name, year=2025)
+    assert result.roster["members_count"].tolist()[:2] == [2, 2]
+    assert result.roster["classification"].tolist()[2] == "rejected"  # H3, for its member's two years
 
 
 def test_a_members_sheet_without_ages_is_named_not_passed_over(tmp_path):

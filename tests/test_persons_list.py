@@ -146,3 +146,26 @@ def test_the_command_says_how_it_read_a_persons_list_and_refuses_to_cut_it_into_
     chunked = run_ngheo("classify", str(csv), "--chunk-size", "2", "-o", str(tmp_path / "chunked.csv"))
     assert chunked.returncode == 2 and "classified whole, not in chunks" in chunked.stderr.decode()
     assert not (tmp_path / "chunked.csv").exists()
+
+
+def test_a_persons_list_with_the_birth_year_in_two_columns_by_sex(tmp_path):
+    """"Năm sinh" over "Nam" and "Nữ" in a persons list: the row under the header is the
+    members' (the households' columns have none), and each person's year is read from either."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["STT", "Mã hộ", "Họ và tên", "Quan hệ với chủ hộ", "Năm sinh", None, "Có thẻ BHYT", "Phường/Xã",
+                  "Thu nhập bình quân đầu người/tháng (đồng)"])
+    sheet.append([None, None, None, None, "Nam", "Nữ", None, None, None])
+    for column in "ABCDGHI":
+        sheet.merge_cells(f"{column}1:{column}2")
+    sheet.merge_cells("E1:F1")
+    sheet.append([1, "H1", "An", "Chủ hộ", 1970, None, "x", "Phường A", 1_200_000])
+    sheet.append([None, None, "Bình", "Vợ", None, 1972, "", None, None])
+    sheet.append([None, None, "Cúc", "Con", None, 2015, "x", None, None])
+    path = tmp_path / "persons.xlsx"
+    book.save(path)
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.counts.members_read == 3 and result.counts.rejected == 0
+    assert result.roster[["household_id", "head_name", "members_count", "d_bhyt"]].values.tolist() == [["H1", "An", 3, 1]]
+    assert not {"Năm sinh: Nữ", "Năm sinh: Nam", "Năm sinh"} & set(result.roster.columns)
+    assert result.problems.to_frame("en").query("severity == 'error'").empty

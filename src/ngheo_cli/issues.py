@@ -291,10 +291,11 @@ def _texts(values) -> pd.arrays.ArrowStringArray | list:
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     if isinstance(series.dtype, pd.StringDtype):  # ids and text cells: no Python object per cell on the way
         return series.fillna("").astype("str").array
-    return [_text(v) for v in series.tolist()]
+    return [as_typed(v) for v in series.tolist()]
 
 
-def _text(value: object) -> str:
+def as_typed(value: object) -> str:
+    """A cell as the officer typed it: 3.0 (as Excel stores 3) as 3, a blank as ""."""
     value = _plain(value)
     return "" if value is None else str(value)
 
