@@ -162,7 +162,6 @@ def test_whole_numbers_refuse_fractions():
     assert pd.isna(values[3]) and pd.isna(errors[3])
 
 
-
 def test_a_babys_age_in_months_weeks_or_days_is_its_whole_years():
     """Officers write an infant's age as "6 tháng": that rejected the member, and with it the
     household. An age in months, weeks or days is its whole years (tuổi tròn), as the indicators
@@ -173,6 +172,7 @@ def test_a_babys_age_in_months_weeks_or_days_is_its_whole_years():
     assert values.tolist()[:10] == [0, 1, 0, 0, 0, 0, 1, 2, 45, 45]
     assert values.iloc[10:].isna().all() and errors.iloc[:10].isna().all()
     assert errors.iloc[10:13].tolist() == ["not_a_number"] * 3 and pd.isna(errors.iloc[13])
+
 
 def test_every_yes_no_spelling_of_the_contract():
     cells = ["x", "X", "có", "Có", "1", 1, True, "không", "Không", "0", 0, False, "", None, "co", "khong"]
@@ -245,6 +245,7 @@ def test_csv_text_is_normalised_like_a_workbook_cell(cells):
     arrow = pd.Series(pd.arrays.ArrowStringArray(pa.array(cells, type=pa.large_string())))
     from_arrow, errors = parse_text(arrow)
     from_cells, _ = parse_text(pd.Series(cells, dtype=object))
+
     def plain(column):
         return [None if pd.isna(v) else v for v in column]
 

@@ -394,6 +394,43 @@ def test_a_birth_year_kept_in_two_columns_by_sex_is_read_from_either(tmp_path, s
     assert result.roster["classification"].tolist()[2] == "rejected"  # H3, for its member's two years
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_category_ticked_under_its_values_is_read_as_the_value_ticked(tmp_path, suffix):
+    """"Loại nhà" over "Kiên cố", "Bán kiên cố", "Thiếu kiên cố", "Đơn sơ" with an "x" under the
+    household's own (and "Phân loại đầu kỳ" over "Hộ nghèo", "Hộ cận nghèo"): the first tick
+    column was read as the house type, so every "x" was a bad house type and the household
+    rejected. Two ticks are an error showing both; "0" is no tick."""
+    rows = [[*HEADER, "Loại nhà", None, None, None, "Phân loại đầu kỳ", None],
+            [None] * 4 + ["Kiên cố", "Bán kiên cố", "Thiếu kiên cố", "Đơn sơ", "Hộ nghèo", "Hộ cận nghèo"],
+            ["H1", "Phường A", 2, 1_500_000, None, None, "x", None, "x", None],
+            ["H2", "Phường A", 2, 1_500_000, "x", "0", None, None, None, "x"],
+            ["H3", "Phường A", 2, 1_500_000, None, None, None, None, None, None],
+            ["H4", "Phường A", 2, 1_500_000, "x", None, None, "x", None, None]]
+    if suffix == ".xlsx":
+        path = write_workbook(tmp_path / "ticks.xlsx", {"Hộ": rows})
+        book = load_workbook(path)
+        for column in "ABCD":
+            book["Hộ"].merge_cells(f"{column}1:{column}2")
+        book["Hộ"].merge_cells("E1:H1")
+        book["Hộ"].merge_cells("I1:J1")
+        book.save(path)
+    else:
+        path = tmp_path / "ticks.csv"
+        path.write_text("\n".join(",".join("" if c is None else str(c) for c in row) for row in rows), encoding="utf-8")
+    checked = pipeline.check_survey(read_grids(path), STANDARD, path.name, year=2025)
+    households = checked.valid.households
+    assert households["house_type"].tolist()[:2] == ["thiếu kiên cố", "kiên cố"]
+    assert households["previous_status"].tolist()[:2] == ["poor", "near_poor"]
+    assert households[["house_type", "previous_status"]].iloc[2].isna().all()  # (no tick: blank)
+    problems = checked.valid.problems.to_frame("en")
+    assert problems.query("severity == 'error'")[["row", "column", "value", "code"]].values.tolist() == [
+        [6, "Loại nhà", "kiên cố / đơn sơ", "bad_category"]]
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.counts.households_read == 4 and result.counts.rejected == 1
+    assert result.roster["d_chat_luong_nha"].tolist()[:2] == [1, 0]
+    assert not {"Loại nhà: Bán kiên cố", "Phân loại đầu kỳ: Hộ cận nghèo"} & set(result.roster.columns)
+
+
 def test_a_members_sheet_without_ages_is_named_not_passed_over(tmp_path):
     """Without ages no member can be counted: the sheet was skipped, and every member-derived
     indicator went missing without a word."""

@@ -141,7 +141,6 @@ def test_one_file_uses_the_previous_status_column(tmp_path):
     assert total["households_start"] == total["households_end"] == 310  # the same households both years
 
 
-
 def test_a_household_rejected_this_year_keeps_last_years_status_and_rows_without_id_name_their_sheet(tmp_path):
     """One survey kept as a sheet per ward, reviewed alone (its 'Phân loại đầu kỳ' column is last
     year's list). A1 has an income typed wrong this year: it was poor last year all the same and
@@ -171,6 +170,7 @@ def test_a_household_rejected_this_year_keeps_last_years_status_and_rows_without
     assert set_aside[0][:3] == ["Sheet trong tệp", "Dòng trong tệp", "Họ tên chủ hộ"]
     assert [row[:3] for row in set_aside[1:]] == [["Cầu Giấy", 4, "Cường"], ["Yên Hòa", 3, "Em"]]
     assert {row[5] for row in set_aside[1:]} == {"không có mã hộ"}
+
 
 def test_stdout_gets_the_table_as_csv(tmp_path):
     result = runner.invoke(app, ["review", str(LAST), str(THIS), "--ward-map", str(WARD_MAP), "-o", "-", "-q"])

@@ -198,7 +198,6 @@ def test_members_link_to_households(tmp_path):
     assert result.counts.balanced()
 
 
-
 def test_a_baby_aged_in_months_counts_as_a_child_of_its_household(tmp_path):
     """"8 tháng" rejected the baby's row and so its household; now the baby is a child under
     16 (age 0) whose malnutrition deprives the household, as a baby typed 0 does."""
@@ -211,6 +210,7 @@ def test_a_baby_aged_in_months_counts_as_a_child_of_its_household(tmp_path):
     assert result.counts.rejected == 0 and result.counts.members_read == 4
     roster = result.roster.set_index("household_id")
     assert roster.loc[["H1", "H2"], "d_dinh_duong"].tolist() == [1, 1]
+
 
 def test_each_household_with_rejected_members_lists_their_rows_and_its_other_members_are_dropped(tmp_path):
     path = write_workbook(tmp_path / "s.xlsx", {

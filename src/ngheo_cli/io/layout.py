@@ -26,8 +26,9 @@ from ngheo_cli.io.list_rows import (
     records_only,
 )
 from ngheo_cli.io.persons import person_rows, relation_position
+from ngheo_cli.io.split_columns import joined, sexes, split_columns
 from ngheo_cli.io.workbook import Grid
-from ngheo_cli.issues import Problem, as_typed
+from ngheo_cli.issues import Problem
 from ngheo_cli.labels import (
     DEPRIVATION_GROUP,
     ROSTER_ONLY,
@@ -265,9 +266,9 @@ def _headers_found(
                 if not required <= ids or (any_of and not any_of & ids) or (forbidden and forbidden & ids):
                     continue
                 # A visible sheet wins over a hidden one (officers hide old versions), then more
-                # matches (a birth year's second column by sex counting as one), then a header with
+                # matches (a column kept as several under a title counting once more), then a header with
                 # its row of units ("(người)", "(1.000 đồng)") under it.
-                rank = (not grid.hidden, len(ids) + len(_columns_by_sex(matched, texts)), units_below)
+                rank = (not grid.hidden, len(ids) + len(split_columns(matched, texts)), units_below)
                 if grid.name not in found or rank > found[grid.name][0]:
                     found[grid.name] = (rank, grid, header_row, matched, texts)
     return found
@@ -489,7 +490,7 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
     below = header_row + 1  # a row under the header that only the members' columns have ("Nam", "Nữ")
     if below in grid.cells.index and not _has_a_number(grid.cells.loc[below]):
         stacked = _stacked_texts([{int(p): cell_text(c) for p, c in grid.cells.loc[row].items()} for row in (header_row, below)])
-        if _columns_by_sex(_match_texts(stacked, member_spellings), stacked):
+        if split_columns(_match_texts(stacked, member_spellings), stacked):
             header_row, texts, matched = below, stacked, _match_texts(stacked, household_spellings)
     member_matched = _match_texts(texts, member_spellings)
     relation = relation_position(texts)
@@ -497,7 +498,7 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
         return None
     position_of = {column_id: p for p, column_id in matched.items()}
     member_only = {p for p, column_id in member_matched.items() if p not in matched and column_id != "member_name"}
-    member_only |= {second for _, second in _columns_by_sex(member_matched, texts).values()}  # ("Nữ" beside "Nam")
+    member_only |= {p for split in split_columns(member_matched, texts) for p in split.positions}  # ("Nữ" beside "Nam")
     body = merges_filled_down(grid.cells.loc[header_row + 1:], grid.merged)
     rows = person_rows(body, position_of["household_id"], relation,
                        [position_of[c] for c in INCOME_SOURCES if c in position_of], sorted(member_only))
@@ -546,9 +547,9 @@ def _table_from(
         seen[column_id] = position
 
     body = merges_filled_down(grid.cells.loc[header_row + 1 :], grid.merged)
-    by_sex = _columns_by_sex(matched, texts)
-    named = [p for p in header_cells.index
-             if int(p) not in matched and written(int(p)) and int(p) not in {q for _, q in by_sex.values()}]
+    splits = split_columns(matched, texts)
+    parts_of_splits = {p for split in splits for p in split.positions}
+    named = [p for p in header_cells.index if int(p) not in matched and written(int(p)) and int(p) not in parts_of_splits]
     # (the form's row of column numbers under the header fills every column: not a column's data)
     numbering = [row for row in body.index[:2] if numbers_columns(body.loc[row])]
     named_filled = filled(body[named].drop(index=numbering) if numbering else body[named])
@@ -566,15 +567,11 @@ def _table_from(
     columns = dict(sorted({**matched, **extra}.items()))  # sheet order, for totals-row detection
     cells = body[list(columns)].copy()
     cells.columns = [columns[p] for p in columns]
-    sex_header = None  # (a sex read off a pair of columns by sex: named by their header)
-    for column_id, (first, second) in by_sex.items():
-        (group, _, first_sex), second_sex = texts[first][0].rpartition(": "), texts[second][0].rpartition(": ")[2]
-        cells[column_id] = _one_of_two(body[first], body[second], first_sex, second_sex)
-        if "sex" not in matched.values():
-            male_first = fold(first_sex) == "nam"
-            cells["sex"] = _sex_of_column(body[first], body[second], "nam" if male_first else "nữ",
-                                          "nữ" if male_first else "nam")
-            sex_header = f"{group}: {first_sex}/{second_sex}"
+    sex_header = None  # (a sex read off the columns of a birth year by sex: named by their header)
+    for split in splits:
+        cells[split.column_id] = joined(split, body)
+        if split.by_sex and "sex" not in matched.values():
+            cells["sex"], sex_header = sexes(split, body), split.header
 
     # Blank rows are dropped. A row with a household id holds something; only when some rows
     # have none are the other cells checked (each column scanned is a pass over every cell).
@@ -616,46 +613,6 @@ def _table_from(
         skipped=skipped,
         positions=position_of,
     )
-
-
-def _columns_by_sex(matched: dict[int, str], texts: dict[int, list[str]]) -> dict[str, tuple[int, int]]:
-    """A birth year (or date, or age) in two columns by sex, as registers and forms keep it:
-    "Năm sinh" merged over "Nam" and "Nữ", each person's year under one of them. The header
-    search names the first of them; column id -> (that one, the other one), for each such pair."""
-    pairs = {}
-    for position, column_id in matched.items():
-        group, _, sex = texts[position][0].rpartition(": ")
-        if column_id not in AGE_COLUMNS or not group or fold(sex) not in _SEXES:
-            continue
-        other = _SEXES[fold(sex)]
-        partner = next((p for p, tries in texts.items() if p not in matched
-                        and tries[0].rpartition(": ")[0] == group and fold(tries[0].rpartition(": ")[2]) == other), None)
-        if partner is not None:
-            pairs[column_id] = (position, partner)
-    return pairs
-
-
-_SEXES = {"nam": "nu", "nu": "nam"}  # (folded: "Nữ" is "nu")
-
-
-def _one_of_two(first: pd.Series, second: pd.Series, first_header: str, second_header: str) -> pd.Series:
-    """Each row's cell of the two columns that has one; where both have one (and they differ),
-    both, as text that no year reads as, so that the row is rejected with what was typed."""
-    has = filled(pd.concat([first, second], axis=1, keys=[0, 1]))
-    value = first.astype(object).where(has[0].to_numpy(), second.astype(object))
-    both = (has[0] & has[1]).to_numpy()
-    if both.any():
-        rows = np.flatnonzero(both)
-        texts = [(as_typed(a), as_typed(b)) for a, b in zip(first.iloc[rows], second.iloc[rows])]
-        value.iloc[rows] = [a if a == b else f"{a} ({first_header}) / {b} ({second_header})" for a, b in texts]
-    return value
-
-
-def _sex_of_column(first: pd.Series, second: pd.Series, first_sex: str, second_sex: str) -> pd.Series:
-    """Each person's sex from which of the two columns holds the birth year (none: both, or neither)."""
-    has = filled(pd.concat([first, second], axis=1, keys=[0, 1]))
-    sex = np.where(has[0] & ~has[1], first_sex, np.where(has[1] & ~has[0], second_sex, None))
-    return pd.Series(sex, index=first.index, dtype=object)
 
 
 def closest_column(header: str, spellings: Spellings) -> str | None:

@@ -226,7 +226,6 @@ class KeyLines:
         return self._numbers().get(path, default)
 
 
-
 def _line_numbers(text: str) -> dict[tuple, int]:
     """Key path (as pydantic reports it) -> 1-based line number in the YAML file."""
     lines: dict[tuple, int] = {}
