@@ -429,6 +429,13 @@ def test_a_category_ticked_under_its_values_is_read_as_the_value_ticked(tmp_path
     assert result.counts.households_read == 4 and result.counts.rejected == 1
     assert result.roster["d_chat_luong_nha"].tolist()[:2] == [1, 0]
     assert not {"Loại nhà: Bán kiên cố", "Phân loại đầu kỳ: Hộ cận nghèo"} & set(result.roster.columns)
+    if suffix == ".csv":  # read in chunks as whole
+        for folder, extra in (("whole", []), ("chunks", ["--chunk-size", "1", "--jobs", "2"])):
+            (tmp_path / folder).mkdir()
+            run_ngheo("classify", str(path), "-f", "csv", "-d", str(tmp_path / folder), "--year", "2025",
+                      "--errors", str(tmp_path / folder / "problems.csv"), *extra)
+        for name in ("ticks.classified.csv", "ticks.summary.csv", "problems.csv"):
+            assert (tmp_path / "chunks" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
 
 def test_a_members_sheet_without_ages_is_named_not_passed_over(tmp_path):
