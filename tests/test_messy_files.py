@@ -438,6 +438,26 @@ def test_a_category_ticked_under_its_values_is_read_as_the_value_ticked(tmp_path
             assert (tmp_path / "chunks" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
 
+def test_a_yes_no_answer_ticked_under_yes_and_no_is_read_as_the_answer_ticked(tmp_path):
+    """"Có thẻ BHYT" over "Có" and "Không": the "Có" column alone was read, so a tick under
+    "Không" was a blank, read as "no" by luck, and a tick under "Có" right; with the "Không"
+    column read, a member ticked under neither is blank and under both an error."""
+    members = [["Mã hộ", "Tuổi", "Có thẻ BHYT", None], [None, None, "Có", "Không"],
+               ["H1", 40, "x", None], ["H1", 12, None, "x"], ["H2", 30, "x", None], ["H3", 50, "x", "x"]]
+    households = [HEADER, ["H1", "Phường A", 2, 1_500_000], ["H2", "Phường A", 1, 1_500_000],
+                  ["H3", "Phường A", 1, 1_500_000]]
+    path = write_workbook(tmp_path / "yes-no.xlsx", {"Hộ": households, "TV": members})
+    book = load_workbook(path)
+    book["TV"].merge_cells("C1:D1")
+    for column in "AB":
+        book["TV"].merge_cells(f"{column}1:{column}2")
+    book.save(path)
+    checked = pipeline.check_survey(read_grids(path), STANDARD, path.name, year=2025)
+    assert checked.valid.members["health_insurance"].tolist()[:3] == [True, False, True]
+    errors = checked.valid.problems.to_frame("en").query("severity == 'error' and sheet == 'TV'")
+    assert errors[["row", "column", "value"]].values.tolist() == [[6, "Có thẻ BHYT", "có / không"]]
+
+
 def test_a_members_sheet_without_ages_is_named_not_passed_over(tmp_path):
     """Without ages no member can be counted: the sheet was skipped, and every member-derived
     indicator went missing without a word."""

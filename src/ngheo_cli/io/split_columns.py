@@ -3,7 +3,8 @@
 - a birth year (or date, or age) by sex: "Năm sinh" merged over "Nam" and "Nữ", each person's
   year under one of them (the column holding it also gives the sex);
 - a category as ticks: "Loại nhà" merged over "Kiên cố", "Bán kiên cố", "Thiếu kiên cố", "Đơn
-  sơ", an "x" under the household's own ("Phân loại đầu kỳ" over "Hộ nghèo", "Hộ cận nghèo").
+  sơ", an "x" under the household's own ("Phân loại đầu kỳ" over "Hộ nghèo", "Hộ cận nghèo"; a
+  yes/no column over "Có" and "Không").
 
 The header search names the first column of such a group by the title alone; the others stay
 unnamed. Read as a column of its own, the first held "x" (every household rejected for an "x"
@@ -28,6 +29,8 @@ _AGE_COLUMNS = {"age", "birth_year", "birth_date"}
 _SEXES = {"nam": "nam", "nu": "nữ"}  # folded: "Nữ" is "nu"
 _CATEGORIES = {spec.id: spec.categories.lookup() for spec in (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS)
                if spec.categories is not None and spec.id != "sex"}
+_CATEGORIES |= {spec.id: {"co": "có", "khong": "không"} for spec in (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS)
+                if spec.kind == "yesno"}  # ("Có thẻ BHYT" over "Có" and "Không")
 
 
 @dataclass
