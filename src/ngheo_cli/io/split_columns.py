@@ -111,9 +111,9 @@ def _given(split: SplitColumn, body: pd.DataFrame) -> np.ndarray:
     if split.by_sex:
         return some
     for index, position in enumerate(split.positions):
-        rows = np.flatnonzero(some[:, index])
-        no = [fold(as_typed(cell)) in NO for cell in body[position].iloc[rows]]
-        some[rows[np.array(no, dtype=bool)], index] = False
+        codes, marks = pd.factorize(body[position].astype(object))  # (each distinct mark looked at once)
+        no = np.array([fold(as_typed(mark)) in NO for mark in marks] + [False], dtype=bool)
+        some[no[codes], index] = False  # (code -1, a blank, takes the last: False)
     return some
 
 
