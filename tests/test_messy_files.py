@@ -572,7 +572,7 @@ def test_members_columns_headed_as_officers_head_them_are_read_and_the_others_na
 OFFICERS_HEADERS = {
     "households": [
         ("Mã HGĐ", "household_id"), ("Mã số hộ", "household_id"), ("Họ và tên chủ hộ", "head_name"),
-        ("Chủ hộ", "head_name"), ("Xã/Phường", "ward"), ("Thôn, tổ dân phố", "hamlet"), ("Số khẩu", "members_count"),
+        ("Chủ hộ", "head_name"), ("Họ và tên", "head_name"), ("Xã/Phường", "ward"), ("Thôn, tổ dân phố", "hamlet"), ("Số khẩu", "members_count"),
         ("Số NK", "members_count"), ("Số thành viên", "members_count"), ("TNBQ", "income_per_capita"),
         ("Thu nhập BQ đầu người/tháng", "income_per_capita"), ("Thu nhập BQ (đồng/người/tháng)", "income_per_capita"),
         ("Thu nhập bình quân người/tháng (1.000 đồng)", "income_per_capita"),

@@ -174,7 +174,8 @@ class Household(BaseModel):
 
     household_id: Annotated[str, Header("Mã hộ", "Household ID", ("mã số hộ", "mã hộ gia đình", "mã HGĐ")), Field(min_length=1)]
     head_name: Annotated[
-        Text | None, Header("Họ tên chủ hộ", "Head of household", ("họ và tên chủ hộ", "tên chủ hộ", "chủ hộ"))
+        Text | None, Header("Họ tên chủ hộ", "Head of household",
+                            ("họ và tên chủ hộ", "tên chủ hộ", "chủ hộ", "họ và tên", "họ tên"))  # (one name a household: its head's)
     ] = None
     ward: Annotated[str, Header("Phường/Xã", "Ward/commune", ("phường", "xã", "xã/phường", "phường/xã/thị trấn", "xã/phường/thị trấn")), Field(min_length=1)]
     hamlet: Annotated[
