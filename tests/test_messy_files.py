@@ -458,6 +458,32 @@ def test_a_yes_no_answer_ticked_under_yes_and_no_is_read_as_the_answer_ticked(tm
     assert errors[["row", "column", "value"]].values.tolist() == [[6, "Có thẻ BHYT", "có / không"]]
 
 
+def test_lists_pasted_one_under_another_and_headers_repeated_on_each_page_are_one_list(tmp_path):
+    """Each ward's list pasted under the last, with its title, its header and the form's column
+    numbers; a members sheet printed with its header on every page: the header rows were read as
+    households "Mã hộ" in ward "Phường/Xã" (and members of household "Mã hộ"), all rejected."""
+    households = [["DANH SÁCH HỘ PHƯỜNG A"], HEADER, ["H1", "Phường A", 1, 1_500_000], ["H2", "Phường A", 2, 3_000_000],
+                  [], ["DANH SÁCH HỘ PHƯỜNG B"], ["NĂM 2025"], HEADER, [1, 2, 3, 4], ["H3", "Phường B", 1, 1_500_000]]
+    members = [["Mã hộ", "Tuổi"], ["H1", 40], ["H2", 30], ["Mã hộ", "Tuổi"], ["H2", 5], ["H3", 70]]
+    path = write_workbook(tmp_path / "pasted.xlsx", {"Hộ": households, "TV": members})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    assert result.roster["household_id"].tolist() == ["H1", "H2", "H3"]
+    assert result.counts.rejected == 0 and result.counts.members_read == 4
+    skipped = result.problems.to_frame("en").query("severity == 'info'")[["sheet", "row", "code"]].values.tolist()
+    assert skipped == [["Hộ", 6, "title_row"], ["Hộ", 7, "title_row"], ["Hộ", 8, "header_repeated"],
+                       ["Hộ", 9, "column_numbers_row"], ["TV", 4, "header_repeated"]]
+
+    csv = tmp_path / "pasted.csv"  # read in chunks as whole (as Excel saves it: every row four fields)
+    csv.write_text("\n".join(",".join(str(c) for c in [*row, "", "", "", ""][:4]) for row in households), encoding="utf-8")
+    for folder, extra in (("whole", []), ("chunks", ["--chunk-size", "2", "--jobs", "2"])):
+        (tmp_path / folder).mkdir()
+        run_ngheo("classify", str(csv), "-f", "csv", "-d", str(tmp_path / folder), "--year", "2025",
+                  "--errors", str(tmp_path / folder / "problems.csv"), *extra)
+    for name in ("pasted.classified.csv", "pasted.summary.csv", "problems.csv"):
+        assert (tmp_path / "chunks" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    assert pd.read_csv(tmp_path / "whole" / "pasted.classified.csv")["household_id"].tolist() == ["H1", "H2", "H3"]
+
+
 def test_a_members_sheet_without_ages_is_named_not_passed_over(tmp_path):
     """Without ages no member can be counted: the sheet was skipped, and every member-derived
     indicator went missing without a word."""

@@ -127,6 +127,13 @@ CODES: dict[str, tuple[str, str, str]] = {
         "A list of persons under their households: {expected} persons (this column other than 'Chủ hộ', no household "
         "id of their own, no income) are read as members of the household above them",
     ),
+    "header_repeated": (
+        "info",
+        "Dòng tiêu đề cột lặp lại trong danh sách (các danh sách dán nối nhau, hoặc tiêu đề in lại mỗi trang), bỏ qua",
+        "The header row again inside the list (lists pasted one under another, or a header printed on each page), skipped",
+    ),
+    "title_row": ("info", "Dòng tên của một danh sách dán tiếp bên dưới, bỏ qua",
+                  "The title of a list pasted under the one above, skipped"),
     "section_row": ("info", "Dòng tiêu đề nhóm (phường/xã, tổ/thôn), bỏ qua", "A group title (ward, hamlet), skipped"),
     "column_numbers_row": ("info", "Dòng đánh số cột của mẫu biểu, bỏ qua", "The form's row of column numbers, skipped"),
     "column_looks_like": (

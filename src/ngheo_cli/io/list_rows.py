@@ -29,9 +29,13 @@ def records_only(
     a blank ward (households; without a ward column, no income) or household id (members);
     `ids_all_filled`: whether every row has a household id (then nothing below the list can be
     its footer); `group_titles`: a list of households, whose groups may have titles."""
-    cells, skipped = _drop_totals_rows(grid.name, cells, headers, no_id)
+    cells, skipped = _drop_repeated_headers(grid, cells, headers, no_id)
+    if skipped and no_id is not None:
+        no_id = no_id.reindex(cells.index)
+    cells, totals = _drop_totals_rows(grid.name, cells, headers, no_id)
+    skipped += totals
     if not ids_all_filled and not grid.list_continues:
-        cells, footer = _drop_footer(grid.name, cells, headers["household_id"], skipped)
+        cells, footer = _drop_footer(grid.name, cells, headers["household_id"], totals)
         skipped += footer
     if group_titles and no_id is not None:
         cells, sections = _drop_section_rows(grid.name, cells, no_id, headers["household_id"])
@@ -177,6 +181,51 @@ def numbers_columns(row: pd.Series) -> bool:
             return False
         numbers.append(int(match[1]) if match[1] else ord(match[2].upper()) - ord("A") + 1)
     return len(numbers) >= 3 and all(later == earlier + 1 for earlier, later in zip(numbers, numbers[1:]))
+
+
+def _drop_repeated_headers(
+    grid: Grid, cells: pd.DataFrame, headers: dict[str, str], no_id: pd.Series | None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The header again inside the list, and the titles of the lists pasted under it: each ward's
+    list pasted under the last with its title ("DANH SÁCH HỘ NGHÈO PHƯỜNG B", "NĂM 2025"), its header
+    and the form's column numbers, or a printout's header repeated on every page. Read as
+    households, the header was one with id "Mã hộ" in ward "Phường/Xã", rejected. A row is the
+    header again when its household id cell and another survey column's cell hold their headers'
+    words; a list's title is a row with no ward (`no_id`: no household id in a members list) that
+    holds one text only, starting as list titles start. Skipped and listed (`header_repeated`,
+    `title_row`, and `column_numbers_row` right under a repeated header), not rejected. (Each is
+    told by its own row, so that a run in chunks finds them as a whole run does.)"""
+    if "household_id" not in cells or "household_id" not in headers:
+        return cells, []
+    drop: dict[int, str] = {}
+    if no_id is not None and no_id.any():
+        for row, values in cells[no_id.to_numpy(dtype=bool)].iterrows():
+            if _list_title(values):
+                drop[int(row)] = "title_row"
+    candidates = np.flatnonzero((cells["household_id"] == headers["household_id"]).fillna(False).to_numpy(dtype=bool))
+    others = [column for column in headers if column != "household_id" and column in cells]
+    for at in candidates:
+        row = cells.iloc[at]
+        if not any(isinstance(row[c], str) and nfc(row[c]) == headers[c] for c in others):
+            continue
+        drop[int(cells.index[at])] = "header_repeated"
+        if at + 1 < len(cells) and numbers_columns(grid.cells.loc[cells.index[at + 1]]):
+            drop.setdefault(int(cells.index[at + 1]), "column_numbers_row")
+    if not drop:
+        return cells, []
+    return cells.drop(index=list(drop)), [Problem(grid.name, row, headers["household_id"], None, code)
+                                         for row, code in sorted(drop.items())]
+
+
+# How a list's title starts (folded): "DANH SÁCH …", "DS HỘ …", "BẢNG TỔNG HỢP …", "TỔNG HỢP …",
+# "(Kèm theo …)", "PHỤ LỤC …", "Mẫu số …"; or "NĂM 2025" alone. (Not a name: "Kỳ Anh", "Bảo".)
+_LIST_TITLE = re.compile(r"danhsach|dsho|bang(tonghop|ke|danhsach)|tonghop|kemtheo|phuluc|mauso|nam\d{4}$")
+
+
+def _list_title(row: pd.Series) -> bool:
+    """A row of one text that starts as a list's title, nothing else."""
+    texts = [cell for cell in row if not is_blank(cell)]
+    return len(texts) == 1 and isinstance(texts[0], str) and bool(_LIST_TITLE.match(fold(texts[0])))
 
 
 def _drop_totals_rows(
