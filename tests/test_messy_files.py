@@ -24,6 +24,17 @@ HEADER = ["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình qu
 STANDARD = load_standard("vn-2022-2025")
 
 
+def assert_read_in_chunks_as_whole(csv, folder, chunk_size: int) -> None:
+    """The CSV classified in chunks (two jobs) and whole writes the same roster, summary and
+    problems, byte for byte (into folder/"chunks" and folder/"whole")."""
+    for run, extra in (("whole", []), ("chunks", ["--chunk-size", str(chunk_size), "--jobs", "2"])):
+        (folder / run).mkdir()
+        run_ngheo("classify", str(csv), "-f", "csv", "-d", str(folder / run), "--year", "2025",
+                  "--errors", str(folder / run / "problems.csv"), *extra)
+    for name in (f"{csv.stem}.classified.csv", f"{csv.stem}.summary.csv", "problems.csv"):
+        assert (folder / "chunks" / name).read_bytes() == (folder / "whole" / name).read_bytes(), name
+
+
 def stderr_of(*args):
     result = run_ngheo(*args)
     return result.returncode, result.stderr.decode()
@@ -362,11 +373,12 @@ def test_a_birth_year_kept_in_two_columns_by_sex_is_read_from_either(tmp_path, s
     one: the women's column was not read, so every woman lacked an age and her household was
     rejected. The column holding the year also gives the sex; a year under both is an error
     showing both."""
-    households = [HEADER, ["H1", "Phường A", 2, 1_500_000], ["H2", "Phường A", 2, 1_500_000],
+    households = [HEADER, ["H1", "Phường A", 2, 1_500_000], ["H2", "Phường A", 3, 1_500_000],
                   ["H3", "Phường A", 1, 1_500_000]]
     members = [["Mã hộ", "Họ và tên", "Năm sinh", None, "Có thẻ BHYT"], [None, None, "Nam", "Nữ", None],
                ["H1", "An", 1980, None, "x"], ["H1", "Bình", None, 1982, "x"], ["H2", "Chi", None, 2015, ""],
-               ["H2", "Dũng", 1975, None, "x"], ["H3", "Em", 1990, 1991, "x"]]
+               ["H2", "Dũng", 1975, None, "x"], ["H3", "Em", 1990, 1991, "x"],
+               ["H2", "Giang", 1985, 1985, "x"]]  # (the same year under both: that year)
     if suffix == ".xlsx":
         path = write_workbook(tmp_path / "by-sex.xlsx", {"Hộ": households, "TV": members})
         book = load_workbook(path)
@@ -390,7 +402,8 @@ def test_a_birth_year_kept_in_two_columns_by_sex_is_read_from_either(tmp_path, s
     assert both[["row", "column", "value"]].values.tolist() == [[7, "Năm sinh", "1990 (Nam) / 1991 (Nữ)"]]
     assert problems.query("code == 'age_missing' or code == 'column_not_read'").empty
     result = run_classification(grids, STANDARD, path.name, year=2025)
-    assert result.roster["members_count"].tolist()[:2] == [2, 2]
+    assert result.roster["members_count"].tolist()[:2] == [2, 3]
+    assert members_read["birth_year"].tolist()[5] == 1985 and members_read["sex"].isna().tolist()[5]
     assert result.roster["classification"].tolist()[2] == "rejected"  # H3, for its member's two years
 
 
@@ -429,13 +442,8 @@ def test_a_category_ticked_under_its_values_is_read_as_the_value_ticked(tmp_path
     assert result.counts.households_read == 4 and result.counts.rejected == 1
     assert result.roster["d_chat_luong_nha"].tolist()[:2] == [1, 0]
     assert not {"Loại nhà: Bán kiên cố", "Phân loại đầu kỳ: Hộ cận nghèo"} & set(result.roster.columns)
-    if suffix == ".csv":  # read in chunks as whole
-        for folder, extra in (("whole", []), ("chunks", ["--chunk-size", "1", "--jobs", "2"])):
-            (tmp_path / folder).mkdir()
-            run_ngheo("classify", str(path), "-f", "csv", "-d", str(tmp_path / folder), "--year", "2025",
-                      "--errors", str(tmp_path / folder / "problems.csv"), *extra)
-        for name in ("ticks.classified.csv", "ticks.summary.csv", "problems.csv"):
-            assert (tmp_path / "chunks" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    if suffix == ".csv":
+        assert_read_in_chunks_as_whole(path, tmp_path, chunk_size=1)
 
 
 def test_a_yes_no_answer_ticked_under_yes_and_no_is_read_as_the_answer_ticked(tmp_path):
@@ -475,12 +483,7 @@ def test_lists_pasted_one_under_another_and_headers_repeated_on_each_page_are_on
 
     csv = tmp_path / "pasted.csv"  # read in chunks as whole (as Excel saves it: every row four fields)
     csv.write_text("\n".join(",".join(str(c) for c in [*row, "", "", "", ""][:4]) for row in households), encoding="utf-8")
-    for folder, extra in (("whole", []), ("chunks", ["--chunk-size", "2", "--jobs", "2"])):
-        (tmp_path / folder).mkdir()
-        run_ngheo("classify", str(csv), "-f", "csv", "-d", str(tmp_path / folder), "--year", "2025",
-                  "--errors", str(tmp_path / folder / "problems.csv"), *extra)
-    for name in ("pasted.classified.csv", "pasted.summary.csv", "problems.csv"):
-        assert (tmp_path / "chunks" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    assert_read_in_chunks_as_whole(csv, tmp_path, chunk_size=2)
     assert pd.read_csv(tmp_path / "whole" / "pasted.classified.csv")["household_id"].tolist() == ["H1", "H2", "H3"]
 
 

@@ -57,7 +57,7 @@ def split_columns(matched: dict[int, str], texts: dict[int, list[str]]) -> list[
         if not group:
             continue
         if column_id in _AGE_COLUMNS:
-            meaning = {**_SEXES}
+            meaning = _SEXES
         elif column_id in _CATEGORIES:
             meaning = _CATEGORIES[column_id]
         else:
@@ -117,8 +117,11 @@ def _given(split: SplitColumn, body: pd.DataFrame) -> np.ndarray:
     return some
 
 
-def _both(split: SplitColumn, row: pd.Series, given: np.ndarray) -> str:
+def _both(split: SplitColumn, row: pd.Series, given: np.ndarray) -> object:
+    """What a row giving the column twice holds: the same year typed under both is that year."""
     if split.by_sex:
-        return " / ".join(f"{as_typed(row[p])} ({leaf})" for p, leaf, is_given in
-                          zip(split.positions, split.leaves, given) if is_given)
+        typed = [(as_typed(row[p]), leaf) for p, leaf, is_given in zip(split.positions, split.leaves, given) if is_given]
+        if len({text for text, _ in typed}) == 1:
+            return row[split.positions[int(np.argmax(given))]]
+        return " / ".join(f"{text} ({leaf})" for text, leaf in typed)
     return " / ".join(value for value, is_given in zip(split.values, given) if is_given)
