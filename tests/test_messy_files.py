@@ -35,6 +35,15 @@ def assert_read_in_chunks_as_whole(csv, folder, chunk_size: int) -> None:
         assert (folder / "chunks" / name).read_bytes() == (folder / "whole" / name).read_bytes(), name
 
 
+def merged(path, sheet: str, *ranges: str):
+    """The workbook with these cells of the sheet merged, as a form's header merges them."""
+    book = load_workbook(path)
+    for cells in ranges:
+        book[sheet].merge_cells(cells)
+    book.save(path)
+    return path
+
+
 def stderr_of(*args):
     result = run_ngheo(*args)
     return result.returncode, result.stderr.decode()
@@ -380,12 +389,8 @@ def test_a_birth_year_kept_in_two_columns_by_sex_is_read_from_either(tmp_path, s
                ["H2", "Dũng", 1975, None, "x"], ["H3", "Em", 1990, 1991, "x"],
                ["H2", "Giang", 1985, 1985, "x"]]  # (the same year under both: that year)
     if suffix == ".xlsx":
-        path = write_workbook(tmp_path / "by-sex.xlsx", {"Hộ": households, "TV": members})
-        book = load_workbook(path)
-        book["TV"].merge_cells("C1:D1")
-        for column in "ABE":
-            book["TV"].merge_cells(f"{column}1:{column}2")
-        book.save(path)
+        path = merged(write_workbook(tmp_path / "by-sex.xlsx", {"Hộ": households, "TV": members}), "TV",
+                      "C1:D1", "A1:A2", "B1:B2", "E1:E2")
         grids = read_grids(path)
     else:
         path = tmp_path / "by-sex.csv"
@@ -420,13 +425,8 @@ def test_a_category_ticked_under_its_values_is_read_as_the_value_ticked(tmp_path
             ["H3", "Phường A", 2, 1_500_000, None, None, None, None, None, None],
             ["H4", "Phường A", 2, 1_500_000, "x", None, None, "x", None, None]]
     if suffix == ".xlsx":
-        path = write_workbook(tmp_path / "ticks.xlsx", {"Hộ": rows})
-        book = load_workbook(path)
-        for column in "ABCD":
-            book["Hộ"].merge_cells(f"{column}1:{column}2")
-        book["Hộ"].merge_cells("E1:H1")
-        book["Hộ"].merge_cells("I1:J1")
-        book.save(path)
+        path = merged(write_workbook(tmp_path / "ticks.xlsx", {"Hộ": rows}), "Hộ",
+                      "A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:H1", "I1:J1")
     else:
         path = tmp_path / "ticks.csv"
         path.write_text("\n".join(",".join("" if c is None else str(c) for c in row) for row in rows), encoding="utf-8")
@@ -454,12 +454,8 @@ def test_a_yes_no_answer_ticked_under_yes_and_no_is_read_as_the_answer_ticked(tm
                ["H1", 40, "x", None], ["H1", 12, None, "x"], ["H2", 30, "x", None], ["H3", 50, "x", "x"]]
     households = [HEADER, ["H1", "Phường A", 2, 1_500_000], ["H2", "Phường A", 1, 1_500_000],
                   ["H3", "Phường A", 1, 1_500_000]]
-    path = write_workbook(tmp_path / "yes-no.xlsx", {"Hộ": households, "TV": members})
-    book = load_workbook(path)
-    book["TV"].merge_cells("C1:D1")
-    for column in "AB":
-        book["TV"].merge_cells(f"{column}1:{column}2")
-    book.save(path)
+    path = merged(write_workbook(tmp_path / "yes-no.xlsx", {"Hộ": households, "TV": members}), "TV",
+                  "C1:D1", "A1:A2", "B1:B2")
     checked = pipeline.check_survey(read_grids(path), STANDARD, path.name, year=2025)
     assert checked.valid.members["health_insurance"].tolist()[:3] == [True, False, True]
     errors = checked.valid.problems.to_frame("en").query("severity == 'error' and sheet == 'TV'")
