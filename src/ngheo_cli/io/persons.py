@@ -53,16 +53,17 @@ def person_rows(body: pd.DataFrame, id_position: int, relation: int, income_posi
         return None
     run_of = np.searchsorted(run_start, np.arange(len(ids)), side="right") - 1  # the id given last above
     household_ids = np.where(run_of >= 0, ids[run_start[np.maximum(run_of, 0)]], "").astype(object)
-    same_or_none = ~given | (ids == household_ids)
     relations = [fold(cell_text(cell)) for cell in body[relation]]
     not_the_head = np.array([bool(r) and r not in _HEAD for r in relations], dtype=bool)
+    # a household's first row: an id other than the one above (the same id again, typed or merged
+    # down, is the same household's)
     first_of_run = given & ~np.r_[False, household_ids[1:] == household_ids[:-1]]
     household_row = np.flatnonzero(first_of_run)[np.maximum(np.cumsum(first_of_run) - 1, 0)]
     no_income_of_its_own = np.ones(len(ids), dtype=bool)  # (blank, or the household's repeated)
     for position in income_positions:
         incomes = np.array([cell_text(cell) for cell in body[position]], dtype=object)
         no_income_of_its_own &= (incomes == "") | (incomes == incomes[household_row])
-    persons = (run_of >= 0) & same_or_none & not_the_head & no_income_of_its_own & ~first_of_run
+    persons = (run_of >= 0) & not_the_head & no_income_of_its_own & ~first_of_run
     if not persons.any():
         return None
     with_member_data = filled(body[member_positions]).any(axis=1).to_numpy() if member_positions else persons
