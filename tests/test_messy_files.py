@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from conftest import run_ngheo, write_workbook
-from ngheo_cli.errors import InputError
-from ngheo_cli.io import arrow_csv, memory, workbook
-from ngheo_cli.io.workbook import Grid, read_grids
 from ngheo_cli import pipeline
+from ngheo_cli.errors import InputError
+from ngheo_cli.frames import is_blank
+from ngheo_cli.io import arrow_csv, memory, workbook
+from ngheo_cli.io.layout import find_survey
+from ngheo_cli.io.workbook import Grid, read_grids
 from ngheo_cli.pipeline import run_classification
 from ngheo_cli.standards.load import load_standard
 
@@ -193,14 +195,16 @@ def test_validate_command_checks_without_classifying(tmp_path):
 
 cell = st.one_of(
     st.none(), st.text(max_size=12), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
-    st.booleans(), st.sampled_from(["x", "có", "Tổng cộng", "#N/A", "=1+1", "2.000.000 đ", "Phường A", "Xã B", "\u00a0"]),
+    st.booleans(), st.sampled_from(["x", "có", "Tổng cộng", "#N/A", "=1+1", "2.000.000 đ", "Phường A", "Xã B", "\u00a0",
+                                    "Chủ hộ", "Vợ", "H1", "H2"]),
 )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.integers(0, 5),
-    st.lists(st.sampled_from(HEADER + ["Khu vực", "Năm sinh", "Tuổi", "Loại nhà", "Thiếu hụt: Việc làm", "Ghi chú", "", None]),
+    st.lists(st.sampled_from(HEADER + ["Khu vực", "Năm sinh", "Tuổi", "Loại nhà", "Thiếu hụt: Việc làm", "Ghi chú",
+                                       "Quan hệ với chủ hộ", "", None]),
              min_size=1, max_size=8),
     st.lists(st.lists(cell, min_size=0, max_size=8), max_size=12),
 )
@@ -217,6 +221,14 @@ def test_no_traceback_whatever_the_cells(title_rows, header, rows):
         return
     assert result.counts.balanced()
     assert len(result.roster) == result.counts.households_read
+    # no household lost without a word: each row under the header with a household id is in the
+    # roster, or listed as skipped (a totals row, a group title …)
+    households = find_survey([Grid("S", cells)], {}, "fuzz").households
+    id_cells = cells.loc[households.header_row + 1:, households.positions["household_id"]]
+    with_id = {int(row) for row, value in id_cells.items() if not is_blank(value)}
+    problems = result.problems.table()
+    skipped = set(problems.loc[(problems["severity"] == "info") & problems["row"].notna(), "row"].astype(int))
+    assert with_id <= set(result.roster["source_row"].astype(int)) | skipped
 
 
 def test_a_header_split_over_two_rows_under_merged_group_titles(tmp_path):
