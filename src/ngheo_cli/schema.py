@@ -421,5 +421,6 @@ def columns_of(model: type[BaseModel]) -> tuple[ColumnSpec, ...]:
 
 HOUSEHOLD_COLUMNS = columns_of(Household)
 MEMBER_COLUMNS = columns_of(Member)
+AGE_COLUMNS = frozenset({"age", "birth_year", "birth_date"})  # a members list has one of them
 INCOME_SOURCES = ("income_per_capita", "income_year", "b1_score")
 GROUP_FLAGS = ("merit_family", "social_protection", "ethnic_minority", "no_labour_capacity")

@@ -26,7 +26,7 @@ from ngheo_cli.io.list_rows import (
     records_only,
 )
 from ngheo_cli.io.persons import person_rows, relation_position
-from ngheo_cli.io.split_columns import joined, sexes, split_columns
+from ngheo_cli.io.split_columns import read, split_columns
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
 from ngheo_cli.labels import (
@@ -36,6 +36,7 @@ from ngheo_cli.labels import (
     roster_output_names,
 )
 from ngheo_cli.schema import (
+    AGE_COLUMNS,
     HOUSEHOLD_COLUMNS,
     INCOME_SOURCES,
     MEMBER_COLUMNS,
@@ -215,7 +216,6 @@ def _refuse_a_roster(sheet: Grid, source: str) -> None:
         )
 
 
-AGE_COLUMNS = {"age", "birth_year", "birth_date"}  # a members sheet has one of them
 MEMBERS_ONLY = {"sex", "health_insurance", "education", "studying", "school_level_ok", "employment",
                 "monthly_allowance", "malnourished"}  # member columns no other list of households has
 
@@ -487,14 +487,18 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
     household's id; None for a list of households. The header's member columns (age, health
     insurance …) are the members'; its name column names each household's head."""
     _, grid, header_row, matched, texts = header
-    below = header_row + 1  # a row under the header that only the members' columns have ("Nam", "Nữ")
-    if below in grid.cells.index and not _has_a_number(grid.cells.loc[below]):
-        stacked = _stacked_texts([{int(p): cell_text(c) for p, c in grid.cells.loc[row].items()} for row in (header_row, below)])
-        if split_columns(_match_texts(stacked, member_spellings), stacked):
-            header_row, texts, matched = below, stacked, _match_texts(stacked, household_spellings)
-    member_matched = _match_texts(texts, member_spellings)
     relation = relation_position(texts)
-    if relation is None or "household_id" not in member_matched.values() or not AGE_COLUMNS & set(member_matched.values()):
+    if relation is None:  # (a list of households: no header search for the members' columns)
+        return None
+    members_header = _headers_found([grid], member_spellings, required={"household_id"}, any_of=AGE_COLUMNS).get(grid.name)
+    if members_header is None or members_header[2] not in (header_row, header_row + 1):
+        return None
+    if members_header[2] == header_row + 1:  # the members' columns have a row of their own under it ("Nam", "Nữ")
+        _, _, header_row, _, texts = members_header
+        matched = _match_texts(texts, household_spellings)
+    member_matched = _match_texts(texts, member_spellings)
+    member_ids = set(member_matched.values())
+    if "household_id" not in member_ids or not AGE_COLUMNS & member_ids:
         return None
     position_of = {column_id: p for p, column_id in matched.items()}
     member_only = {p for p, column_id in member_matched.items() if p not in matched and column_id != "member_name"}
@@ -569,9 +573,9 @@ def _table_from(
     cells.columns = [columns[p] for p in columns]
     sex_header = None  # (a sex read off the columns of a birth year by sex: named by their header)
     for split in splits:
-        cells[split.column_id] = joined(split, body)
-        if split.by_sex and "sex" not in matched.values():
-            cells["sex"], sex_header = sexes(split, body), split.header
+        cells[split.column_id], sex = read(split, body)
+        if sex is not None and "sex" not in matched.values():
+            cells["sex"], sex_header = sex, split.header
 
     # Blank rows are dropped. A row with a household id holds something; only when some rows
     # have none are the other cells checked (each column scanned is a pass over every cell).

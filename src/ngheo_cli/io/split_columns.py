@@ -22,10 +22,9 @@ import pandas as pd
 from ngheo_cli.frames import filled
 from ngheo_cli.io.cells import NO
 from ngheo_cli.issues import as_typed
-from ngheo_cli.schema import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
+from ngheo_cli.schema import AGE_COLUMNS, HOUSEHOLD_COLUMNS, MEMBER_COLUMNS
 from ngheo_cli.text import fold
 
-_AGE_COLUMNS = {"age", "birth_year", "birth_date"}
 _SEXES = {"nam": "nam", "nu": "nữ"}  # folded: "Nữ" is "nu"
 _CATEGORIES = {spec.id: spec.categories.lookup() for spec in (*HOUSEHOLD_COLUMNS, *MEMBER_COLUMNS)
                if spec.categories is not None and spec.id != "sex"}
@@ -56,7 +55,7 @@ def split_columns(matched: dict[int, str], texts: dict[int, list[str]]) -> list[
         group, _, leaf = texts[position][0].rpartition(": ")
         if not group:
             continue
-        if column_id in _AGE_COLUMNS:
+        if column_id in AGE_COLUMNS:
             meaning = _SEXES
         elif column_id in _CATEGORIES:
             meaning = _CATEGORIES[column_id]
@@ -71,15 +70,17 @@ def split_columns(matched: dict[int, str], texts: dict[int, list[str]]) -> list[
                 members.append((other, other_leaf))
         if len(members) >= 2:
             found.append(SplitColumn(column_id, group, [p for p, _ in members], [leaf for _, leaf in members],
-                                     [meaning[fold(leaf)] for _, leaf in members], column_id in _AGE_COLUMNS))
+                                     [meaning[fold(leaf)] for _, leaf in members], column_id in AGE_COLUMNS))
     return found
 
 
-def joined(split: SplitColumn, body: pd.DataFrame) -> pd.Series:
-    """The survey column's cells: each row's value from the one column of the group that gives
-    it (its year; its category where its tick is), blank where none does; where two do, both,
-    as a text no parser reads ("1990 (Nam) / 1991 (Nữ)", "kiên cố / đơn sơ"): an error with what
-    was typed."""
+def read(split: SplitColumn, body: pd.DataFrame) -> tuple[pd.Series, pd.Series | None]:
+    """The survey column's cells, and for a birth year by sex each person's sex (None for ticks).
+
+    A row's value is the one column of the group that gives it (its year; its category where its
+    tick is), blank where none does; where two do, both, as a text no parser reads ("1990 (Nam) /
+    1991 (Nữ)", "kiên cố / đơn sơ"): an error with what was typed. A sex is the one of the column
+    holding the year (none where none does, or two do)."""
     given = _given(split, body)
     count = given.sum(axis=1)
     if split.by_sex:
@@ -94,15 +95,10 @@ def joined(split: SplitColumn, body: pd.DataFrame) -> pd.Series:
     if len(several):
         value = value.copy()
         value.iloc[several] = [_both(split, body.iloc[row], given[row]) for row in several]
-    return value
-
-
-def sexes(split: SplitColumn, body: pd.DataFrame) -> pd.Series:
-    """For a birth year by sex: each person's sex, from the column holding the year (none where
-    none does, or two do)."""
-    given = _given(split, body)
+    if not split.by_sex:
+        return value, None
     sex = np.array(split.values, dtype=object)[np.argmax(given, axis=1)]
-    return pd.Series(np.where(given.sum(axis=1) == 1, sex, None), index=body.index, dtype=object)
+    return value, pd.Series(np.where(count == 1, sex, None), index=body.index, dtype=object)
 
 
 def _given(split: SplitColumn, body: pd.DataFrame) -> np.ndarray:
