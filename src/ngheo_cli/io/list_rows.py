@@ -6,12 +6,14 @@ it) are skipped and listed, and a cell merged down over several rows is given to
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import InputError
 from ngheo_cli.frames import filled, is_blank
+from ngheo_cli.io.cell_looks import CellLooks
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
 from ngheo_cli.text import fold, nfc
@@ -29,16 +31,18 @@ def records_only(
     a blank ward (households; without a ward column, no income) or household id (members);
     `ids_all_filled`: whether every row has a household id (then nothing below the list can be
     its footer); `group_titles`: a list of households, whose groups may have titles."""
-    cells, skipped = _drop_repeated_headers(grid, cells, headers, no_id)
-    if skipped and no_id is not None:
-        no_id = no_id.reindex(cells.index)
-    cells, totals = _drop_totals_rows(grid.name, cells, headers, no_id)
+    if "household_id" not in cells or "household_id" not in headers:
+        no_id = None  # (nothing to skip without an id column: its rows are the records' own)
+    unnamed = _RowsWithoutWard.of(cells, no_id)
+    cells, skipped = _drop_repeated_headers(grid, cells, headers, unnamed.list_titles)
+    cells, totals = _drop_rows(grid.name, cells, unnamed.totals, headers["household_id"] if no_id is not None else "",
+                               "totals_row")
     skipped += totals
     if not ids_all_filled and not grid.list_continues:
         cells, footer = _drop_footer(grid.name, cells, headers["household_id"], totals)
         skipped += footer
     if group_titles and no_id is not None:
-        cells, sections = _drop_section_rows(grid.name, cells, no_id, headers["household_id"])
+        cells, sections = _drop_rows(grid.name, cells, unnamed.group_titles, headers["household_id"], "section_row")
         skipped += sections
         cells, filled_in = _from_group_titles(grid, cells, sections, headers)
         skipped += filled_in
@@ -46,6 +50,65 @@ def records_only(
         skipped.append(Problem(grid.name, int(cells.index[0]), headers["household_id"], None, "column_numbers_row"))
         cells = cells.iloc[1:]
     return cells, skipped
+
+
+@dataclass
+class _RowsWithoutWard:
+    """What a list's rows without a ward (`no_id`: without a household id, in a members list) may
+    be instead of records, each told by its own row's cells (looked at in bulk, io/cell_looks.py):
+    a list's title ("DANH SÁCH HỘ NGHÈO PHƯỜNG B": one text, as titles start), a totals row (its
+    first text says "Tổng"/"Cộng"), a group's title ("I. PHƯỜNG CẦU GIẤY", "Tổ dân phố 5": one text
+    naming a ward or a hamlet, its number beside it at most). Rows by label; a title of a list is
+    not also a totals row ("TỔNG HỢP …")."""
+
+    list_titles: list[int] = field(default_factory=list)
+    totals: dict[int, None] = field(default_factory=dict)
+    group_titles: dict[int, str] = field(default_factory=dict)  # row -> the title as written
+
+    @classmethod
+    def of(cls, cells: pd.DataFrame, no_id: pd.Series | None) -> _RowsWithoutWard:
+        if no_id is None or not no_id.any():
+            return cls()
+        looks = CellLooks(cells, np.flatnonzero(no_id.to_numpy(dtype=bool)))
+        labels = cells.index.to_numpy()[looks.rows]
+        first, second = looks.nth_filled(0), looks.nth_filled(1)
+        one_cell = looks.count == 1
+        list_title = looks.says(one_cell, first, _is_list_title)
+        first_text = looks.first_text()
+        totals = looks.says(first_text >= 0, first_text, _says_total) & ~list_title
+        # a group's title: one or two cells, exactly one of them not the group's number, naming a unit
+        few = (looks.count >= 1) & (looks.count <= 2)
+        named_first = few & ~looks.says(few, first, _is_marker)
+        named_second = (looks.count == 2) & ~looks.says(looks.count == 2, second, _is_marker)
+        title_column = np.where(named_first, first, second)
+        group_title = (named_first ^ named_second) & looks.says(named_first ^ named_second, title_column, _names_unit)
+        return cls(
+            list_titles=[int(row) for row in labels[list_title]],
+            totals=dict.fromkeys(int(row) for row in labels[totals]),
+            group_titles={int(labels[at]): _spelled(cells.iat[looks.rows[at], title_column[at]])
+                          for at in np.flatnonzero(group_title)},
+        )
+
+
+def _spelled(cell: object) -> str:
+    """A cell's text as a group title shows it (a whole number typed as one: "5", not "5.0")."""
+    return cell_text(int(cell) if isinstance(cell, float) and cell.is_integer() else cell)
+
+
+def _is_marker(cell: object) -> bool:
+    return bool(_MARKER.fullmatch(_spelled(cell).lower()))
+
+
+def _names_unit(cell: object) -> bool:
+    return bool(_SECTION.fullmatch(_spelled(cell).lower()))
+
+
+def _says_total(cell: object) -> bool:
+    return fold(cell).startswith(_TOTALS)
+
+
+def _is_list_title(cell: object) -> bool:
+    return isinstance(cell, str) and bool(_LIST_TITLE.match(fold(cell)))
 
 
 def merges_filled_down(body: pd.DataFrame, merged: list[tuple[int, int, int, int]]) -> pd.DataFrame:
@@ -74,29 +137,14 @@ _SECTION = re.compile(r"(?:[ivxlc]+|\d{1,2}|[a-z])?[.)/:-]?\s*(phường|xã|th�
 _MARKER = re.compile(r"(?:[ivxlc]+|\d{1,2}|[a-z])[.)]?")  # the group's number, in a cell of its own
 
 
-def _drop_section_rows(
-    sheet: str, cells: pd.DataFrame, ward_blank: pd.Series, id_header: str,
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """Group titles between a list's households ("I. PHƯỜNG CẦU GIẤY" over the ward's households,
-    "Tổ dân phố 5" over the group's): a row with no ward whose only text names a ward or a
-    hamlet (its number beside it, at most). Skipped and listed, not rejected as households."""
-    candidates = ward_blank.reindex(cells.index, fill_value=False).to_numpy(dtype=bool)
-    if not candidates.any():
+def _drop_rows(sheet: str, cells: pd.DataFrame, rows: dict[int, str | None], id_header: str,
+               code: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """The rows found to be of one kind (`rows`: row -> the value to show), skipped and listed
+    under `code`; those dropped already as another kind are not listed again."""
+    rows = {row: value for row, value in rows.items() if row in cells.index}
+    if not rows:
         return cells, []
-
-    def title_of(row: pd.Series) -> str | None:
-        texts = [cell_text(int(cell) if isinstance(cell, float) and cell.is_integer() else cell)
-                 for cell in row if not is_blank(cell)]
-        named = [text for text in texts if not _MARKER.fullmatch(text.lower())]
-        if len(texts) <= 2 and len(named) == 1 and _SECTION.fullmatch(named[0].lower()):
-            return named[0]
-        return None
-
-    titles = {int(row): title for row, values in cells[candidates].iterrows() if (title := title_of(values))}
-    if not titles:
-        return cells, []
-    return cells.drop(index=list(titles)), [Problem(sheet, row, id_header, title, "section_row")
-                                            for row, title in titles.items()]
+    return cells.drop(index=list(rows)), [Problem(sheet, row, id_header, value, code) for row, value in rows.items()]
 
 
 # a group title's unit -> the column it gives the households under it, where the list has none
@@ -184,7 +232,7 @@ def numbers_columns(row: pd.Series) -> bool:
 
 
 def _drop_repeated_headers(
-    grid: Grid, cells: pd.DataFrame, headers: dict[str, str], no_id: pd.Series | None,
+    grid: Grid, cells: pd.DataFrame, headers: dict[str, str], list_titles: list[int],
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """The header again inside the list, and the titles of the lists pasted under it: each ward's
     list pasted under the last with its title ("DANH SÁCH HỘ NGHÈO PHƯỜNG B", "NĂM 2025"), its header
@@ -192,16 +240,13 @@ def _drop_repeated_headers(
     households, the header was one with id "Mã hộ" in ward "Phường/Xã", rejected. A row is the
     header again when its household id cell and another survey column's cell hold their headers'
     words; a list's title is a row with no ward (`no_id`: no household id in a members list) that
-    holds one text only, starting as list titles start. Skipped and listed (`header_repeated`,
-    `title_row`, and `column_numbers_row` right under a repeated header), not rejected. (Each is
-    told by its own row, so that a run in chunks finds them as a whole run does.)"""
+    holds one text only, starting as list titles start (`list_titles`, _RowsWithoutWard). Skipped
+    and listed (`header_repeated`, `title_row`, and `column_numbers_row` right under a repeated
+    header), not rejected. (Each is told by its own row, so that a run in chunks finds them as a
+    whole run does.)"""
     if "household_id" not in cells or "household_id" not in headers:
         return cells, []
-    drop: dict[int, str] = {}
-    if no_id is not None and no_id.any():
-        for row, values in cells[no_id.to_numpy(dtype=bool)].iterrows():
-            if _list_title(values):
-                drop[int(row)] = "title_row"
+    drop: dict[int, str] = dict.fromkeys(list_titles, "title_row")
     candidates = np.flatnonzero((cells["household_id"] == headers["household_id"]).fillna(False).to_numpy(dtype=bool))
     others = [column for column in headers if column != "household_id" and column in cells]
     for at in candidates:
@@ -222,33 +267,6 @@ def _drop_repeated_headers(
 _LIST_TITLE = re.compile(r"danhsach|dsho|bang(tonghop|ke|danhsach)|tonghop|kemtheo|phuluc|mauso|nam\d{4}$")
 
 
-def _list_title(row: pd.Series) -> bool:
-    """A row of one text that starts as a list's title, nothing else."""
-    texts = [cell for cell in row if not is_blank(cell)]
-    return len(texts) == 1 and isinstance(texts[0], str) and bool(_LIST_TITLE.match(fold(texts[0])))
-
-
-def _drop_totals_rows(
-    sheet: str, cells: pd.DataFrame, headers: dict[str, str], no_id: pd.Series | None,
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """A row whose first text says "Tổng"/"Cộng" and that names no ward is a totals row
-    (officers often write "Tổng cộng" in the STT column and "310 hộ" under Mã hộ). `no_id`: the
-    rows with a blank ward cell (a blank household id cell in a members sheet)."""
-    if "household_id" not in cells or no_id is None or not no_id.any():
-        return cells, []
-
-    def says_total(row: pd.Series) -> bool:
-        first = next((c for c in row if isinstance(c, str) and c.strip()), "")
-        return fold(first).startswith(_TOTALS)
-
-    totals = pd.Series(False, index=cells.index)
-    totals[no_id] = cells[no_id].apply(says_total, axis=1).astype(bool)
-    skipped = [
-        Problem(sheet, int(r), headers["household_id"], None, "totals_row") for r in cells.index[totals]
-    ]
-    return cells[~totals], skipped
-
-
 def _drop_footer(sheet: str, cells: pd.DataFrame, id_header: str, totals: list[Problem]) -> tuple[pd.DataFrame, list[Problem]]:
     """The block under the last household: rows with no household id and no ward below a totals
     row, or that read as the form's signature block ("Người lập biểu", "(Ký, ghi rõ họ tên)",
@@ -262,9 +280,10 @@ def _drop_footer(sheet: str, cells: pd.DataFrame, id_header: str, totals: list[P
     last_household = int(cells.index[last - 1]) if last else 0
     # the totals row of the list, below its last household (a group's "Cộng" row above it is not)
     totals_row = next((problem.row for problem in totals if problem.row > last_household), None)
-    no_ward = ~filled(below[["ward"]])["ward"] if "ward" in below else pd.Series(True, index=below.index)
-    footer = [int(row) for (row, values), unnamed in zip(below.iterrows(), no_ward)
-              if (totals_row is not None and row > totals_row and unnamed) or _signs(values)]
+    no_ward = ~filled(below[["ward"]])["ward"].to_numpy() if "ward" in below else np.ones(len(below), dtype=bool)
+    after_totals = below.index.to_numpy() > totals_row if totals_row is not None else np.zeros(len(below), dtype=bool)
+    signs = CellLooks(cells, np.arange(last, len(cells))).any_cell_says(_signs)
+    footer = [int(row) for row in below.index[(after_totals & no_ward) | signs]]
     # (a ward and no id: a household, an error)
     if not footer:
         return cells, []
@@ -276,8 +295,8 @@ _SIGNATURE = re.compile(r"nguoilap|lapbieu|ghirohoten|kyten|xacnhan|chutich|^tm|
                         r"ngay\d*thang\d*nam\d*")
 
 
-def _signs(row: pd.Series) -> bool:
-    return any(_SIGNATURE.search(fold(cell)) for cell in row if isinstance(cell, str) and cell.strip())
+def _signs(cell: object) -> bool:
+    return isinstance(cell, str) and bool(_SIGNATURE.search(fold(cell)))
 
 
 def cell_text(cell: object) -> str:
