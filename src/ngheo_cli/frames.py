@@ -193,6 +193,14 @@ def filled(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(mask, index=frame.index, columns=frame.columns)
 
 
+def filled_rows(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """`filled` of some rows (positions), as a rows x columns array: each column is checked whole
+    and the rows' flags taken, cheaper than copying those rows' cells out first."""
+    columns = [frame.iloc[:, position] for position in range(frame.shape[1])]
+    flags = [flags[rows] for flags in thread_map(_filled_column, columns)]
+    return np.column_stack(flags) if flags else np.zeros((len(rows), 0), dtype=bool)
+
+
 def _filled_column(values: pd.Series) -> np.ndarray:
     if isinstance(values.array, pd.arrays.ArrowStringArray):  # CSV and Parquet text: in C
         import pyarrow.compute as pc

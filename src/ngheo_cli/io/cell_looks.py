@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import filled
+from ngheo_cli.frames import filled_rows
 
 
 class CellLooks:
@@ -24,14 +24,19 @@ class CellLooks:
 
     def __init__(self, cells: pd.DataFrame, rows: np.ndarray) -> None:
         self.cells, self.rows = cells, rows
-        self.filled = filled(cells.iloc[rows]).to_numpy() if len(rows) else np.zeros((0, cells.shape[1]), dtype=bool)
+        self.filled = filled_rows(cells, rows)
         self.count = self.filled.sum(axis=1)  # each row's cells that hold something
 
-    def nth_filled(self, n: int) -> np.ndarray:
-        """The column (position) of each row's n-th cell holding something, counting from 0; -1
+    def first_two_filled(self) -> tuple[np.ndarray, np.ndarray]:
+        """The columns (positions) of each row's first and second cells holding something; -1
         for a row with fewer."""
-        nth = self.filled & (np.cumsum(self.filled, axis=1) == n + 1)
-        return np.where(self.count > n, nth.argmax(axis=1), -1)
+        first = np.where(self.count > 0, self.filled.argmax(axis=1), -1)
+        second = np.full(len(self.rows), -1)
+        two = np.flatnonzero(self.count > 1)
+        after_first = self.filled[two]
+        after_first[np.arange(len(two)), first[two]] = False
+        second[two] = after_first.argmax(axis=1)
+        return first, second
 
     def says(self, which: np.ndarray, columns: np.ndarray, judge: Callable[[object], bool]) -> np.ndarray:
         """judge(cell) for the cell in `columns` (a column position per row) of each row where

@@ -140,6 +140,14 @@ def find_survey(
     member_spellings = spelling_table(MEMBER_COLUMNS, {})
 
     households_found = _headers_found(grids, household_spellings, required={"household_id", "ward"})
+    if len(grids) == 1 and not members_grids and grids[0].name in households_found:
+        # one sheet (a CSV): a persons list is looked for first, not after its members' rows have
+        # been looked at one by one as households without a ward (millions, in a city's list)
+        persons = _persons_list(households_found[grids[0].name], household_spellings, member_spellings)
+        if persons is not None:
+            households, members = persons
+            _refuse_a_roster(households_found[grids[0].name][1], source)
+            return Survey(households, members, _review_year(households.title))
     households = _list_table(households_found, household_spellings, source, "households")
     if households is None:  # a ward's own list, its ward named in the title rows only
         households_found = _one_ward_lists(grids, household_spellings, member_spellings)
@@ -510,18 +518,17 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
         return None
     top = grid.cells.loc[:header_row]
 
-    def part(keep: np.ndarray, ids: np.ndarray | None = None) -> Grid:
-        cells = body.copy()
-        cells.loc[~keep] = None  # (the other list's rows: blank here, dropped as blank rows)
-        if ids is not None:
-            cells.loc[keep, position_of["household_id"]] = ids[keep]
+    def part(keep: np.ndarray, with_household_ids: bool = False) -> Grid:
+        cells = body[keep]  # (the other list's rows left out; each row keeps its number)
+        if with_household_ids:
+            cells[position_of["household_id"]] = pd.Series(rows.household_ids(np.flatnonzero(keep)), index=cells.index)
         return replace(grid, cells=pd.concat([top, cells]), merged=[])  # (merges filled down already)
 
     name = next((p for p, column_id in member_matched.items() if column_id == "member_name"), None)
     household_matched = matched if name is None or "head_name" in matched.values() else {**matched, name: "head_name"}
     households = _table_from(part(~rows.persons), header_row, household_matched,
                              {p: t for p, t in texts.items() if p not in member_only}, household_spellings)
-    members = _table_from(part(rows.members, rows.household_ids), header_row, member_matched,
+    members = _table_from(part(rows.members, with_household_ids=True), header_row, member_matched,
                           {p: t for p, t in texts.items() if p in member_matched or p in member_only}, member_spellings)
     households.skipped.append(Problem(grid.name, header_row, texts[relation][0], None, "persons_list",
                                       f"{int(rows.persons.sum()):,}".replace(",", ".")))

@@ -71,7 +71,7 @@ class _RowsWithoutWard:
             return cls()
         looks = CellLooks(cells, np.flatnonzero(no_id.to_numpy(dtype=bool)))
         labels = cells.index.to_numpy()[looks.rows]
-        first, second = looks.nth_filled(0), looks.nth_filled(1)
+        first, second = looks.first_two_filled()
         one_cell = looks.count == 1
         list_title = looks.says(one_cell, first, _is_list_title)
         first_text = looks.first_text()

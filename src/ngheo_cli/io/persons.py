@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import filled
+from ngheo_cli.frames import dictionary_codes, filled
+from ngheo_cli.io.cells import normalise_arrow_text
 from ngheo_cli.io.list_rows import cell_text
 from ngheo_cli.text import fold
 
@@ -38,7 +39,14 @@ def relation_position(texts: dict[int, list[str]]) -> int | None:
 class PersonRows:
     persons: np.ndarray  # the rows of members other than the head (under their household's row)
     members: np.ndarray  # every member's row: those, and each household row with a member's data
-    household_ids: np.ndarray  # each row's household id: its own, or the one of the household above
+    household_codes: np.ndarray  # each row's household: the code of its own id, or of the one above (-1: none)
+    id_texts: object  # the distinct ids (Arrow text) the codes point into
+
+    def household_ids(self, rows: np.ndarray) -> pd.arrays.ArrowStringArray:
+        """The household id of each of these rows (each must have one)."""
+        import pyarrow as pa
+
+        return pd.arrays.ArrowStringArray(self.id_texts.take(pa.array(self.household_codes[rows])))
 
 
 def person_rows(body: pd.DataFrame, id_position: int, relation: int, income_positions: list[int],
@@ -46,36 +54,43 @@ def person_rows(body: pd.DataFrame, id_position: int, relation: int, income_posi
     """Which rows of a list's body (raw cells by position, below the header) are members of the
     household above them, None when none is. `member_positions`: the members' own columns (age,
     health insurance …; not the id, not the name, which a household row has for its head).
-    Each column is read once per distinct cell (a persons list of a city has millions of rows)."""
+    Each column is read in C or once per distinct cell (a persons list of a city has millions
+    of rows)."""
     id_codes, id_texts = _texts(body[id_position])
-    given = id_texts[id_codes] != ""
+    given = id_codes >= 0
     run_start = np.flatnonzero(given)
     if not len(run_start):
         return None
     run_of = np.searchsorted(run_start, np.arange(len(id_codes)), side="right") - 1  # the id given last above
     household_codes = np.where(run_of >= 0, id_codes[run_start[np.maximum(run_of, 0)]], -1)
     relation_codes, relations = _texts(body[relation])
-    not_the_head = np.array([bool(r) and r not in _HEAD for r in map(fold, relations)], dtype=bool)[relation_codes]
+    not_the_head = np.array([fold(r) not in _HEAD for r in relations.to_pylist()] + [False], dtype=bool)[relation_codes]
     # a household's first row: an id other than the one above (the same id again, typed or merged
     # down, is the same household's)
     first_of_run = given & ~np.r_[False, household_codes[1:] == household_codes[:-1]]
     household_row = np.flatnonzero(first_of_run)[np.maximum(np.cumsum(first_of_run) - 1, 0)]
     no_income_of_its_own = np.ones(len(id_codes), dtype=bool)  # (blank, or the household's repeated)
     for position in income_positions:
-        income_codes, incomes = _texts(body[position])
-        no_income_of_its_own &= (incomes[income_codes] == "") | (income_codes == income_codes[household_row])
+        income_codes, _ = _texts(body[position])
+        no_income_of_its_own &= (income_codes < 0) | (income_codes == income_codes[household_row])
     persons = (run_of >= 0) & not_the_head & no_income_of_its_own & ~first_of_run
     if not persons.any():
         return None
     with_member_data = filled(body[member_positions]).any(axis=1).to_numpy() if member_positions else persons
-    household_ids = np.append(id_texts, "").astype(object)[household_codes]  # (-1: none above, "")
-    return PersonRows(persons, persons | (first_of_run & with_member_data), household_ids)
+    return PersonRows(persons, persons | (first_of_run & with_member_data), household_codes, id_texts)
 
 
-def _texts(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's text (as list_rows.cell_text spells it: "" for a blank cell) as a code into the
-    distinct texts: (codes, texts). Cells spelled alike ("H1" and " H1") share a code."""
+def _texts(cells: pd.Series) -> tuple[np.ndarray, object]:
+    """Each cell's code into the distinct texts of a column (an Arrow array), -1 for a blank
+    cell. Spelled as a text cell is read (NFC, spaces folded and trimmed): " H1" and "H1" share
+    a code. An Arrow text column (CSV, Parquet) in C; workbook cells once per distinct cell."""
+    import pyarrow as pa
+
+    if isinstance(cells.array, pd.arrays.ArrowStringArray):
+        codes, distinct = dictionary_codes(cells)
+        same, texts = dictionary_codes(normalise_arrow_text(distinct))  # (a blank text normalises to missing)
+        return np.append(same, -1)[codes], texts
     codes, distinct = pd.factorize(cells, use_na_sentinel=True)
-    spelled = pd.Series([*(cell_text(cell) for cell in distinct), ""], dtype=object)
-    same, texts = pd.factorize(spelled)
-    return same[codes], np.asarray(texts, dtype=object)  # (a missing cell's code, -1, takes the last: "")
+    spelled = pd.Series([*(cell_text(cell) or None for cell in distinct), None], dtype=object)
+    same, texts = pd.factorize(spelled, use_na_sentinel=True)
+    return same[codes], pa.array(list(texts), type=pa.large_string())  # (a blank cell's code, -1, takes the last: -1)
