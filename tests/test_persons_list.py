@@ -4,6 +4,8 @@ list: every household is classified as the same survey kept on two sheets is."""
 
 from __future__ import annotations
 
+import csv
+
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,10 +32,12 @@ household = st.tuples(
 )
 
 
-def persons_list(households: list, id_merged_down: list[bool], repeated: bool = False) -> tuple[Workbook, int]:
+def persons_list(households: list, id_merged_down: list[bool], repeated: bool = False,
+                 id_spaced: bool = False) -> tuple[Workbook, int]:
     """The households as a persons list (the id on the household's row, or merged down over its
     members' rows; `repeated`: the household's columns typed again on each member's row, as an
-    export writes them); returns the workbook and its number of rows of persons other than heads."""
+    export writes them, `id_spaced` with a space after the id there); returns the workbook and its
+    number of rows of persons other than heads."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Nhân khẩu"
@@ -46,7 +50,7 @@ def persons_list(households: list, id_merged_down: list[bool], repeated: bool = 
                       "Phường Dịch Vọng", income, house])
         for index, (age, insured) in enumerate(members):
             household_columns = ["Phường Dịch Vọng", income, house] if repeated else [None, None, None]
-            sheet.append([None, f"H{number}" if repeated else None, f"Người {number}.{index}",
+            sheet.append([None, f"H{number}{' ' if id_spaced else ''}" if repeated else None, f"Người {number}.{index}",
                           "Con" if age < 30 else "Vợ/chồng", age, "x" if insured else "", *household_columns])
         others += len(members)
         if merged and members and not repeated:
@@ -74,10 +78,17 @@ def test_a_persons_list_classifies_as_the_same_survey_on_two_sheets(tmp_path_fac
                            label="households")
     merged = data.draw(st.lists(st.booleans(), min_size=len(households), max_size=len(households)), label="id merged down")
     repeated = data.draw(st.booleans(), label="household's columns repeated on its members' rows")
+    id_spaced = data.draw(st.booleans(), label="the repeated id typed with a space after it")
+    as_csv = data.draw(st.booleans(), label="saved as CSV")  # (its cells read as Arrow text, in C)
     folder = tmp_path_factory.mktemp("persons")
-    book, others = persons_list(households, merged, repeated)
-    book.save(folder / "persons.xlsx")
-    listed = run_classification(read_grids(folder / "persons.xlsx"), STANDARD, "persons.xlsx", year=2025)
+    book, others = persons_list(households, merged, repeated, id_spaced)
+    listed_file = folder / ("persons.csv" if as_csv else "persons.xlsx")
+    if as_csv:  # (a merged id is on its first row only, as a CSV export has it)
+        with open(listed_file, "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(book.active.iter_rows(values_only=True))
+    else:
+        book.save(listed_file)
+    listed = run_classification(read_grids(listed_file), STANDARD, listed_file.name, year=2025)
     kept_apart = write_workbook(folder / "two.xlsx", two_sheets(households))
     expected = run_classification(read_grids(kept_apart), STANDARD, "two.xlsx", year=2025)
 

@@ -33,7 +33,7 @@ def records_only(
     its footer); `group_titles`: a list of households, whose groups may have titles."""
     if "household_id" not in cells or "household_id" not in headers:
         no_id = None  # (nothing to skip without an id column: its rows are the records' own)
-    unnamed = _RowsWithoutWard.of(cells, no_id)
+    unnamed = RowsWithoutWard.of(cells, no_id)
     cells, skipped = _drop_repeated_headers(grid, cells, headers, unnamed.list_titles)
     cells, totals = _drop_rows(grid.name, cells, unnamed.totals, headers["household_id"] if no_id is not None else "",
                                "totals_row")
@@ -53,7 +53,7 @@ def records_only(
 
 
 @dataclass
-class _RowsWithoutWard:
+class RowsWithoutWard:
     """What a list's rows without a ward (`no_id`: without a household id, in a members list) may
     be instead of records, each told by its own row's cells (looked at in bulk, io/cell_looks.py):
     a list's title ("DANH SÁCH HỘ NGHÈO PHƯỜNG B": one text, as titles start), a totals row (its
@@ -66,7 +66,7 @@ class _RowsWithoutWard:
     group_titles: dict[int, str] = field(default_factory=dict)  # row -> the title as written
 
     @classmethod
-    def of(cls, cells: pd.DataFrame, no_id: pd.Series | None) -> _RowsWithoutWard:
+    def of(cls, cells: pd.DataFrame, no_id: pd.Series | None) -> RowsWithoutWard:
         if no_id is None or not no_id.any():
             return cls()
         looks = CellLooks(cells, np.flatnonzero(no_id.to_numpy(dtype=bool)))
@@ -240,7 +240,7 @@ def _drop_repeated_headers(
     households, the header was one with id "Mã hộ" in ward "Phường/Xã", rejected. A row is the
     header again when its household id cell and another survey column's cell hold their headers'
     words; a list's title is a row with no ward (`no_id`: no household id in a members list) that
-    holds one text only, starting as list titles start (`list_titles`, _RowsWithoutWard). Skipped
+    holds one text only, starting as list titles start (`list_titles`, RowsWithoutWard). Skipped
     and listed (`header_repeated`, `title_row`, and `column_numbers_row` right under a repeated
     header), not rejected. (Each is told by its own row, so that a run in chunks finds them as a
     whole run does.)"""
