@@ -3,12 +3,15 @@
     python bench/generate.py 1000000 out.csv            # households CSV + out.members.csv
     python bench/generate.py 100000 out.xlsx             # one workbook, both sheets
     python bench/generate.py 1000000 out.csv --messy    # with the mistakes officers make
+    python bench/generate.py 1000000 out.csv --persons  # one list of persons under their households
 
 Values are drawn with numpy in bulk (a million households in seconds) with realistic mixes:
 heads' names in Vietnamese, Vietnamese-formatted numbers as text, yes/no as x/có/blank,
 categories with stray case. --messy adds what real files have and a clean benchmark would
 never exercise: 1% of members without an age (their households are rejected), 0.5% of
-incomes unreadable, 0.1% of household ids typed twice.
+incomes unreadable, 0.1% of household ids typed twice. --persons writes the same households as
+a ward's export of persons keeps them: each household's row (with its head's answers, "Chủ hộ"),
+then its other members' rows with their relationship to the head and no household columns.
 """
 
 from __future__ import annotations
@@ -79,13 +82,32 @@ def households_and_members(n: int, seed: int = 7, first_id: int = 1, messy: bool
     return households, members
 
 
+RELATIONS = ["Vợ", "Chồng", "Con", "Con", "Cháu", "Bố", "Mẹ"]
+
+
+def persons_list(households: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """The households as one list of persons (members are listed in household order, the head first)."""
+    size = households["Số nhân khẩu"].to_numpy()
+    starts = np.r_[0, np.cumsum(size)[:-1]]
+    first = np.zeros(len(members), dtype=bool)
+    first[starts] = True
+    household = np.repeat(np.arange(len(households)), size)
+    rows = {column: np.where(first, households[column].to_numpy(dtype=object)[household], "") for column in households}
+    place = np.arange(len(members)) - np.repeat(starts, size)  # 0: the head
+    rows["Quan hệ với chủ hộ"] = np.where(first, "Chủ hộ", np.array(RELATIONS, dtype=object)[(place - 1) % len(RELATIONS)])
+    rows.update({column: members[column].to_numpy() for column in members.columns if column != "Mã hộ"})
+    return pd.DataFrame(rows)
+
+
 BLOCK = 1_000_000  # households generated and written at a time, so any size fits in memory
 
 
-def write(n: int, path: Path, messy: bool = False) -> None:
+def write(n: int, path: Path, messy: bool = False, persons: bool = False) -> None:
     if path.suffix == ".csv":
-        _write_csv_blocks(n, path, messy)
+        _write_csv_blocks(n, path, messy, persons)
         return
+    if persons:
+        raise SystemExit("--persons writes a CSV")
     households, members = households_and_members(n, messy=messy)
     if path.suffix == ".parquet":
         households.astype({"Thu nhập bình quân đầu người/tháng (đồng)": str}).to_parquet(path, index=False)
@@ -96,13 +118,14 @@ def write(n: int, path: Path, messy: bool = False) -> None:
             members.to_excel(writer, sheet_name="Thành viên", index=False)
 
 
-def _write_csv_blocks(n: int, path: Path, messy: bool = False) -> None:
+def _write_csv_blocks(n: int, path: Path, messy: bool = False, persons: bool = False) -> None:
     """Blocks of a million households, each with its own seed: the first million of a bigger
-    file are the 1,000,000-household file. Written by pyarrow (pandas' to_csv is ten times slower)."""
+    file are the 1,000,000-household file. Written by pyarrow (pandas' to_csv is ten times slower).
+    `persons`: one file, the households' persons list."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    members_path = path.with_suffix(".members.csv")
+    members_path = path.with_suffix(".members.csv") if not persons else Path("/dev/null")
     options = pacsv.WriteOptions(include_header=False, quoting_style="none")  # no value holds a comma
     # Everything goes through Arrow's own file streams: mixing Python writes and Arrow writes
     # on one Python file object misplaced a block in a 10-million-household file.
@@ -110,7 +133,9 @@ def _write_csv_blocks(n: int, path: Path, messy: bool = False) -> None:
         for block, start in enumerate(range(0, n, BLOCK)):
             households, members = households_and_members(min(BLOCK, n - start), seed=7 + block, first_id=start + 1,
                                                          messy=messy)
-            for sink, frame in ((households_file, households), (members_file, members)):
+            files = ((households_file, persons_list(households, members)),) if persons else (
+                (households_file, households), (members_file, members))
+            for sink, frame in files:
                 if block == 0:
                     sink.write((",".join(frame.columns) + "\n").encode())
                 table = pa.Table.from_pandas(frame.astype(str).replace({"nan": ""}), preserve_index=False)
@@ -119,5 +144,5 @@ def _write_csv_blocks(n: int, path: Path, messy: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    arguments = [a for a in sys.argv[1:] if a != "--messy"]
-    write(int(arguments[0]), Path(arguments[1]), messy="--messy" in sys.argv)
+    arguments = [a for a in sys.argv[1:] if a not in ("--messy", "--persons")]
+    write(int(arguments[0]), Path(arguments[1]), messy="--messy" in sys.argv, persons="--persons" in sys.argv)

@@ -101,7 +101,7 @@ def test_a_persons_list_classifies_as_the_same_survey_on_two_sheets(tmp_path_fac
     read_as_members = listed.problems.table().query("code == 'persons_list'")
     assert read_as_members["expected"].tolist() == [f"{others:,}".replace(",", ".")]
     # the members' own columns are theirs, not the households' extra columns
-    assert not {"Tuổi", "Có thẻ BHYT", "Họ và tên"} & set(listed.roster.columns)
+    assert not {"Tuổi", "Có thẻ BHYT", "Họ và tên", "Quan hệ với chủ hộ"} & set(listed.roster.columns)
 
 
 def test_a_household_row_without_its_id_stays_an_error_not_a_member(tmp_path):

@@ -526,8 +526,8 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
 
     name = next((p for p, column_id in member_matched.items() if column_id == "member_name"), None)
     household_matched = matched if name is None or "head_name" in matched.values() else {**matched, name: "head_name"}
-    households = _table_from(part(~rows.persons), header_row, household_matched,
-                             {p: t for p, t in texts.items() if p not in member_only}, household_spellings)
+    households = _table_from(part(~rows.persons), header_row, household_matched,  # (the relationship: "Chủ hộ" on each)
+                             {p: t for p, t in texts.items() if p not in member_only and p != relation}, household_spellings)
     members = _table_from(part(rows.members, with_household_ids=True), header_row, member_matched,
                           {p: t for p, t in texts.items() if p in member_matched or p in member_only}, member_spellings)
     households.skipped.append(Problem(grid.name, header_row, texts[relation][0], None, "persons_list",
