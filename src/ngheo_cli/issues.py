@@ -246,6 +246,18 @@ class ProblemLog:
         table.loc[hit, "severity"] = "error"
         return table[hit]
 
+    def add_up(self, code: str) -> None:
+        """Problems of `code` that each chunk of a chunked run finds with its own count (as
+        `expected`, "1.234") made one, with the count of the whole file."""
+        table = self.table()
+        found = np.flatnonzero(table["code"].to_numpy() == code)
+        if len(found) < 2:
+            return
+        total = sum(int(str(count).replace(".", "")) for count in table["expected"].to_numpy()[found])
+        kept = table.drop(index=found[1:]).reset_index(drop=True)
+        kept.loc[found[0], "expected"] = f"{total:,}".replace(",", ".")
+        self._blocks = [kept]
+
     def drop_repeats(self) -> None:
         """Keep the first of problems with the same sheet, row, column, code and value (header
         problems found again in every chunk of a chunked run)."""

@@ -61,8 +61,10 @@ from ngheo_cli.frames import (
 from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_blocks, csv_tables, read_rows
 from ngheo_cli.io.cells import normalised_values, parse_text
 from ngheo_cli.io.layout import find_survey
+from ngheo_cli.io.list_rows import cell_text
 from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
+from ngheo_cli.io.persons import not_the_head, persons_among, relation_position
 from ngheo_cli.io.workbook import Grid, arrow_text_frame
 from ngheo_cli.io.writers import csv_parts, write_fd
 from ngheo_cli.issues import Problem, ProblemLog
@@ -73,6 +75,7 @@ from ngheo_cli.pipeline import (
     direct_answer_headers,
     run_classification,
 )
+from ngheo_cli.schema import INCOME_SOURCES
 from ngheo_cli.standards.load import CompiledStandard
 from ngheo_cli.summary import add_counts, finish_summary, merged_wards
 from ngheo_cli.ward_names import described
@@ -199,6 +202,9 @@ class _Layout:
     id_position: int  # raw column of the household id
     sheet: str
     numbering: list[Problem]  # the form's row of column numbers, skipped (column_numbers_row), if it has one
+    persons: bool = False  # a persons list (io/persons.py): chunks are cut where a household starts
+    relation: int | None = None  # a persons list's column of each person's relationship to the head
+    incomes: list[int] = dataclasses.field(default_factory=list)  # and its households' income columns
 
     @property
     def body_from(self) -> int:
@@ -206,20 +212,24 @@ class _Layout:
         return (self.numbering[0].row if self.numbering else int(self.prefix.index[-1])) + 1
 
 
-def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_prefix: Grid | None) -> _Layout:
+def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_prefix: Grid | None,
+               members_given: bool = False) -> _Layout:
     grid = Grid(name, first, has_header_row=False)
     if is_members:
         survey = find_survey([households_prefix], {}, name, [grid])
         table = survey.members
     else:
         survey = find_survey([grid], {}, name)
-        if survey.members is not None:  # (a chunk would cut a household from the members under it)
-            raise InputError(f"{name}: the list gives each household's members under its row: it is classified "
-                             "whole, not in chunks", "run without --chunk-size, or give the members as a file of "
-                             "their own (--members)")
         table = survey.households
     numbering = [problem for problem in table.skipped if problem.code == "column_numbers_row"]
-    return _Layout(first.loc[: table.header_row], table.positions["household_id"], table.sheet, numbering)
+    # (with a members file, a whole run reads such a list as households: so do the chunks)
+    persons = not is_members and survey.members is not None and not members_given
+    prefix = first.loc[: table.header_row]
+    if not persons:
+        return _Layout(prefix, table.positions["household_id"], table.sheet, numbering)
+    relation = relation_position({int(p): [cell_text(cell) for cell in prefix[p]] for p in prefix.columns})
+    incomes = [table.positions[column] for column in INCOME_SOURCES if column in table.positions]
+    return _Layout(prefix, table.positions["household_id"], table.sheet, numbering, True, relation, incomes)
 
 
 def _body(frame: pd.DataFrame, layout: _Layout) -> pd.DataFrame:
@@ -254,7 +264,7 @@ def classify_in_chunks(
     report = report or (lambda phase, fraction: None)
     name = households_path.name
     first = next(batches(households_path, LAYOUT_ROWS))
-    households_layout = _layout_of(first, households_path.stem, False, None)
+    households_layout = _layout_of(first, households_path.stem, False, None, members_path is not None)
 
     # 1. ids: every household's chunk, and the ids used twice in the whole file; and which
     # columns hold data somewhere (a whole-file run keeps an extra column only then)
@@ -263,25 +273,41 @@ def classify_in_chunks(
     named_positions = [position for _, position in named]
     has_data = np.zeros(len(named), dtype=bool)  # of each named extra column, somewhere in the file
     header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
-    needed = sorted({households_layout.id_position, *named_positions})  # the other columns are not built
+    layout = households_layout
+    persons = layout.persons
+    needed = sorted({layout.id_position, *named_positions, *([layout.relation, *layout.incomes] if persons else [])})
     blocks: list = []  # the bytes of the file each block was read from: where each chunk's rows are
+    above, starts, total_rows = None, [], 0  # (a persons list: the household above a batch, where each starts)
     for number, frame in enumerate(batches(households_path, chunk_rows, header_rows, needed, ahead=True, blocks=blocks)):
-        body = _body(frame, households_layout)
-        has_data |= filled(body[named_positions]).any(axis=0).to_numpy()
-        present, id_hashes, run_of = _id_hashes(body, households_layout.id_position)
-        if run_of is not None:  # (an id on neighbouring rows: a duplicate, each row counted)
-            present, id_hashes = present[run_of], id_hashes[run_of]
+        total_rows = int(frame.index[-1]) if len(frame) else total_rows
+        body = _body(frame, layout)
+        present, id_hashes = _row_hashes(body, layout.id_position)  # (an id on neighbouring rows: a duplicate, each row counted)
+        if persons:  # a household is its rows with an id but its members' (the same id again on a member's row)
+            found = persons_among(id_hashes, not_the_head(body[layout.relation]),
+                                  [_row_hashes(body, income)[1] for income in layout.incomes], 0, above)
+            present &= ~found.persons
+            above = found.above
+            starts.append(body.index.to_numpy()[found.first_of_run])
+        # (a persons list's household columns: its households' rows', all but its members')
+        has_data |= filled(body[named_positions][~found.persons] if persons else body[named_positions]).any(axis=0).to_numpy()
         hashes.append(id_hashes[present])
         rows.append(body.index.to_numpy()[present])
         chunk_of.append(np.full(int(present.sum()), number, dtype=np.int32))
-    # The rows after the file's last household id (a totals row, the signature block) go with
-    # the chunk that holds it, so that they are judged as a whole-file run judges them
-    with_ids = [number for number, of_chunk in enumerate(chunk_of) if len(of_chunk)]
-    chunks = with_ids[-1] + 1 if with_ids else len(chunk_of)
+    first_rows = np.concatenate(rows)
+    if persons:  # chunks of about chunk_rows rows, each cut where a household starts
+        stretches = _household_stretches(np.concatenate(starts), chunk_rows, header_rows, total_rows)
+        chunk_of = [np.searchsorted([first for first, _ in stretches], first_rows - 1, side="right").astype(np.int32) - 1]
+        chunks = len(stretches)
+    else:
+        # The rows after the file's last household id (a totals row, the signature block) go with
+        # the chunk that holds it, so that they are judged as a whole-file run judges them
+        with_ids = [number for number, of_chunk in enumerate(chunk_of) if len(of_chunk)]
+        chunks = with_ids[-1] + 1 if with_ids else len(chunk_of)
+        stretches = None
     index = _HouseholdIndex.of(np.concatenate(hashes), np.concatenate(chunk_of))
     del hashes, chunk_of
-    duplicate_rows = index.duplicate_rows(np.concatenate(rows))
-    del rows
+    duplicate_rows = index.duplicate_rows(first_rows)
+    del rows, first_rows
     extras = [name for (name, _), kept in zip(named, has_data) if kept]
     report("validate", 0.1)
 
@@ -301,9 +327,13 @@ def classify_in_chunks(
         # 3. households, chunk by chunk, `jobs` chunks at a time; results are taken in order
         # (each chunk read where it is classified, from its bytes of the file, when csv_blocks
         # could read them in blocks; else read here and handed over)
-        spans = _chunk_rows(blocks, chunk_rows, header_rows)
-        chunk_sources = _tail_joined(spans if spans is not None else batches(households_path, chunk_rows, header_rows),
-                                     chunks)
+        if stretches is None:
+            spans = _chunk_rows(blocks, chunk_rows, header_rows)
+            read_here = batches(households_path, chunk_rows, header_rows)
+        else:
+            spans = _rows_between(blocks, stretches)
+            read_here = _frames_between(batches(households_path, chunk_rows, header_rows), stretches)
+        chunk_sources = _tail_joined(spans if spans is not None else read_here, chunks)
         job = _ChunkJob(households_path.stem, name, households_path, households_layout, members_path, members_layout,
                         member_rows, Path(scratch), standard, extras, duplicate_rows, chunks, year,
                         (dt.date.today().year, "today"), strict, lang)
@@ -319,6 +349,7 @@ def classify_in_chunks(
             totals = done.run.counts if totals is None else _add(totals, done.run.counts)
             report("classify", 0.2 + 0.75 * (number + 1) / chunks)
     assert first_run is not None and totals is not None
+    problems.add_up("persons_list")  # (each chunk counted its own members' rows)
     problems.drop_repeats()  # header-level problems are found again in every chunk
     first_run.standard = standard
     by_ward = add_counts(parts)
@@ -408,6 +439,38 @@ def _rows_between(blocks: list, stretches: list[tuple[int, int]]) -> list[_Chunk
     return spans
 
 
+def _row_hashes(body: pd.DataFrame, position: int) -> tuple[np.ndarray, np.ndarray]:
+    """_id_hashes of each row: whether it holds a text, and its hash (0 for none)."""
+    present, hashes, run_of = _id_hashes(body, position)
+    return (present, hashes) if run_of is None else (present[run_of], hashes[run_of])
+
+
+def _household_stretches(first_rows: np.ndarray, chunk_rows: int, header_rows: int, total_rows: int) -> list[tuple[int, int]]:
+    """The rows (first, stop: 0-based indexes of the file's rows) of each chunk of a persons list:
+    about `chunk_rows` rows (the first chunk with the title and header rows too), each cut at the
+    row where a household starts (`first_rows`: spreadsheet rows), so that no household is parted
+    from the members listed under it; the last chunk runs to the file's end (`total_rows`)."""
+    starts = first_rows - 1
+    at = np.searchsorted(starts, np.arange(chunk_rows + header_rows, total_rows, chunk_rows))
+    cuts = [int(cut) for cut in np.unique(starts[at[at < len(starts)]]) if cut > 0]
+    bounds = [0, *cuts, total_rows]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _frames_between(frames: Iterator[pd.DataFrame], stretches: list[tuple[int, int]]) -> Iterator[pd.DataFrame]:
+    """The rows of each stretch (first, stop: 0-based indexes of the file's rows) from the file's
+    batches (rows labelled from 1), read in order."""
+    pending = None
+    for first, stop in stretches:
+        while pending is None or not len(pending) or pending.index[-1] < stop:
+            frame = next(frames, None)
+            if frame is None:
+                break
+            pending = frame if pending is None else pd.concat([pending, frame])
+        yield pending.loc[first + 1: stop]
+        pending = pending.loc[stop + 1:]
+
+
 def _tail_joined(sources: Iterable, chunks: int) -> Iterator:
     """The first `chunks` chunks of `sources`, the last of them with every later one joined to it
     (the rows after the file's last household id)."""
@@ -430,7 +493,7 @@ def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame | _ChunkRow
         frame = frame.read(job.households_path)
     # (only the last chunk has the list's end: a row below a chunk's last household is no footer)
     grids = [Grid(job.sheet_name, _with_prefix(job.households, frame), list_continues=number < job.chunks - 1,
-                  list_started_above=number > 0)]
+                  list_started_above=number > 0, persons_list=job.households.persons)]
     members_grids = None
     if job.members is not None:
         members_grids = [Grid(job.members.sheet, _members_of(number, job))]
@@ -533,7 +596,8 @@ def _extra_columns(layout: _Layout, name: str, direct: dict) -> list[tuple[str, 
     laying out the header with one row whose every cell holds its position."""
     probe_row = pd.DataFrame([[f"at {p}" for p in layout.prefix.columns]], columns=layout.prefix.columns,
                              index=[layout.prefix.index[-1] + 1])  # ("at 3", not "3": a row 0 1 2 3 … numbers columns)
-    table = find_survey([Grid(name, pd.concat([layout.prefix, probe_row]))], direct, name).households
+    table = find_survey([Grid(name, pd.concat([layout.prefix, probe_row]), persons_list=layout.persons)], direct,
+                        name).households
     return [(extra, int(table.cells[extra].iloc[0].removeprefix("at "))) for extra in table.extra_columns]
 
 

@@ -262,7 +262,9 @@ def _headers_found(
             # a header split over two rows (a merged group title above, or units below) or three
             # (the deprivations over their dimensions over the indicators)
             for below in (1, 2):
-                if index + below >= len(rows) or _is_title_above(rows[index + below - 1][1], rows[index + below][1]) \
+                # (rows of one header follow each other: a chunk's first rows come after its header, not under it)
+                if index + below >= len(rows) or int(rows[index + below][0]) != int(row_number) + below \
+                        or _is_title_above(rows[index + below - 1][1], rows[index + below][1]) \
                         or _has_a_number(rows[index + below][1]):
                     break
                 units_below = below == 1 and _is_units_row(rows[index + 1][1])
@@ -496,7 +498,7 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
     insurance …) are the members'; its name column names each household's head."""
     _, grid, header_row, matched, texts = header
     relation = relation_position(texts)
-    if relation is None:  # (a list of households: no header search for the members' columns)
+    if relation is None or grid.persons_list is False:  # (a list of households: no header search for the members' columns)
         return None
     members_header = _headers_found([grid], member_spellings, required={"household_id"}, any_of=AGE_COLUMNS).get(grid.name)
     if members_header is None or members_header[2] not in (header_row, header_row + 1):
@@ -513,7 +515,8 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
     member_only |= {p for split in split_columns(member_matched, texts) for p in split.positions}  # ("Nữ" beside "Nam")
     body = merges_filled_down(grid.cells.loc[header_row + 1:], grid.merged)
     rows = person_rows(body, position_of["household_id"], relation,
-                       [position_of[c] for c in INCOME_SOURCES if c in position_of], sorted(member_only))
+                       [position_of[c] for c in INCOME_SOURCES if c in position_of], sorted(member_only),
+                       sorted(p for p in texts if p not in member_only), grid.persons_list is True)
     if rows is None:
         return None
     top = grid.cells.loc[:header_row]
@@ -526,8 +529,8 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
 
     name = next((p for p, column_id in member_matched.items() if column_id == "member_name"), None)
     household_matched = matched if name is None or "head_name" in matched.values() else {**matched, name: "head_name"}
-    households = _table_from(part(~rows.persons), header_row, household_matched,  # (the relationship: "Chủ hộ" on each)
-                             {p: t for p, t in texts.items() if p not in member_only and p != relation}, household_spellings)
+    households = _table_from(part(~rows.persons), header_row, household_matched,
+                             {p: t for p, t in texts.items() if p not in member_only}, household_spellings)
     members = _table_from(part(rows.members, with_household_ids=True), header_row, member_matched,
                           {p: t for p, t in texts.items() if p in member_matched or p in member_only}, member_spellings)
     households.skipped.append(Problem(grid.name, header_row, texts[relation][0], None, "persons_list",

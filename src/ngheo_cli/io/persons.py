@@ -43,41 +43,85 @@ class PersonRows:
     id_texts: object  # the distinct ids (Arrow text) the codes point into
 
     def household_ids(self, rows: np.ndarray) -> pd.arrays.ArrowStringArray:
-        """The household id of each of these rows (each must have one)."""
+        """The household id of each of these rows; missing for a member of no household."""
         import pyarrow as pa
 
-        return pd.arrays.ArrowStringArray(self.id_texts.take(pa.array(self.household_codes[rows])))
+        codes = self.household_codes[rows]
+        return pd.arrays.ArrowStringArray(self.id_texts.take(pa.array(codes, mask=codes < 0)))
 
 
 def person_rows(body: pd.DataFrame, id_position: int, relation: int, income_positions: list[int],
-                member_positions: list[int]) -> PersonRows | None:
+                member_positions: list[int], household_positions: list[int],
+                known_to_be: bool = False) -> PersonRows | None:
     """Which rows of a list's body (raw cells by position, below the header) are members of the
-    household above them, None when none is. `member_positions`: the members' own columns (age,
-    health insurance …; not the id, not the name, which a household row has for its head).
+    household above them, None when none is (unless the list is `known_to_be` a persons list: a
+    chunk of one whose households have no other members). `member_positions`: the members' own
+    columns (age, health insurance …; not the id, not the name, which a household row has for
+    its head); `household_positions`: the others. A row with a member's data and nothing of a
+    household's that is no one's member (no household above it, or no relationship given) is a
+    member of no household: an error in the members' list, not a blank household row dropped.
     Each column is read in C or once per distinct cell (a persons list of a city has millions
     of rows)."""
     id_codes, id_texts = _texts(body[id_position])
-    given = id_codes >= 0
-    run_start = np.flatnonzero(given)
-    if not len(run_start):
+    if not (id_codes >= 0).any() and not known_to_be:
         return None
-    run_of = np.searchsorted(run_start, np.arange(len(id_codes)), side="right") - 1  # the id given last above
-    household_codes = np.where(run_of >= 0, id_codes[run_start[np.maximum(run_of, 0)]], -1)
-    relation_codes, relations = _texts(body[relation])
-    not_the_head = np.array([fold(r) not in _HEAD for r in relations.to_pylist()] + [False], dtype=bool)[relation_codes]
-    # a household's first row: an id other than the one above (the same id again, typed or merged
-    # down, is the same household's)
-    first_of_run = given & ~np.r_[False, household_codes[1:] == household_codes[:-1]]
-    household_row = np.flatnonzero(first_of_run)[np.maximum(np.cumsum(first_of_run) - 1, 0)]
-    no_income_of_its_own = np.ones(len(id_codes), dtype=bool)  # (blank, or the household's repeated)
-    for position in income_positions:
-        income_codes, _ = _texts(body[position])
-        no_income_of_its_own &= (income_codes < 0) | (income_codes == income_codes[household_row])
-    persons = (run_of >= 0) & not_the_head & no_income_of_its_own & ~first_of_run
-    if not persons.any():
+    found = persons_among(id_codes, not_the_head(body[relation]), [_texts(body[p])[0] for p in income_positions], -1)
+    if not found.persons.any() and not known_to_be:
         return None
-    with_member_data = filled(body[member_positions]).any(axis=1).to_numpy() if member_positions else persons
-    return PersonRows(persons, persons | (first_of_run & with_member_data), household_codes, id_texts)
+    with_member_data = filled(body[member_positions]).any(axis=1).to_numpy() if member_positions else found.persons
+    of_no_household = ~found.persons & with_member_data & ~filled(body[household_positions]).any(axis=1).to_numpy()
+    households = np.where(of_no_household, -1, found.households)
+    members = found.persons | (found.first_of_run & with_member_data) | of_no_household
+    return PersonRows(found.persons, members, households, id_texts)
+
+
+@dataclass
+class Above:
+    """The household the rows of a part of a persons list continue (its rows after the first part,
+    read part by part): its id and its incomes, as keys."""
+
+    id: int
+    incomes: list[int]
+
+
+@dataclass
+class Persons:
+    persons: np.ndarray  # the rows of members other than the head
+    first_of_run: np.ndarray  # each household's first row
+    households: np.ndarray  # each row's household: its own id's key, or the one given last above (`blank`: none)
+    above: Above  # for the rows after these
+
+
+def persons_among(ids: np.ndarray, not_head: np.ndarray, incomes: list[np.ndarray], blank: int,
+                  above: Above | None = None) -> Persons:
+    """The rule of the module's first lines, on keys: each row's household id and incomes as keys,
+    equal for equal texts (`blank` for a blank cell), and whether its relationship is other than
+    the head's. A household's first row has an id other than the one given last above it (the
+    same id again, typed or merged down, is the same household's); a person under it has a
+    relationship other than the head's and no income but blank or its household's."""
+    above = above or Above(blank, [blank] * len(incomes))
+    rows = np.arange(len(ids))
+    given = ids != blank
+    last_given = np.maximum.accumulate(np.where(given, rows, -1)) if len(ids) else rows
+    households = np.where(last_given >= 0, ids[np.maximum(last_given, 0)], above.id)
+    first_of_run = given & (households != np.r_[above.id, households[:-1]])
+    first = np.maximum.accumulate(np.where(first_of_run, rows, -1)) if len(ids) else rows  # each row's household's first row
+    no_income_of_its_own = np.ones(len(ids), dtype=bool)  # (blank, or the household's repeated)
+    household_incomes = []
+    for keys, income_above in zip(incomes, above.incomes):
+        household_income = np.where(first >= 0, keys[np.maximum(first, 0)], income_above)
+        no_income_of_its_own &= (keys == blank) | (keys == household_income)
+        household_incomes.append(int(household_income[-1]) if len(ids) else income_above)
+    persons = (households != blank) & not_head & no_income_of_its_own & ~first_of_run
+    last = Above(int(households[-1]), household_incomes) if len(ids) else above
+    return Persons(persons, first_of_run, households, last)
+
+
+def not_the_head(relations: pd.Series) -> np.ndarray:
+    """Whether each row's relationship to the head is another's than the head's ("Vợ", "Con";
+    not "Chủ hộ", not blank), read once per distinct cell."""
+    codes, texts = _texts(relations)
+    return np.array([fold(text) not in _HEAD for text in texts.to_pylist()] + [False], dtype=bool)[codes]
 
 
 def _texts(cells: pd.Series) -> tuple[np.ndarray, object]:

@@ -37,6 +37,9 @@ class Grid:
     has_header_row: bool = False  # parquet: the first row is the column names, known exactly
     list_continues: bool = False  # a chunk of a longer list: rows at its end are not the list's footer
     list_started_above: bool = False  # a chunk after the first: the group titles above it are not in it
+    # a chunk of a list known to be a persons list (read as one even where its rows hold no member
+    # but heads) or known not to be one (its rows are not looked at as one); None: not known
+    persons_list: bool | None = None
     # merged cells spanning rows: (first row, first column, last row, last column), rows numbered
     # as the index, columns as positions; only the first cell holds the value
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
