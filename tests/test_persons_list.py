@@ -251,3 +251,23 @@ def test_a_persons_list_with_the_birth_year_in_two_columns_by_sex(tmp_path):
     assert result.roster[["household_id", "head_name", "members_count", "d_bhyt"]].values.tolist() == [["H1", "An", 3, 1]]
     assert not {"Năm sinh: Nữ", "Năm sinh: Nam", "Năm sinh"} & set(result.roster.columns)
     assert result.problems.to_frame("en").query("severity == 'error'").empty
+
+
+def test_a_members_row_under_no_household_is_listed_as_an_error_not_dropped(tmp_path):
+    """A row with a member's answers and nothing of a household's (no id, no ward, no income, no
+    relationship) is no one's member: right under the header there is no household above it, and
+    without a relationship it is not read as one. It was a blank row of the households list,
+    dropped without a word; it is a member of no household, an error in the members' list."""
+    rows = [PERSONS_HEADER,
+            [None, None, None, None, 30, "x", None, None, None],  # above the first household
+            [1, "H1", "An", "Chủ hộ", 40, "x", "Phường A", 1_000_000, "kiên cố"],
+            [None, None, "Bình", "Vợ", 38, "x", None, None, None],
+            [None, None, None, None, 12, "", None, None, None]]  # no relationship given
+    path = write_workbook(tmp_path / "persons.xlsx", {"DS": rows})
+    result = run_classification(read_grids(path), STANDARD, path.name, year=2025)
+    problems = result.problems.to_frame("en")
+    errors = problems.query("severity == 'error'")
+    assert sorted(set(errors["row"])) == [2, 5]
+    assert set(errors.loc[errors["row"].isin([2, 5]), "column"]) == {"Mã hộ"}
+    assert result.counts.households_read == 1
+    assert result.roster["members_count"].tolist() == [2]  # An and Bình
