@@ -273,18 +273,18 @@ def classify_in_chunks(
     named_positions = [position for _, position in named]
     has_data = np.zeros(len(named), dtype=bool)  # of each named extra column, somewhere in the file
     header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
-    layout = households_layout
-    persons = layout.persons
-    needed = sorted({layout.id_position, *named_positions, *([layout.relation, *layout.incomes] if persons else [])})
+    persons = households_layout.persons
+    persons_columns = [households_layout.relation, *households_layout.incomes] if persons else []
+    needed = sorted({households_layout.id_position, *named_positions, *persons_columns})  # the others are not built
     blocks: list = []  # the bytes of the file each block was read from: where each chunk's rows are
     above, starts, total_rows = None, [], 0  # (a persons list: the household above a batch, where each starts)
     for number, frame in enumerate(batches(households_path, chunk_rows, header_rows, needed, ahead=True, blocks=blocks)):
         total_rows = int(frame.index[-1]) if len(frame) else total_rows
-        body = _body(frame, layout)
-        present, id_hashes = _row_hashes(body, layout.id_position)  # (an id on neighbouring rows: a duplicate, each row counted)
+        body = _body(frame, households_layout)
+        present, id_hashes = _row_hashes(body, households_layout.id_position)  # (an id on neighbouring rows: a duplicate, each row counted)
         if persons:  # a household is its rows with an id but its members' (the same id again on a member's row)
-            found = persons_among(id_hashes, not_the_head(body[layout.relation]),
-                                  [_row_hashes(body, income)[1] for income in layout.incomes], 0, above)
+            found = persons_among(id_hashes, not_the_head(body[households_layout.relation]),
+                                  [_row_hashes(body, income)[1] for income in households_layout.incomes], 0, above)
             present &= ~found.persons
             above = found.above
             starts.append(body.index.to_numpy()[found.first_of_run])

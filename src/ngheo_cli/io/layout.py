@@ -140,10 +140,12 @@ def find_survey(
     member_spellings = spelling_table(MEMBER_COLUMNS, {})
 
     households_found = _headers_found(grids, household_spellings, required={"household_id", "ward"})
+    tried_as_persons = None  # (the header a persons list was looked for under already)
     if len(grids) == 1 and not members_grids and grids[0].name in households_found:
         # one sheet (a CSV): a persons list is looked for first, not after its members' rows have
         # been looked at one by one as households without a ward (millions, in a city's list)
-        persons = _persons_list(households_found[grids[0].name], household_spellings, member_spellings)
+        tried_as_persons = households_found[grids[0].name]
+        persons = _persons_list(tried_as_persons, household_spellings, member_spellings)
         if persons is not None:
             households, members = persons
             _refuse_a_roster(households_found[grids[0].name][1], source)
@@ -157,7 +159,8 @@ def find_survey(
     members_found = _headers_found(member_candidates, member_spellings, required={"household_id"},
                                    any_of=AGE_COLUMNS, forbidden={"ward"})
     members = _list_table(members_found, member_spellings, source, "members")
-    if members is None and not members_grids and households is not None and households.sheets is None:
+    if members is None and not members_grids and households is not None and households.sheets is None \
+            and households_found[households.sheet] is not tried_as_persons:
         persons = _persons_list(households_found[households.sheet], household_spellings, member_spellings)
         if persons is not None:
             households, members = persons

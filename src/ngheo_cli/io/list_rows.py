@@ -35,8 +35,7 @@ def records_only(
         no_id = None  # (nothing to skip without an id column: its rows are the records' own)
     unnamed = RowsWithoutWard.of(cells, no_id)
     cells, skipped = _drop_repeated_headers(grid, cells, headers, unnamed.list_titles)
-    cells, totals = _drop_rows(grid.name, cells, unnamed.totals, headers["household_id"] if no_id is not None else "",
-                               "totals_row")
+    cells, totals = _drop_rows(grid.name, cells, unnamed.totals, headers.get("household_id", ""), "totals_row")
     skipped += totals
     if not ids_all_filled and not grid.list_continues:
         cells, footer = _drop_footer(grid.name, cells, headers["household_id"], totals)
