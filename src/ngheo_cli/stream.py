@@ -61,10 +61,11 @@ from ngheo_cli.frames import (
 from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_blocks, csv_tables, read_rows
 from ngheo_cli.io.cells import normalised_values, parse_text
 from ngheo_cli.io.layout import find_survey
-from ngheo_cli.io.list_rows import cell_text
+from ngheo_cli.io.list_rows import cell_text, says_total
 from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
-from ngheo_cli.io.persons import not_the_head, persons_among, relation_position
+from ngheo_cli.io.persons import not_the_head, persons_among
+from ngheo_cli.io.relations import relation_position
 from ngheo_cli.io.workbook import Grid, arrow_text_frame
 from ngheo_cli.io.writers import csv_parts, write_fd
 from ngheo_cli.issues import Problem, ProblemLog
@@ -205,6 +206,9 @@ class _Layout:
     persons: bool = False  # a persons list (io/persons.py): chunks are cut where a household starts
     relation: int | None = None  # a persons list's column of each person's relationship to the head
     incomes: list[int] = dataclasses.field(default_factory=list)  # and its households' income columns
+    # the columns that, all blank, make a row one without a ward (a totals row may be one): the ward's
+    # or, in a ward's own list without that column, the incomes' (as io/layout.py reads rows)
+    ward_columns: list[int] = dataclasses.field(default_factory=list)
 
     @property
     def body_from(self) -> int:
@@ -225,17 +229,33 @@ def _layout_of(first: pd.DataFrame, name: str, is_members: bool, households_pref
     # (with a members file, a whole run reads such a list as households: so do the chunks)
     persons = not is_members and survey.members is not None and not members_given
     prefix = first.loc[: table.header_row]
-    if not persons:
-        return _Layout(prefix, table.positions["household_id"], table.sheet, numbering)
-    relation = relation_position({int(p): [cell_text(cell) for cell in prefix[p]] for p in prefix.columns})
     incomes = [table.positions[column] for column in INCOME_SOURCES if column in table.positions]
-    return _Layout(prefix, table.positions["household_id"], table.sheet, numbering, True, relation, incomes)
+    ward_columns = [table.positions["ward"]] if "ward" in table.positions else incomes
+    if not persons:
+        return _Layout(prefix, table.positions["household_id"], table.sheet, numbering, ward_columns=ward_columns)
+    relation = relation_position({int(p): [cell_text(cell) for cell in prefix[p]] for p in prefix.columns})
+    return _Layout(prefix, table.positions["household_id"], table.sheet, numbering, True, relation, incomes,
+                   ward_columns)
 
 
 def _body(frame: pd.DataFrame, layout: _Layout) -> pd.DataFrame:
     """The rows of a batch below the title and header rows and the form's column numbers (a
     slice, not a copy): the records, whose ids the passes over the whole file read."""
     return frame.iloc[max(layout.body_from - int(frame.index[0]), 0):] if len(frame) else frame
+
+
+def _totals_rows(body: pd.DataFrame, layout: _Layout, present: np.ndarray) -> np.ndarray:
+    """Of a batch's rows with a household id (`present`), those whose id says "Tổng …"/"Cộng …"
+    and that have no ward: a list's totals row, as io/list_rows.py tells one (it also reads the
+    row's other cells: a row it keeps as a household is at most taken here for a totals row, and
+    then only for where the list ends, which the last chunk judges again as a whole run does)."""
+    if layout.ward_columns:
+        present = present & ~filled(body[layout.ward_columns]).any(axis=1).to_numpy()
+    ids = body[layout.id_position][present]
+    says = {value: says_total(value) for value in pd.unique(ids)}  # (once per distinct text)
+    totals = np.zeros(len(body), dtype=bool)
+    totals[np.flatnonzero(present)] = [says[value] for value in ids]
+    return totals
 
 
 def _with_prefix(layout: _Layout, rows: pd.DataFrame) -> pd.DataFrame:
@@ -268,14 +288,14 @@ def classify_in_chunks(
 
     # 1. ids: every household's chunk, and the ids used twice in the whole file; and which
     # columns hold data somewhere (a whole-file run keeps an extra column only then)
-    hashes, rows, chunk_of = [], [], []
+    hashes, rows, chunk_of, households_in = [], [], [], []
     named = _extra_columns(households_layout, households_path.stem, direct_answer_headers(standard))
     named_positions = [position for _, position in named]
     has_data = np.zeros(len(named), dtype=bool)  # of each named extra column, somewhere in the file
     header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
     persons = households_layout.persons
     persons_columns = [households_layout.relation, *households_layout.incomes] if persons else []
-    needed = sorted({households_layout.id_position, *named_positions, *persons_columns})  # the others are not built
+    needed = sorted({households_layout.id_position, *named_positions, *persons_columns, *households_layout.ward_columns})  # the others are not built
     blocks: list = []  # the bytes of the file each block was read from: where each chunk's rows are
     above, starts, total_rows = None, [], 0  # (a persons list: the household above a batch, where each starts)
     for number, frame in enumerate(batches(households_path, chunk_rows, header_rows, needed, ahead=True, blocks=blocks)):
@@ -293,6 +313,7 @@ def classify_in_chunks(
         hashes.append(id_hashes[present])
         rows.append(body.index.to_numpy()[present])
         chunk_of.append(np.full(int(present.sum()), number, dtype=np.int32))
+        households_in.append(bool((present & ~_totals_rows(body, households_layout, present)).any()))
     first_rows = np.concatenate(rows)
     if persons:  # chunks of about chunk_rows rows, each cut where a household starts
         stretches = _household_stretches(np.concatenate(starts), chunk_rows, header_rows, total_rows)
@@ -301,7 +322,8 @@ def classify_in_chunks(
     else:
         # The rows after the file's last household id (a totals row, the signature block) go with
         # the chunk that holds it, so that they are judged as a whole-file run judges them
-        with_ids = [number for number, of_chunk in enumerate(chunk_of) if len(of_chunk)]
+        # ("Tổng cộng" typed under Mã hộ is no household there: the list's totals row)
+        with_ids = [number for number, any_household in enumerate(households_in) if any_household]
         chunks = with_ids[-1] + 1 if with_ids else len(chunk_of)
         stretches = None
     index = _HouseholdIndex.of(np.concatenate(hashes), np.concatenate(chunk_of))

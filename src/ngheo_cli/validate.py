@@ -96,7 +96,10 @@ def validate_survey(
         _release_cells(survey.members)
         members_read = len(members)
         _resolve_age(members, member_bad, survey.members, review_year, problems)
-        household_of = position_in(members["household_id"], households["household_id"], first_row)  # -1: none
+        if survey.members.household_rows is not None:  # (a persons list: the household each is listed under)
+            household_of = _listed_under(members, households, survey.members.household_rows)
+        else:
+            household_of = position_in(members["household_id"], households["household_id"], first_row)  # -1: none
         _link_members(households, household_bad, members, member_bad, household_of, survey, problems)
         counted = ~member_bad.to_numpy()  # the members a household's size is checked against
     else:
@@ -416,7 +419,8 @@ def _link_members(
 ) -> None:
     """Members must belong to a listed household; a household with a rejected member is rejected
     too, since classifying it on part of its members would be a silent guess. `household_of`:
-    each member's household row (the first with its id), -1 for none."""
+    each member's household row (the first with its id; in a persons list, the one it is listed
+    under), -1 for none."""
     assert survey.members is not None
     sheet, header = survey.members.sheet, _header(survey.members, "household_id")
     known = pd.Series(household_of >= 0, index=members.index)
@@ -450,13 +454,27 @@ def _link_members(
                       "household_rejected")
 
 
+def _listed_under(members: pd.DataFrame, households: pd.DataFrame, household_rows: pd.Series) -> np.ndarray:
+    """The position among `households` of the household row each member is listed under (-1: none,
+    or a row that is no household's: a totals row's, say). Rows of one sheet, in order: searched
+    for in C."""
+    member_rows = members[ROW].to_numpy()
+    same_rows = len(household_rows) == len(member_rows) and (household_rows.index.to_numpy() == member_rows).all()
+    wanted = (household_rows if same_rows else household_rows.reindex(member_rows).fillna(-1)).to_numpy(np.int64)
+    rows = households[ROW].to_numpy()
+    if not len(rows) or not (rows[1:] > rows[:-1]).all():
+        return pd.Index(rows).get_indexer(wanted)
+    at = np.minimum(np.searchsorted(rows, wanted), len(rows) - 1)
+    return np.where(rows[at] == wanted, at, -1)
+
+
 def _resolve_members_count(
     households: pd.DataFrame, bad: pd.Series, household_of: np.ndarray, table: Table, problems: ProblemLog,
 ) -> None:
-    """`household_of`: the household row (the first with its id) of each valid member, -1 for
-    none. Members count for that first row only: a later row with the same id (rejected as a
-    duplicate) lists none, as it does when a chunked run has it in another chunk than its id's
-    first row."""
+    """`household_of`: the household row (the first with its id; in a persons list, the one it is
+    listed under) of each valid member, -1 for none. Members count for that row only: a later
+    row with the same id (rejected as a duplicate) lists none, as it does when a chunked run has
+    it in another chunk than its id's first row; in a persons list each lists its own."""
     listed = np.bincount(household_of[household_of >= 0], minlength=len(households))  # (0 on every other row)
     listed_count = pd.Series(pd.arrays.IntegerArray(listed.astype("int64"), listed == 0), index=households.index, copy=False)
     differs = (households["members_count"] != listed_count).fillna(False).astype(bool) & ~bad

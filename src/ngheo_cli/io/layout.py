@@ -25,7 +25,8 @@ from ngheo_cli.io.list_rows import (
     numbers_columns,
     records_only,
 )
-from ngheo_cli.io.persons import person_rows, relation_position
+from ngheo_cli.io.persons import person_rows
+from ngheo_cli.io.relations import relation_position
 from ngheo_cli.io.split_columns import read, split_columns
 from ngheo_cli.io.workbook import Grid
 from ngheo_cli.issues import Problem
@@ -64,6 +65,9 @@ class Table:
     skipped: list[Problem] = field(default_factory=list)
     sheets: SheetSet | None = None  # a list kept on several sheets (a sheet per ward)
     positions: dict[str, int] = field(default_factory=dict)  # column id -> its column in the (first) sheet
+    # a persons list's members: the row of the household each is listed under (-1: none), by
+    # member's row. They belong to it, not to the first household with its id (one used twice).
+    household_rows: pd.Series | None = None
 
     @property
     def sheet_names(self) -> tuple[str, ...]:
@@ -536,6 +540,7 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
                              {p: t for p, t in texts.items() if p not in member_only}, household_spellings)
     members = _table_from(part(rows.members, with_household_ids=True), header_row, member_matched,
                           {p: t for p, t in texts.items() if p in member_matched or p in member_only}, member_spellings)
+    members.household_rows = pd.Series(rows.household_rows[rows.members], index=body.index[rows.members])
     households.skipped.append(Problem(grid.name, header_row, texts[relation][0], None, "persons_list",
                                       f"{int(rows.persons.sum()):,}".replace(",", ".")))
     return households, members

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ngheo_cli.errors import InputError
+from ngheo_cli.io.relations import another_than_the_head, relation_position
 
 MEMORY_AT_START = 400 * 2**20
 MEMORY_PER_HOUSEHOLD = 1536
@@ -67,19 +68,45 @@ def estimated_rows(path: Path) -> int:
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(path).metadata.num_rows
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
+    head = _head(path)
     lines = max(head.count(b"\n"), 1)
     return int(path.stat().st_size * lines / max(len(head), 1))
 
 
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(1 << 16)
+
+
+def households_share(head: bytes) -> float:
+    """Of a CSV's first rows (`head`, its first bytes) below the header, the share that are
+    households' rows: in a persons list (a "Quan hệ với chủ hộ" column, io/persons.py) those
+    whose relationship is blank or the head's; 1 in any other list. (Read with the csv module,
+    as commas, semicolons or tabs separate it: the engine is not loaded yet.)"""
+    import csv
+
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()[:-1]  # (the last may be cut)
+    for delimiter in (",", ";", "\t"):
+        rows = list(csv.reader(lines, delimiter=delimiter))
+        for number, row in enumerate(rows[:30]):
+            relation = relation_position({position: [cell] for position, cell in enumerate(row)})
+            if relation is not None:
+                relations = [row[relation].strip() if relation < len(row) else "" for row in rows[number + 1:]]
+                others = sum(1 for text in relations if text and another_than_the_head(text))
+                return 1 - others / len(relations) if relations else 1.0
+    return 1.0
+
+
 def memory_needed(path: Path, members: bool = False) -> float:
     """Bytes a whole-file run needs for this CSV or Parquet file (0 for a workbook: those are
-    bounded by their own size limit). A members file adds only its text."""
+    bounded by their own size limit). A members file adds only its text; so do a persons list's
+    members' rows (in a persons list 1,000,000 households used 1.7 GB: BENCHMARKS.md)."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
             rows, text = estimated_rows(path), path.stat().st_size
+            if not members:  # (a persons list: most rows are members, which cost less than households)
+                rows = int(rows * households_share(_head(path)))
         elif suffix == ".parquet":
             import pyarrow.parquet as pq
 

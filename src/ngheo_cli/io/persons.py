@@ -11,7 +11,6 @@ Mã hộ has an income of its own, or "Chủ hộ" beside it, and stays an error
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,19 +19,7 @@ import pandas as pd
 from ngheo_cli.frames import dictionary_codes, filled
 from ngheo_cli.io.cells import normalise_arrow_text
 from ngheo_cli.io.list_rows import cell_text
-from ngheo_cli.text import fold
-
-# "Quan hệ với chủ hộ", "Quan hệ với CH", "QH với chủ hộ", "Quan hệ"
-_RELATION_HEADER = re.compile(r"(quanhe|qh)(voi(chuho|ch))?")  # (folded: no spaces)
-_HEAD = {"chuho", "ch", "chu"}  # the head's own row
-
-
-def relation_position(texts: dict[int, list[str]]) -> int | None:
-    """The column of each person's relationship to the household's head, if the header has one."""
-    for position, tries in texts.items():
-        if any(_RELATION_HEADER.fullmatch(fold(text)) for text in tries):
-            return position
-    return None
+from ngheo_cli.io.relations import another_than_the_head
 
 
 @dataclass
@@ -41,6 +28,7 @@ class PersonRows:
     members: np.ndarray  # every member's row: those, and each household row with a member's data
     household_codes: np.ndarray  # each row's household: the code of its own id, or of the one above (-1: none)
     id_texts: object  # the distinct ids (Arrow text) the codes point into
+    household_rows: np.ndarray  # each row's household's first row (its label; -1: none)
 
     def household_ids(self, rows: np.ndarray) -> pd.arrays.ArrowStringArray:
         """The household id of each of these rows; missing for a member of no household."""
@@ -72,7 +60,9 @@ def person_rows(body: pd.DataFrame, id_position: int, relation: int, income_posi
     of_no_household = ~found.persons & with_member_data & ~filled(body[household_positions]).any(axis=1).to_numpy()
     households = np.where(of_no_household, -1, found.households)
     members = found.persons | (found.first_of_run & with_member_data) | of_no_household
-    return PersonRows(found.persons, members, households, id_texts)
+    first = np.maximum.accumulate(np.where(found.first_of_run, np.arange(len(body)), -1)) if len(body) else np.zeros(0, int)
+    household_rows = np.where((first >= 0) & (households >= 0), body.index.to_numpy()[np.maximum(first, 0)], -1)
+    return PersonRows(found.persons, members, households, id_texts, household_rows)
 
 
 @dataclass
@@ -121,7 +111,7 @@ def not_the_head(relations: pd.Series) -> np.ndarray:
     """Whether each row's relationship to the head is another's than the head's ("Vợ", "Con";
     not "Chủ hộ", not blank), read once per distinct cell."""
     codes, texts = _texts(relations)
-    return np.array([fold(text) not in _HEAD for text in texts.to_pylist()] + [False], dtype=bool)[codes]
+    return np.array([another_than_the_head(text) for text in texts.to_pylist()] + [False], dtype=bool)[codes]
 
 
 def _texts(cells: pd.Series) -> tuple[np.ndarray, object]:
