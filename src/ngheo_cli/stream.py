@@ -59,7 +59,7 @@ from ngheo_cli.frames import (
     tied_positions,
 )
 from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_blocks, csv_tables, read_rows
-from ngheo_cli.io.cells import normalised_values, parse_text
+from ngheo_cli.io.cells import normalised_nonblank, parse_text
 from ngheo_cli.io.layout import find_survey
 from ngheo_cli.io.list_rows import cell_text, says_total
 from ngheo_cli.io.memory import available_memory
@@ -190,10 +190,11 @@ def _id_hashes(frame: pd.DataFrame, table_position: int) -> tuple[np.ndarray, np
     whether each run holds an id, its hash (0 where none), and each row's run (None when every
     row is a run of its own)."""
     heads, run_of = runs(arrow_text(frame[table_position]))
-    ids = normalised_values(heads)
-    has_id = ids.is_valid().to_numpy(zero_copy_only=False)
-    hashes = np.zeros(len(ids), dtype=np.uint64)
-    hashes[has_id] = hash_texts(ids.filter(has_id) if not has_id.all() else ids)
+    positions, ids = normalised_nonblank(heads)
+    has_id = np.zeros(len(heads), dtype=bool)
+    has_id[positions] = True
+    hashes = np.zeros(len(heads), dtype=np.uint64)
+    hashes[positions] = hash_texts(ids)
     return has_id, hashes, run_of
 
 

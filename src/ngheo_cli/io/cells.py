@@ -254,6 +254,23 @@ def normalised_values(values):
     return normalise_arrow_text(encoded.dictionary).take(encoded.indices)
 
 
+def normalised_nonblank(values) -> tuple[np.ndarray, object]:
+    """The positions of an Arrow text array's values that hold text once normalised as a cell is
+    read (normalised_values), and those texts. Empty values are set aside before normalising: in
+    a persons list most of the Mã hộ column is empty, and with them among the ids a dictionary of
+    all the values was built (0.3 s for a city's 3.5 million rows) where the ids alone, ASCII,
+    are given back as they are."""
+    import pyarrow.compute as pc
+
+    nonempty = pc.greater(pc.binary_length(values), 0).to_numpy(zero_copy_only=False)
+    positions = np.flatnonzero(nonempty)
+    texts = normalised_values(values if len(positions) == len(values) else values.filter(nonempty))
+    if texts.null_count:  # (spaces only: blank)
+        valid = texts.is_valid().to_numpy(zero_copy_only=False)
+        positions, texts = positions[valid], texts.filter(valid)
+    return positions, texts
+
+
 def _text_uniques(values: list) -> tuple[list, list]:
     """_text_cell for each distinct value; many distinct texts (ids, names) are normalised in C."""
     if len(values) < 2_000 or not all(type(v) is str for v in values):

@@ -529,7 +529,9 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
     top = grid.cells.loc[:header_row]
 
     def part(keep: np.ndarray, with_household_ids: bool = False) -> Grid:
-        cells = body[keep]  # (the other list's rows left out; each row keeps its number)
+        # (the other list's rows left out; each row keeps its number. A members list is often all
+        # the rows, each head's too: then none are copied)
+        cells = body.copy(deep=False) if keep.all() else body[keep]
         if with_household_ids:
             cells[position_of["household_id"]] = pd.Series(rows.household_ids(np.flatnonzero(keep)), index=cells.index)
         return replace(grid, cells=pd.concat([top, cells]), merged=[])  # (merges filled down already)

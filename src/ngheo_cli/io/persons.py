@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.frames import dictionary_codes, filled
-from ngheo_cli.io.cells import normalise_arrow_text
+from ngheo_cli.frames import arrow_text, dictionary_codes, filled, hash_texts
+from ngheo_cli.io.cells import normalise_arrow_text, normalised_nonblank
 from ngheo_cli.io.list_rows import cell_text
 from ngheo_cli.io.relations import another_than_the_head
 
@@ -26,16 +26,23 @@ from ngheo_cli.io.relations import another_than_the_head
 class PersonRows:
     persons: np.ndarray  # the rows of members other than the head (under their household's row)
     members: np.ndarray  # every member's row: those, and each household row with a member's data
-    household_codes: np.ndarray  # each row's household: the code of its own id, or of the one above (-1: none)
-    id_texts: object  # the distinct ids (Arrow text) the codes point into
-    household_rows: np.ndarray  # each row's household's first row (its label; -1: none)
+    household_first: np.ndarray  # each row's household's first row (its position; -1: none)
+    row_labels: np.ndarray  # each row's label (its spreadsheet row)
+    id_at: np.ndarray  # each row's id: its position in id_texts (-1: none)
+    id_texts: object  # the ids (Arrow text, as a cell is read)
+
+    @property
+    def household_rows(self) -> np.ndarray:
+        """Each row's household's first row, as a label (-1: none)."""
+        return np.where(self.household_first >= 0, self.row_labels[np.maximum(self.household_first, 0)], -1)
 
     def household_ids(self, rows: np.ndarray) -> pd.arrays.ArrowStringArray:
-        """The household id of each of these rows; missing for a member of no household."""
+        """The household id of each of these rows (positions); missing for a member of no household."""
         import pyarrow as pa
 
-        codes = self.household_codes[rows]
-        return pd.arrays.ArrowStringArray(self.id_texts.take(pa.array(codes, mask=codes < 0)))
+        first = self.household_first[rows]
+        at = np.where(first >= 0, self.id_at[np.maximum(first, 0)], -1)
+        return pd.arrays.ArrowStringArray(self.id_texts.take(pa.array(at, mask=at < 0)))
 
 
 def person_rows(body: pd.DataFrame, id_position: int, relation: int, income_positions: list[int],
@@ -50,19 +57,18 @@ def person_rows(body: pd.DataFrame, id_position: int, relation: int, income_posi
     member of no household: an error in the members' list, not a blank household row dropped.
     Each column is read in C or once per distinct cell (a persons list of a city has millions
     of rows)."""
-    id_codes, id_texts = _texts(body[id_position])
-    if not (id_codes >= 0).any() and not known_to_be:
+    id_keys, id_texts, id_at = _keys(body[id_position])
+    if not (id_keys != 0).any() and not known_to_be:
         return None
-    found = persons_among(id_codes, not_the_head(body[relation]), [_texts(body[p])[0] for p in income_positions], -1)
+    found = persons_among(id_keys, not_the_head(body[relation]), [_keys(body[p])[0] for p in income_positions], 0)
     if not found.persons.any() and not known_to_be:
         return None
     with_member_data = filled(body[member_positions]).any(axis=1).to_numpy() if member_positions else found.persons
     of_no_household = ~found.persons & with_member_data & ~filled(body[household_positions]).any(axis=1).to_numpy()
-    households = np.where(of_no_household, -1, found.households)
     members = found.persons | (found.first_of_run & with_member_data) | of_no_household
     first = np.maximum.accumulate(np.where(found.first_of_run, np.arange(len(body)), -1)) if len(body) else np.zeros(0, int)
-    household_rows = np.where((first >= 0) & (households >= 0), body.index.to_numpy()[np.maximum(first, 0)], -1)
-    return PersonRows(found.persons, members, households, id_texts, household_rows)
+    household_first = np.where((found.households != 0) & ~of_no_household, first, -1)
+    return PersonRows(found.persons, members, household_first, body.index.to_numpy(), id_at, id_texts)
 
 
 @dataclass
@@ -112,6 +118,22 @@ def not_the_head(relations: pd.Series) -> np.ndarray:
     not "Chủ hộ", not blank), read once per distinct cell."""
     codes, texts = _texts(relations)
     return np.array([another_than_the_head(text) for text in texts.to_pylist()] + [False], dtype=bool)[codes]
+
+
+def _keys(cells: pd.Series) -> tuple[np.ndarray, object, np.ndarray]:
+    """Each cell's text as a key (64 bits: equal for equal texts, as a text cell is read; 0 for a
+    blank cell), the texts, and each cell's position among them (-1: blank). An Arrow text column
+    (CSV, Parquet) hashed in C, as the chunks' ids pass keys a persons list (stream.py); workbook
+    cells once per distinct cell."""
+    if isinstance(cells.array, pd.arrays.ArrowStringArray):
+        positions, texts = normalised_nonblank(arrow_text(cells))
+        keys = np.zeros(len(cells), dtype=np.uint64)
+        keys[positions] = hash_texts(texts)
+        at = np.full(len(cells), -1, dtype=np.intp)
+        at[positions] = np.arange(len(positions))
+        return keys, texts, at
+    codes, texts = _texts(cells)
+    return (codes + 1).astype(np.uint64), texts, codes
 
 
 def _texts(cells: pd.Series) -> tuple[np.ndarray, object]:
