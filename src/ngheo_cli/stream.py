@@ -296,7 +296,8 @@ def classify_in_chunks(
     header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
     persons = households_layout.persons
     persons_columns = [households_layout.relation, *households_layout.incomes] if persons else []
-    needed = sorted({households_layout.id_position, *named_positions, *persons_columns, *households_layout.ward_columns})  # the others are not built
+    ward_columns = [] if persons else households_layout.ward_columns  # (for _totals_rows)
+    needed = sorted({households_layout.id_position, *named_positions, *persons_columns, *ward_columns})  # the others are not built
     blocks: list = []  # the bytes of the file each block was read from: where each chunk's rows are
     above, starts, total_rows = None, [], 0  # (a persons list: the household above a batch, where each starts)
     for number, frame in enumerate(batches(households_path, chunk_rows, header_rows, needed, ahead=True, blocks=blocks)):
@@ -314,7 +315,8 @@ def classify_in_chunks(
         hashes.append(id_hashes[present])
         rows.append(body.index.to_numpy()[present])
         chunk_of.append(np.full(int(present.sum()), number, dtype=np.int32))
-        households_in.append(bool((present & ~_totals_rows(body, households_layout, present)).any()))
+        if not persons:  # (a persons list's chunks are cut where households start: _household_stretches)
+            households_in.append(bool((present & ~_totals_rows(body, households_layout, present)).any()))
     first_rows = np.concatenate(rows)
     if persons:  # chunks of about chunk_rows rows, each cut where a household starts
         stretches = _household_stretches(np.concatenate(starts), chunk_rows, header_rows, total_rows)
