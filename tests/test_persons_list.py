@@ -286,11 +286,11 @@ def test_a_household_id_used_twice_in_a_persons_list_keeps_the_members_listed_un
     assert roster.loc[4, "classification"] != "rejected"
 
 
-@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "parquet"])
 def test_the_memory_estimate_of_a_persons_list_counts_its_households_not_its_persons(tmp_path, monkeypatch, delimiter):
     """A city's persons list has 3-4 rows per household; counted as 3-4 households, a list that
     fits in memory was sent to chunks. Its estimate counts the rows that are not members', and a
-    machine with just that much free memory classifies it whole."""
+    machine with just that much free memory classifies it whole (CSV with any separator, Parquet)."""
     from typer.testing import CliRunner
 
     from ngheo_cli.cli import app
@@ -301,14 +301,21 @@ def test_the_memory_estimate_of_a_persons_list_counts_its_households_not_its_per
     for number in range(1, 301):  # 300 households of 4 persons: the head, and three members
         rows.append([f"H{number}", "Phường A", "1500000", "Chủ hộ", "40", "x"])
         rows += [["", "", "", relation, "12", "x"] for relation in ("Vợ", "Con", "cháu")]
-    path = tmp_path / "persons.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter=delimiter).writerows([header, *rows])
-
-    assert memory.households_share(path.read_bytes()[:1 << 16]) == pytest.approx(0.25, abs=0.01)
+    if delimiter == "parquet":
+        path = tmp_path / "persons.parquet"
+        pd.DataFrame(rows, columns=header).replace("", None).to_parquet(path)
+        assert memory.parquet_households_share(path) == pytest.approx(0.25)
+        cells = 1200 * len(header)
+        as_households = memory.MEMORY_AT_START + memory.MEMORY_PER_HOUSEHOLD * 1200 \
+            + memory.MEMORY_PER_TEXT_BYTE * cells * memory._TEXT_BYTES_PER_PARQUET_CELL
+    else:
+        path = tmp_path / "persons.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, delimiter=delimiter).writerows([header, *rows])
+        assert memory.households_share(path.read_bytes()[:1 << 16]) == pytest.approx(0.25, abs=0.01)
+        as_households = memory.MEMORY_AT_START + memory.MEMORY_PER_HOUSEHOLD * memory.estimated_rows(path) \
+            + memory.MEMORY_PER_TEXT_BYTE * path.stat().st_size
     needed = memory.memory_needed(path)
-    as_households = memory.MEMORY_AT_START + memory.MEMORY_PER_HOUSEHOLD * memory.estimated_rows(path) \
-        + memory.MEMORY_PER_TEXT_BYTE * path.stat().st_size
     assert memory.MEMORY_AT_START + memory.MEMORY_PER_HOUSEHOLD * 290 < needed < as_households
     monkeypatch.setattr(memory, "available_memory", lambda: int(needed) + 1)
     result = CliRunner().invoke(app, ["classify", str(path), "--year", "2025", "-o", "-"])

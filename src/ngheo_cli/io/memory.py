@@ -91,10 +91,28 @@ def households_share(head: bytes) -> float:
         for number, row in enumerate(rows[:30]):
             relation = relation_position({position: [cell] for position, cell in enumerate(row)})
             if relation is not None:
-                relations = [row[relation].strip() if relation < len(row) else "" for row in rows[number + 1:]]
-                others = sum(1 for text in relations if text and another_than_the_head(text))
-                return 1 - others / len(relations) if relations else 1.0
+                return _share_of_households([row[relation] if relation < len(row) else "" for row in rows[number + 1:]])
     return 1.0
+
+
+def parquet_households_share(path: Path) -> float:
+    """households_share of a Parquet file: its columns' names are its header, and the first
+    10,000 rows of its relationship column, if it has one, are read."""
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    names = parquet.schema_arrow.names
+    relation = relation_position({position: [name] for position, name in enumerate(names)})
+    if relation is None or not parquet.metadata.num_rows:
+        return 1.0
+    first = next(parquet.iter_batches(batch_size=10_000, columns=[names[relation]]))
+    return _share_of_households(["" if value is None else str(value) for value in first.column(0).to_pylist()])
+
+
+def _share_of_households(relations: list[str]) -> float:
+    """The share of rows whose relationship is blank or the head's (not another member's)."""
+    others = sum(1 for text in relations if text.strip() and another_than_the_head(text))
+    return 1 - others / len(relations) if relations else 1.0
 
 
 def memory_needed(path: Path, members: bool = False) -> float:
@@ -112,6 +130,8 @@ def memory_needed(path: Path, members: bool = False) -> float:
 
             metadata = pq.ParquetFile(path).metadata
             rows, text = metadata.num_rows, metadata.num_rows * metadata.num_columns * _TEXT_BYTES_PER_PARQUET_CELL
+            if not members:
+                rows = int(rows * parquet_households_share(path))
         else:
             return 0.0
     except Exception:  # unreadable: reading it says why, in the user's terms
