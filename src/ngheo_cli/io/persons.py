@@ -64,7 +64,11 @@ def person_rows(body: pd.DataFrame, id_position: int, relation: int, income_posi
     if not found.persons.any() and not known_to_be:
         return None
     with_member_data = filled(body[member_positions]).any(axis=1).to_numpy() if member_positions else found.persons
-    of_no_household = ~found.persons & with_member_data & ~filled(body[household_positions]).any(axis=1).to_numpy()
+    # (a row with an id has a household's data: only the others' household columns are looked at)
+    of_no_household = ~found.persons & with_member_data & (id_keys == 0)
+    if of_no_household.any():
+        rows = np.flatnonzero(of_no_household)
+        of_no_household[rows] = ~filled(body[household_positions].iloc[rows]).any(axis=1).to_numpy()
     members = found.persons | (found.first_of_run & with_member_data) | of_no_household
     first = np.maximum.accumulate(np.where(found.first_of_run, np.arange(len(body)), -1)) if len(body) else np.zeros(0, int)
     household_first = np.where((found.households != 0) & ~of_no_household, first, -1)
