@@ -528,20 +528,21 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
         return None
     top = grid.cells.loc[:header_row]
 
-    def part(keep: np.ndarray, with_household_ids: bool = False) -> Grid:
-        # (the other list's rows left out; each row keeps its number. A members list is often all
-        # the rows, each head's too: then none are copied)
-        cells = body.copy(deep=False) if keep.all() else body[keep]
-        if with_household_ids:
-            cells[position_of["household_id"]] = pd.Series(rows.household_ids(np.flatnonzero(keep)), index=cells.index)
+    def every_row(cells: pd.DataFrame) -> Grid:
+        """The sheet with these rows under its header (Arrow columns: their chunks, not a copy).
+        Each list is built from its own rows of it (_table_from's `rows`), the others' rows left
+        in place so that a row's whole width can still be looked at (the form's column numbers)."""
         return replace(grid, cells=pd.concat([top, cells]), merged=[])  # (merges filled down already)
 
+    with_household_ids = body.copy(deep=False)  # (each member's row with its household's Mã hộ)
+    with_household_ids[position_of["household_id"]] = pd.Series(rows.household_ids(np.arange(len(body))), index=body.index)
     name = next((p for p, column_id in member_matched.items() if column_id == "member_name"), None)
     household_matched = matched if name is None or "head_name" in matched.values() else {**matched, name: "head_name"}
-    households = _table_from(part(~rows.persons), header_row, household_matched,
-                             {p: t for p, t in texts.items() if p not in member_only}, household_spellings)
-    members = _table_from(part(rows.members, with_household_ids=True), header_row, member_matched,
-                          {p: t for p, t in texts.items() if p in member_matched or p in member_only}, member_spellings)
+    households = _table_from(every_row(body), header_row, household_matched,
+                             {p: t for p, t in texts.items() if p not in member_only}, household_spellings, ~rows.persons)
+    members = _table_from(every_row(with_household_ids), header_row, member_matched,
+                          {p: t for p, t in texts.items() if p in member_matched or p in member_only}, member_spellings,
+                          rows.members)
     members.household_rows = pd.Series(rows.household_rows[rows.members], index=body.index[rows.members])
     households.skipped.append(Problem(grid.name, header_row, texts[relation][0], None, "persons_list",
                                       f"{int(rows.persons.sum()):,}".replace(",", ".")))
@@ -549,8 +550,11 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
 
 
 def _table_from(
-    grid: Grid, header_row: int, matched: dict[int, str], texts: dict[int, list[str]], spellings: Spellings
+    grid: Grid, header_row: int, matched: dict[int, str], texts: dict[int, list[str]], spellings: Spellings,
+    rows: np.ndarray | None = None,
 ) -> Table:
+    """The list under `header_row`; `rows`: which rows below the header are its own (a persons
+    list's households or members), else all. Only its columns of its rows are copied."""
     def written(position: int) -> str:
         """The header as the user wrote it: the spelling that matched, else the first one."""
         tries = texts.get(position, [""])
@@ -575,7 +579,9 @@ def _table_from(
     parts_of_splits = {p for split in splits for p in split.positions}
     named = [p for p in header_cells.index if int(p) not in matched and written(int(p)) and int(p) not in parts_of_splits]
     # (the form's row of column numbers under the header fills every column: not a column's data)
-    numbering = [row for row in body.index[:2] if numbers_columns(body.loc[row])]
+    numbering = [row for row in (body.index if rows is None else body.index[rows])[:2] if numbers_columns(body.loc[row])]
+    if rows is not None:
+        body = body[sorted({*matched, *named, *parts_of_splits})][rows]
     named_filled = filled(body[named].drop(index=numbering) if numbering else body[named])
     extra: dict[int, str] = {}
     taken = set(matched.values()) | roster_output_names()
@@ -589,7 +595,7 @@ def _table_from(
             extra[int(position)] = name
             taken.add(name)
     columns = dict(sorted({**matched, **extra}.items()))  # sheet order, for totals-row detection
-    cells = body[list(columns)].copy()
+    cells = body[list(columns)] if rows is not None else body[list(columns)].copy()  # (with rows: a copy already)
     cells.columns = [columns[p] for p in columns]
     sex_header = None  # (a sex read off the columns of a birth year by sex: named by their header)
     for split in splits:
