@@ -411,6 +411,10 @@ MESSY_CELL = st.one_of(st.sampled_from(["", "H1", "H2", "h1 ", "x", "có", "2.00
 @example(header=["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"],
          rows=[["H2", "", "1", "900000", "x"], ["Tổng cộng", "", "", "", ""], ["", "", "1", "5000000", ""],
                ["Tổng cộng", "", "", "", ""]], line_end="\n", title=False, chunk_rows=3)
+# no household id at all: the whole list is its end's (the row after the totals row is its footer)
+@example(header=["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"],
+         rows=[["", "", "1", "900000", "x"], ["", "", "2", "900000", ""], ["", "", "1", "5000000", ""],
+               ["Tổng cộng", "", "", "", ""], ["", "", "1", "900000", ""]], line_end="\n", title=False, chunk_rows=2)
 def test_any_small_messy_csv_in_chunks_gives_the_whole_runs_roster_summary_and_problems(
     tmp_path_factory, monkeypatch, header, rows, line_end, title, chunk_rows,
 ):

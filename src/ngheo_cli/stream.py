@@ -325,9 +325,11 @@ def classify_in_chunks(
     else:
         # The rows after the file's last household id (a totals row, the signature block) go with
         # the chunk that holds it, so that they are judged as a whole-file run judges them
-        # ("Tổng cộng" typed under Mã hộ is no household there: the list's totals row)
+        # ("Tổng cộng" typed under Mã hộ is no household there: the list's totals row.) A list with
+        # no household id at all is one chunk: a whole run reads every row of it as below its last
+        # household, and any of them may be its footer
         with_ids = [number for number, any_household in enumerate(households_in) if any_household]
-        chunks = with_ids[-1] + 1 if with_ids else len(chunk_of)
+        chunks = with_ids[-1] + 1 if with_ids else 1
         stretches = None
     index = _HouseholdIndex.of(np.concatenate(hashes), np.concatenate(chunk_of))
     del hashes, chunk_of
