@@ -68,7 +68,11 @@ def estimated_rows(path: Path) -> int:
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(path).metadata.num_rows
-    head = _head(path)
+    return _rows_in(path, _head(path))
+
+
+def _rows_in(path: Path, head: bytes) -> int:
+    """A CSV's rows, from its size and its first bytes' lines."""
     lines = max(head.count(b"\n"), 1)
     return int(path.stat().st_size * lines / max(len(head), 1))
 
@@ -122,9 +126,10 @@ def memory_needed(path: Path, members: bool = False) -> float:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            rows, text = estimated_rows(path), path.stat().st_size
+            head = _head(path)
+            rows, text = _rows_in(path, head), path.stat().st_size
             if not members:  # (a persons list: most rows are members, which cost less than households)
-                rows = int(rows * households_share(_head(path)))
+                rows = int(rows * households_share(head))
         elif suffix == ".parquet":
             import pyarrow.parquet as pq
 

@@ -70,8 +70,7 @@ def person_rows(body: pd.DataFrame, id_position: int, relation: int, income_posi
         rows = np.flatnonzero(of_no_household)
         of_no_household[rows] = ~filled(body[household_positions].iloc[rows]).any(axis=1).to_numpy()
     members = found.persons | (found.first_of_run & with_member_data) | of_no_household
-    first = np.maximum.accumulate(np.where(found.first_of_run, np.arange(len(body)), -1)) if len(body) else np.zeros(0, int)
-    household_first = np.where((found.households != 0) & ~of_no_household, first, -1)
+    household_first = np.where((found.households != 0) & ~of_no_household, found.first, -1)
     return PersonRows(found.persons, members, household_first, body.index.to_numpy(), id_at, id_texts)
 
 
@@ -88,6 +87,7 @@ class Above:
 class Persons:
     persons: np.ndarray  # the rows of members other than the head
     first_of_run: np.ndarray  # each household's first row
+    first: np.ndarray  # each row's household's first row (its position; -1: none in these rows)
     households: np.ndarray  # each row's household: its own id's key, or the one given last above (`blank`: none)
     above: Above  # for the rows after these
 
@@ -114,7 +114,7 @@ def persons_among(ids: np.ndarray, not_head: np.ndarray, incomes: list[np.ndarra
         household_incomes.append(int(household_income[-1]) if len(ids) else income_above)
     persons = (households != blank) & not_head & no_income_of_its_own & ~first_of_run
     last = Above(int(households[-1]), household_incomes) if len(ids) else above
-    return Persons(persons, first_of_run, households, last)
+    return Persons(persons, first_of_run, first, households, last)
 
 
 def not_the_head(relations: pd.Series) -> np.ndarray:
