@@ -16,7 +16,7 @@ then its other members' rows with their relationship to the head and no househol
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +143,17 @@ def _write_csv_blocks(n: int, path: Path, messy: bool = False, persons: bool = F
                 del table
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("households", type=int, help="how many households")
+    parser.add_argument("path", type=Path, help="the survey to write: .csv (members beside it), .parquet or .xlsx")
+    parser.add_argument("--messy", action="store_true", help="with the mistakes officers make")
+    parser.add_argument("--persons", action="store_true", help="one CSV: a list of persons under their households")
+    args = parser.parse_args()
+    if args.households < 1:
+        parser.error("households: at least 1")
+    write(args.households, args.path, messy=args.messy, persons=args.persons)
+
+
 if __name__ == "__main__":
-    arguments = [a for a in sys.argv[1:] if a not in ("--messy", "--persons")]
-    write(int(arguments[0]), Path(arguments[1]), messy="--messy" in sys.argv, persons="--persons" in sys.argv)
+    main()
