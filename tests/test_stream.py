@@ -394,33 +394,42 @@ def test_jobs_without_chunks_says_it_has_no_effect(sample_csv, tmp_path):
 
 
 MESSY_CELL = st.one_of(st.sampled_from(["", "H1", "H2", "h1 ", "x", "có", "2.000.000", "3", "Phường Cầu Giấy", '"a,b"',
-                                        "=1+1", "1e400", "-0", "#REF!", "Tổng cộng"]),
+                                        "=1+1", "1e400", "-0", "#REF!", "Tổng cộng", "Tổ dân phố 1"]),
                         st.text(alphabet="aH1 .", max_size=4))
+# a group title: the ward or hamlet of the households under it, in a row of its own
+GROUP_TITLE_ROW = st.builds(lambda title, at: [title if column == at else "" for column in range(5)],
+                            st.sampled_from(["Tổ dân phố 1", "2. Thôn Đông", "I. PHƯỜNG YÊN HÒA", "Xã Minh Phú"]),
+                            st.integers(0, 4))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     header=st.permutations(["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"]),
-    rows=st.lists(st.lists(MESSY_CELL, min_size=5, max_size=5), max_size=8),
+    rows=st.lists(st.one_of(st.lists(MESSY_CELL, min_size=5, max_size=5), GROUP_TITLE_ROW), max_size=8),
     line_end=st.sampled_from(["\n", "\r\n", "\r"]),
     title=st.booleans(),
     chunk_rows=st.integers(2, 5),
+    without_ward=st.booleans(),
 )
 # "Tổng cộng" typed under Mã hộ twice, a row without a ward between: that row is below the list's
 # totals row (its footer) in the whole run, so it must be in the last household's chunk
 @example(header=["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"],
          rows=[["H2", "", "1", "900000", "x"], ["Tổng cộng", "", "", "", ""], ["", "", "1", "5000000", ""],
-               ["Tổng cộng", "", "", "", ""]], line_end="\n", title=False, chunk_rows=3)
+               ["Tổng cộng", "", "", "", ""]], line_end="\n", title=False, chunk_rows=3, without_ward=False)
 # no household id at all: the whole list is its end's (the row after the totals row is its footer)
 @example(header=["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"],
          rows=[["", "", "1", "900000", "x"], ["", "", "2", "900000", ""], ["", "", "1", "5000000", ""],
-               ["Tổng cộng", "", "", "", ""], ["", "", "1", "900000", ""]], line_end="\n", title=False, chunk_rows=2)
+               ["Tổng cộng", "", "", "", ""], ["", "", "1", "900000", ""]], line_end="\n", title=False, chunk_rows=2,
+         without_ward=False)
 def test_any_small_messy_csv_in_chunks_gives_the_whole_runs_roster_summary_and_problems(
-    tmp_path_factory, monkeypatch, header, rows, line_end, title, chunk_rows,
+    tmp_path_factory, monkeypatch, header, rows, line_end, title, chunk_rows, without_ward,
 ):
-    """Duplicates across chunks, blank and bad cells, title rows, every line end; the file is
-    read in blocks of 16 bytes, so blocks are cut inside every kind of row."""
+    """Duplicates across chunks, blank and bad cells, title rows, group titles that give a ward or
+    a hamlet (with or without a ward column), every line end; the file is read in blocks of 16
+    bytes, so blocks are cut inside every kind of row."""
     monkeypatch.setattr(arrow_csv, "BLOCK_BYTES", 16)
+    header = [h for h in header if not (without_ward and h == "Phường/Xã")]
+    rows = [r[:len(header) + 1] for r in rows]
     lines = (["DANH SÁCH HỘ NĂM 2025"] if title else []) + [",".join([*header, "Ghi chú"])] + [",".join(r) for r in rows]
     path = tmp_path_factory.mktemp("messy") / "survey.csv"
     path.write_text(line_end.join(lines) + line_end, encoding="utf-8", newline="")
@@ -574,3 +583,38 @@ def test_the_forms_column_numbers_are_skipped_in_chunks_as_in_a_whole_run(tmp_pa
                                       year=2025)
         assert b"".join(rosters) == csv_bytes(whole.roster), chunk_rows
         pd.testing.assert_frame_equal(streamed.problems.to_frame("en"), problems)
+
+
+@pytest.mark.parametrize("fails_in", ["_chunk_run", "_classify_chunk"])
+def test_a_chunk_that_fails_before_passing_its_group_titles_down_stops_the_run_and_none_waits_for_them(
+    tmp_path, monkeypatch, fails_in,
+):
+    """Chunk 1 of a district's list fails (inside the chunk's run, or around it): chunk 2, in the
+    other worker, waits for chunk 1's group titles; it is told that chunk 1 stopped, and the run
+    ends with chunk 1's error (not waiting for ever: an alarm ends the test if it would)."""
+    import signal
+
+    from ngheo_cli import stream
+    from test_ward_names import DISTRICT_LIST_CSV
+
+    path = tmp_path / "quan.csv"
+    path.write_text(DISTRICT_LIST_CSV, encoding="utf-8")
+    original = getattr(stream, fails_in)
+
+    def failing_second(job, number, frame, *rest):
+        if number == 1:
+            raise ValueError("chunk 1 failed")
+        return original(job, number, frame, *rest)
+
+    def waited_too_long(signum, frame):
+        raise TimeoutError("the run waited for ever")
+
+    monkeypatch.setattr(stream, fails_in, failing_second)  # inherited by the fork
+    previous = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(60)
+    try:
+        with pytest.raises(ValueError, match="chunk 1 failed"):
+            classify_in_chunks(path, None, load_standard("vn-2022-2025"), 2, lambda csv, n: None, year=2025, jobs=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -25,7 +25,9 @@ The ward summary is added up from each chunk's counts, so it equals the whole-fi
 rows keep their spreadsheet numbers. The title and header rows of the first chunk are put in
 front of every later chunk, so each chunk is found, checked and numbered like the whole file;
 the rows after the last household id (a totals row, the signature block) go with the last
-household's chunk, and only that chunk looks for the list's end.
+household's chunk, and only that chunk looks for the list's end. A list grouped under ward and
+hamlet titles ("I. PHƯỜNG CẦU GIẤY", "Tổ dân phố 5") gives its households the title above them:
+each chunk passes its own titles down to the chunks below it (_TitlesPassed).
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ import dataclasses
 import datetime as dt
 import functools
 import itertools
+import json
 import multiprocessing
 import os
 import tempfile
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -290,7 +294,7 @@ def classify_in_chunks(
     # 1. ids: every household's chunk, and the ids used twice in the whole file; and which
     # columns hold data somewhere (a whole-file run keeps an extra column only then)
     hashes, rows, chunk_of, households_in = [], [], [], []
-    named = _extra_columns(households_layout, households_path.stem, direct_answer_headers(standard))
+    named = _extra_columns(households_layout, first, households_path.stem, direct_answer_headers(standard))
     named_positions = [position for _, position in named]
     has_data = np.zeros(len(named), dtype=bool)  # of each named extra column, somewhere in the file
     header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
@@ -405,6 +409,7 @@ class _ChunkJob:
     default_year: tuple[int, str]  # the same "today" for every chunk
     strict: bool
     lang: str
+    parent: int = dataclasses.field(default_factory=os.getpid)  # the process that runs the chunks
 
 
 @dataclass
@@ -516,11 +521,22 @@ def _tail_joined(sources: Iterable, chunks: int) -> Iterator:
 
 
 def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame | _ChunkRows) -> _ChunkDone:
+    titles = _TitlesPassed(job.scratch, number, job.parent)
+    try:
+        done = _chunk_run(job, number, frame, titles)
+    except BaseException:
+        titles.stopped()  # (the chunks below, waiting for its titles, stop too)
+        raise
+    titles.publish([])  # (a chunk whose rows were never looked at for group titles has none)
+    return done
+
+
+def _chunk_run(job: _ChunkJob, number: int, frame: pd.DataFrame | _ChunkRows, titles: _TitlesPassed) -> _ChunkDone:
     if isinstance(frame, _ChunkRows):
         frame = frame.read(job.households_path)
     # (only the last chunk has the list's end: a row below a chunk's last household is no footer)
     grids = [Grid(job.sheet_name, _with_prefix(job.households, frame), list_continues=number < job.chunks - 1,
-                  list_started_above=number > 0, persons_list=job.households.persons)]
+                  titles_above=titles, persons_list=job.households.persons)]
     members_grids = None
     if job.members is not None:
         members_grids = [Grid(job.members.sheet, _members_of(number, job))]
@@ -541,6 +557,52 @@ def _classify_chunk(job: _ChunkJob, number: int, frame: pd.DataFrame | _ChunkRow
     return _ChunkDone(csv, dataclasses.replace(run, roster=roster.iloc[0:0], standard=None))
 
 
+class _TitlesPassed:
+    """A chunk's group titles passed down to the chunks below it (io/list_rows.TitlesAbove), as a
+    small file each in the run's scratch folder: a chunk publishes its own titles as soon as it
+    has found them, before it asks for those above it, so no chunk waits for one that waits; the
+    chunks above a chunk were started before it (chunks are started in order)."""
+
+    POLL_SECONDS = 0.005
+
+    def __init__(self, scratch: Path, number: int, parent: int) -> None:
+        self.scratch, self.number, self.parent = scratch, number, parent
+
+    def _path(self, number: int) -> Path:
+        return self.scratch / f"titles-{number}.json"
+
+    def _write(self, content: object) -> None:
+        """The chunk's titles, or None for a chunk that stopped; only the first word counts."""
+        path = self._path(self.number)
+        if path.exists():
+            return
+        part = path.with_suffix(".part")
+        part.write_text(json.dumps(content), encoding="utf-8")
+        os.replace(part, path)  # (whole or not there: a reader never sees half of it)
+
+    def publish(self, titles: list[tuple[int, str]]) -> None:
+        self._write([[row, title] for row, title in titles])
+
+    def stopped(self) -> None:
+        self._write(None)
+
+    def above(self) -> list[tuple[int, str]]:
+        titles = []
+        for number in range(self.number):
+            path = self._path(number)
+            while not path.exists():  # (chunk `number` was started before this one: it will publish)
+                if os.getpid() == self.parent:  # (one chunk at a time: every chunk above is done)
+                    raise NgheoError(f"chunk {number} published no group titles")
+                if os.getppid() != self.parent:  # (the run was stopped)
+                    raise NgheoError("the run stopped before the group titles above this chunk were known")
+                time.sleep(self.POLL_SECONDS)
+            published = json.loads(path.read_text(encoding="utf-8"))
+            if published is None:
+                raise NgheoError(f"chunk {number} stopped before its group titles were known")
+            titles += [(int(row), str(title)) for row, title in published]
+        return titles
+
+
 _job: _ChunkJob | None = None  # a worker's job, set before the fork
 _in_turn: _InTurn | None = None  # and where it writes its rosters, if it does
 
@@ -550,6 +612,7 @@ def _classify_chunk_in_worker(number: int, frame: pd.DataFrame | _ChunkRows) -> 
     try:
         done = _classify_chunk(_job, number, frame)
     except BaseException:
+        _TitlesPassed(_job.scratch, number, _job.parent).stopped()  # (if it had not said so itself)
         if _in_turn is not None:
             _in_turn.write(number, [])  # (its turn passed on: the later chunks' workers are not kept waiting)
         raise
@@ -618,14 +681,17 @@ def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame | _ChunkRows], job
         _job, _in_turn = None, None
 
 
-def _extra_columns(layout: _Layout, name: str, direct: dict) -> list[tuple[str, int]]:
+def _extra_columns(layout: _Layout, first: pd.DataFrame, name: str, direct: dict) -> list[tuple[str, int]]:
     """Every extra column the header names, with its raw position, in sheet order: found by
-    laying out the header with one row whose every cell holds its position."""
-    probe_row = pd.DataFrame([[f"at {p}" for p in layout.prefix.columns]], columns=layout.prefix.columns,
-                             index=[layout.prefix.index[-1] + 1])  # ("at 3", not "3": a row 0 1 2 3 … numbers columns)
-    table = find_survey([Grid(name, pd.concat([layout.prefix, probe_row]), persons_list=layout.persons)], direct,
+    laying out the file's first rows (`first`: the list's layout may rest on them, as a district's
+    list without a ward column on its wards' group titles) with one more row under them whose
+    every cell holds its position."""
+    probe = first.index[-1] + 1
+    probe_row = pd.DataFrame([[f"at {p}" for p in first.columns]], columns=first.columns,
+                             index=[probe])  # ("at 3", not "3": a row 0 1 2 3 … numbers columns)
+    table = find_survey([Grid(name, pd.concat([first, probe_row]), persons_list=layout.persons)], direct,
                         name).households
-    return [(extra, int(table.cells[extra].iloc[0].removeprefix("at "))) for extra in table.extra_columns]
+    return [(extra, int(table.cells.loc[probe, extra].removeprefix("at "))) for extra in table.extra_columns]
 
 
 def _add(a: Counts, b: Counts) -> Counts:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from ngheo_cli.errors import InputError
 from ngheo_cli.frames import filled, is_blank
 from ngheo_cli.io.cell_looks import CellLooks
 from ngheo_cli.io.workbook import Grid
@@ -151,45 +151,70 @@ _TITLE_GIVES = {"phường": "ward", "xã": "ward", "thị trấn": "ward"}  # t
 GROUP_TITLE_HEADERS = {"ward": "Phường/Xã", "hamlet": "Tổ dân phố/Thôn"}
 
 
+class TitlesAbove(Protocol):
+    """A chunk's way to the group titles of the rows above it, in the chunks before it (stream.py).
+    Titles are (row, the title as written)."""
+
+    def publish(self, titles: list[tuple[int, str]]) -> None:
+        """This chunk's own group titles that the chunks below it may need (title_ends)."""
+
+    def above(self) -> list[tuple[int, str]]:
+        """What the chunks above this one published, in row order (waiting for them if need be)."""
+
+
+def title_ends(titles: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Of group titles in row order, those that rows below them may be given or named by: the
+    first and last title of each column they give (the last: the group a row under them is in;
+    the first: the one the problems file names, as a whole run names it)."""
+    ends: dict[str, list[tuple[int, str]]] = {}
+    for title in titles:
+        ends.setdefault(_title_gives(title[1])[0], []).append(title)
+    return sorted({kept for given in ends.values() for kept in (given[0], given[-1])})
+
+
+def _title_gives(title: str) -> tuple[str, re.Match]:
+    """The column a group title gives ("ward" or "hamlet"), and its match of _SECTION."""
+    unit = _SECTION.fullmatch(title.lower())
+    return _TITLE_GIVES.get(unit[1], "hamlet"), unit
+
+
 def _from_group_titles(
     grid: Grid, cells: pd.DataFrame, sections: list[Problem], headers: dict[str, str],
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Households listed in groups under titles naming their ward ("I. PHƯỜNG CẦU GIẤY") or
     hamlet ("Tổ dân phố 5"), in a list without that column or with the household's cell blank:
     each is of the group it is listed under (none above the first title); a value typed in the
-    row wins. The problems say which column was filled so; a run in chunks cannot see the title
-    above its first rows: refused."""
+    row wins. The problems say which column was filled so. A chunk of a list (grid.titles_above)
+    passes its own titles down and, where a row of it lacks a ward or hamlet, is given the
+    titles above its first row, so that it reads its rows as a whole run does."""
+    titles = [(section.row, section.value) for section in sections]
+    if grid.titles_above is not None:
+        grid.titles_above.publish(title_ends(titles))
+        if _lacks_ward_or_hamlet(cells):
+            titles = title_ends(grid.titles_above.above()) + titles
     by_column: dict[str, list[tuple[int, str]]] = {}
     ward_titles = []
-    for section in sections:
-        unit = _SECTION.fullmatch(section.value.lower())
-        column = _TITLE_GIVES.get(unit[1], "hamlet")
+    for row, title in titles:
+        column, unit = _title_gives(title)
         if column == "ward":
-            ward_titles.append(section.row)
+            ward_titles.append(row)
         # (the title from its unit on: "I. PHƯỜNG CẦU GIẤY" is Phường Cầu Giấy)
-        name = ward_in_title([section.value]) if column == "ward" else section.value[unit.start(1):]
-        by_column.setdefault(column, []).append((section.row, name or section.value))
+        name = ward_in_title([title]) if column == "ward" else title[unit.start(1):]
+        by_column.setdefault(column, []).append((row, name or title))
     rows_of_cells = cells.index.to_numpy()
     ward_title_above = _last_above(np.array(ward_titles, dtype=np.int64), rows_of_cells)
     fills = {}
-    for column, titles in by_column.items():
-        rows = np.array([row for row, _ in titles])
+    for column, given_titles in by_column.items():
+        rows = np.array([row for row, _ in given_titles])
         group = np.searchsorted(rows, rows_of_cells, side="right") - 1  # the last title above each row
         if column == "hamlet":  # (a ward's title starts its hamlets afresh: none until its first)
             group[ward_title_above > _last_above(rows, rows_of_cells)] = -1
-        given = np.array([None, *(name for _, name in titles)], dtype=object)[group + 1]
-        blank = ~filled(cells[[column]])[column].to_numpy() if column in cells else np.ones(len(cells), dtype=bool)
+        given = np.array([None, *(name for _, name in given_titles)], dtype=object)[group + 1]
+        blank = _blank(cells, column)
         if (blank & (group >= 0)).any():
-            fills[column] = (given, blank, titles[0])
+            fills[column] = (given, blank, given_titles[0])
     if not fills:
         return cells, []
-    if grid.list_continues or grid.list_started_above:
-        column, (_, _, (row, name)) = next(iter(fills.items()))
-        raise InputError(
-            f"sheet '{grid.name}': the households' {GROUP_TITLE_HEADERS[column]} is given by the group titles "
-            f"above them (row {row}: '{name}'), which a run in chunks cannot follow",
-            f"read the list whole (without --chunk-size), or fill in the '{GROUP_TITLE_HEADERS[column]}' column",
-        )
     cells = cells.copy()
     notes = []
     for column, (given, blank, (row, name)) in fills.items():
@@ -202,6 +227,15 @@ def _from_group_titles(
             headers[column] = GROUP_TITLE_HEADERS[column]
         notes.append(Problem(grid.name, int(row), headers[column], name, "from_group_titles"))
     return cells, notes
+
+
+def _lacks_ward_or_hamlet(cells: pd.DataFrame) -> bool:
+    """Whether some row has no ward or no hamlet (a column the list lacks: none on any row)."""
+    return any(_blank(cells, column).any() for column in GROUP_TITLE_HEADERS) if len(cells) else False
+
+
+def _blank(cells: pd.DataFrame, column: str) -> np.ndarray:
+    return ~filled(cells[[column]])[column].to_numpy() if column in cells else np.ones(len(cells), dtype=bool)
 
 
 def _last_above(titles: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ from ngheo_cli.errors import InputError
 from ngheo_cli.io.arrow_csv import file_head, read_csv_table, sniff_delimiter
 from ngheo_cli.io.early import EarlyRead
 from ngheo_cli.io.memory import check_memory_for
+
+if TYPE_CHECKING:
+    from ngheo_cli.io.list_rows import TitlesAbove
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
@@ -36,7 +40,7 @@ class Grid:
     hidden: bool = False
     has_header_row: bool = False  # parquet: the first row is the column names, known exactly
     list_continues: bool = False  # a chunk of a longer list: rows at its end are not the list's footer
-    list_started_above: bool = False  # a chunk after the first: the group titles above it are not in it
+    titles_above: TitlesAbove | None = None  # a chunk of a list: how it learns of the group titles above it
     # a chunk of a list known to be a persons list (read as one even where its rows hold no member
     # but heads) or known not to be one (its rows are not looked at as one); None: not known
     persons_list: bool | None = None
