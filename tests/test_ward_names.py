@@ -251,17 +251,24 @@ DISTRICT_LIST_CSV = "UBND QUẬN CẦU GIẤY,,,,\nDANH SÁCH HỘ NGHÈO NĂM 2
     "9,B4,Lan,2,1000000\n,Tổng cộng,,17,\n"
 
 
-@pytest.mark.parametrize(("chunk_size", "jobs"), [(1, 1), (2, 1), (3, 2), (4, 2), (1, 2)])
+@pytest.mark.parametrize(("chunk_size", "jobs", "members"), [(1, 1, False), (2, 1, False), (3, 2, False), (4, 2, False),
+                                                             (1, 2, False), (2, 2, True), (3, 1, True)])
 def test_a_district_list_in_chunks_gives_each_household_the_group_titles_above_it_as_a_whole_run_does(
-    tmp_path, chunk_size, jobs,
+    tmp_path, chunk_size, jobs, members,
 ):
     """A chunk cannot see the titles above its first household: each chunk passes its own down
     (io/list_rows.TitlesAbove), so that every household, in whichever chunk, is of the ward and
     hamlet it is listed under; roster, summary and problems as the whole run writes them. Chunks
-    of one household each, in one process and in two at once."""
+    of one household each, in one process and in two at once; with a members file too."""
     path = tmp_path / "quan.csv"
     path.write_text(DISTRICT_LIST_CSV, encoding="utf-8")
-    for folder, extra in (("whole", []), ("chunks", ["--chunk-size", str(chunk_size), "--jobs", str(jobs)])):
+    given = []
+    if members:
+        (tmp_path / "tv.csv").write_text("Mã hộ,Tuổi\n" + "".join(f"{h},{40 + n}\n" for n, h in enumerate(
+            ["A1", "A1", "A2", "A2", "A2", "A3", "A3", "A4", "A4", "A5", "B1", "B1", "B2", "B2", "B3", "B3", "B3", "B3",
+             "B4", "B4"])), encoding="utf-8")
+        given = ["--members", str(tmp_path / "tv.csv")]
+    for folder, extra in (("whole", given), ("chunks", [*given, "--chunk-size", str(chunk_size), "--jobs", str(jobs)])):
         (tmp_path / folder).mkdir()
         result = run_ngheo("classify", str(path), "-f", "csv", "-d", str(tmp_path / folder), "-s", "vn-2022-2025",
                            "--errors", str(tmp_path / folder / "problems.csv"), *extra)

@@ -536,7 +536,7 @@ def _chunk_run(job: _ChunkJob, number: int, frame: pd.DataFrame | _ChunkRows, ti
         frame = frame.read(job.households_path)
     # (only the last chunk has the list's end: a row below a chunk's last household is no footer)
     grids = [Grid(job.sheet_name, _with_prefix(job.households, frame), list_continues=number < job.chunks - 1,
-                  titles_above=titles, persons_list=job.households.persons)]
+                  titles_above=titles, laid_out=True, persons_list=job.households.persons)]
     members_grids = None
     if job.members is not None:
         members_grids = [Grid(job.members.sheet, _members_of(number, job))]
@@ -700,7 +700,7 @@ def _add(a: Counts, b: Counts) -> Counts:
 
 def _members_layout(path: Path, households: _Layout) -> _Layout:
     first = next(batches(path, LAYOUT_ROWS))
-    return _layout_of(first, path.stem, True, Grid(households.sheet, households.prefix))
+    return _layout_of(first, path.stem, True, Grid(households.sheet, households.prefix, laid_out=True))
 
 
 def _member_batch_rows(chunk_rows: int) -> int:

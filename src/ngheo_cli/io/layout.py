@@ -345,7 +345,7 @@ def _with_ward_of_title(table: Table, grid: Grid) -> Table | None:
              for cell in cells if cell_text(cell)]
     ward = ward_in_title([cell for _, cell in title])
     by_groups = "ward" in table.cells  # (its group titles name the wards: io/list_rows.py)
-    if ward is None and not by_groups and grid.titles_above is not None:
+    if ward is None and not by_groups and grid.laid_out:
         # a chunk of a list that was laid out from the file's first rows (stream.py), whose wards
         # are named by group titles in other chunks: its rows above the first such title have
         # none, as in a whole run, which rejects them for it

@@ -41,6 +41,9 @@ class Grid:
     has_header_row: bool = False  # parquet: the first row is the column names, known exactly
     list_continues: bool = False  # a chunk of a longer list: rows at its end are not the list's footer
     titles_above: TitlesAbove | None = None  # a chunk of a list: how it learns of the group titles above it
+    # part of a list laid out already from the file's first rows (a chunk, stream.py): a list without
+    # a ward column, its wards named by group titles, is not refused here for want of one
+    laid_out: bool = False
     # a chunk of a list known to be a persons list (read as one even where its rows hold no member
     # but heads) or known not to be one (its rows are not looked at as one); None: not known
     persons_list: bool | None = None
