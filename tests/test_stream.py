@@ -96,8 +96,10 @@ def test_chunks_give_the_whole_file_result(sample_csv, whole, chunk_rows, jobs):
     streamed = classify_in_chunks(households, members, load_standard(), chunk_rows, lambda csv, n: rosters.append(csv),
                                   jobs=jobs)
     grid = read_grids(households)[0]
-    below_header = len(grid.cells) - find_survey([grid], {}, "x").households.header_row
-    assert streamed.chunks == -(-below_header // chunk_rows)  # chunk_rows rows below the header each
+    # chunk_rows rows below the header each, up to the last household's (the rows below it, the
+    # totals row, go with it)
+    to_last_household = int(whole.roster["source_row"].max()) - find_survey([grid], {}, "x").households.header_row
+    assert streamed.chunks == -(-to_last_household // chunk_rows)
     assert b"".join(rosters) == csv_bytes(whole.roster)
     pd.testing.assert_frame_equal(streamed.summary, whole.summary)
     pd.testing.assert_frame_equal(streamed.problems.to_frame(), whole.problems.to_frame())
@@ -394,12 +396,14 @@ def test_jobs_without_chunks_says_it_has_no_effect(sample_csv, tmp_path):
 
 
 MESSY_CELL = st.one_of(st.sampled_from(["", "H1", "H2", "h1 ", "x", "có", "2.000.000", "3", "Phường Cầu Giấy", '"a,b"',
-                                        "=1+1", "1e400", "-0", "#REF!", "Tổng cộng", "Tổ dân phố 1"]),
+                                        "=1+1", "1e400", "-0", "#REF!", "Tổng cộng", "Tổ dân phố 1", "1"]),
                         st.text(alphabet="aH1 .", max_size=4))
 # a group title: the ward or hamlet of the households under it, in a row of its own
-GROUP_TITLE_ROW = st.builds(lambda title, at: [title if column == at else "" for column in range(5)],
+# (with its number in the cell before it, perhaps: "1 | Tổ dân phố 1", the number under Mã hộ)
+GROUP_TITLE_ROW = st.builds(lambda title, number, at: [title if column == at else number if column == at - 1 else ""
+                                                       for column in range(5)],
                             st.sampled_from(["Tổ dân phố 1", "2. Thôn Đông", "I. PHƯỜNG YÊN HÒA", "Xã Minh Phú"]),
-                            st.integers(0, 4))
+                            st.sampled_from(["", "1", "I"]), st.integers(0, 4))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -421,6 +425,12 @@ GROUP_TITLE_ROW = st.builds(lambda title, at: [title if column == at else "" for
          rows=[["", "", "1", "900000", "x"], ["", "", "2", "900000", ""], ["", "", "1", "5000000", ""],
                ["Tổng cộng", "", "", "", ""], ["", "", "1", "900000", ""]], line_end="\n", title=False, chunk_rows=2,
          without_ward=False)
+# group titles with their number under Mã hộ, the same numbers as households': the titles' rows
+# are no households (were duplicates of households "1" and "2" in chunks)
+@example(header=["Mã hộ", "Phường/Xã", "Số nhân khẩu", "Thu nhập bình quân đầu người/tháng (đồng)"],
+         rows=[["1", "", "Tổ dân phố 1", "", ""], ["1", "Phường A", "2", "900000", ""], ["2", "Phường A", "2", "900000", ""],
+               ["2", "", "Tổ dân phố 2", "", ""], ["3", "Phường A", "1", "900000", ""]], line_end="\n", title=False,
+         chunk_rows=2, without_ward=False)
 def test_any_small_messy_csv_in_chunks_gives_the_whole_runs_roster_summary_and_problems(
     tmp_path_factory, monkeypatch, header, rows, line_end, title, chunk_rows, without_ward,
 ):
@@ -618,3 +628,27 @@ def test_a_chunk_that_fails_before_passing_its_group_titles_down_stops_the_run_a
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3])
+def test_group_titles_numbered_under_ma_ho_like_the_households_are_no_households_in_chunks(tmp_path, chunk_rows):
+    """The STT typed as Mã hộ, and each group title's number in the same column ("1 | Tổ dân phố 1"):
+    a whole run reads the titles as titles; chunks read household 1 as household 1 too (not a
+    duplicate of the title's "1") and give it its own members (not to the title's chunk)."""
+    households = tmp_path / "ds.csv"
+    households.write_text("Mã hộ,Họ tên chủ hộ,Phường/Xã,Thu nhập bình quân đầu người/tháng (đồng)\n"
+                          "1,Tổ dân phố 1,,\n1,An,Phường A,900000\n2,Bình,Phường A,3000000\n"
+                          "2,Tổ dân phố 2,,\n3,Cúc,Phường A,900000\n4,Dung,Phường A,900000\n", encoding="utf-8")
+    members = tmp_path / "tv.csv"
+    members.write_text("Mã hộ,Tuổi\n1,40\n1,12\n2,35\n3,70\n3,68\n4,30\n", encoding="utf-8")
+    standard = load_standard("vn-2022-2025")
+    whole = run_classification(read_grids(households), standard, households.name, read_grids(members, members=True),
+                               year=2025)
+    rosters = []
+    streamed = classify_in_chunks(households, members, standard, chunk_rows, lambda csv, n: rosters.append(csv),
+                                  year=2025)
+    assert b"".join(rosters) == csv_bytes(whole.roster)
+    pd.testing.assert_frame_equal(streamed.summary, whole.summary)
+    pd.testing.assert_frame_equal(streamed.problems.to_frame("vi"), whole.problems.to_frame("vi"))
+    assert whole.roster["members_count"].tolist() == [2, 1, 2, 1]
+    assert whole.roster["hamlet"].tolist() == ["Tổ dân phố 1", "Tổ dân phố 1", "Tổ dân phố 2", "Tổ dân phố 2"]

@@ -65,7 +65,7 @@ from ngheo_cli.frames import (
 from ngheo_cli.io.arrow_csv import csv_arrow_options, csv_blocks, csv_tables, read_rows
 from ngheo_cli.io.cells import normalised_nonblank, parse_text
 from ngheo_cli.io.layout import find_survey
-from ngheo_cli.io.list_rows import cell_text, says_total
+from ngheo_cli.io.list_rows import cell_text
 from ngheo_cli.io.memory import available_memory
 from ngheo_cli.io.parquet import data_columns, text_table
 from ngheo_cli.io.persons import not_the_head, persons_among
@@ -249,18 +249,23 @@ def _body(frame: pd.DataFrame, layout: _Layout) -> pd.DataFrame:
     return frame.iloc[max(layout.body_from - int(frame.index[0]), 0):] if len(frame) else frame
 
 
-def _totals_rows(body: pd.DataFrame, layout: _Layout, present: np.ndarray) -> np.ndarray:
-    """Of a batch's rows with a household id (`present`), those whose id says "Tổng …"/"Cộng …"
-    and that have no ward: a list's totals row, as io/list_rows.py tells one (it also reads the
-    row's other cells: a row it keeps as a household is at most taken here for a totals row, and
-    then only for where the list ends, which the last chunk judges again as a whole run does)."""
+def _not_households(body: pd.DataFrame, layout: _Layout, present: np.ndarray, direct: dict) -> np.ndarray:
+    """Of a batch's rows with a household id (`present`), those a whole run does not read as
+    households: a list's title, a totals row ("Tổng cộng" typed under Mã hộ), a group title with
+    its number or name under Mã hộ ("1 | Tổ dân phố 1"), a repeated header. Only a row without a
+    ward can be one (io/list_rows.py): such rows are laid out under the list's header rows as a
+    chunk is, and those it does not keep as records are the answer. Their ids are no household's:
+    counted, a household "1" under the title "1 | Tổ dân phố 1" was a duplicate in chunks, and its
+    members went to the title's chunk."""
+    candidates = present.copy()
     if layout.ward_columns:
-        present = present & ~filled(body[layout.ward_columns]).any(axis=1).to_numpy()
-    ids = body[layout.id_position][present]
-    says = {value: says_total(value) for value in pd.unique(ids)}  # (once per distinct text)
-    totals = np.zeros(len(body), dtype=bool)
-    totals[np.flatnonzero(present)] = [says[value] for value in ids]
-    return totals
+        candidates &= ~filled(body[layout.ward_columns]).any(axis=1).to_numpy()
+    if not candidates.any():
+        return candidates
+    grid = Grid(layout.sheet, pd.concat([layout.prefix, body[candidates]]), list_continues=True, laid_out=True,
+                persons_list=False)
+    kept = find_survey([grid], direct, layout.sheet).households.cells.index
+    return candidates & ~np.isin(body.index.to_numpy(), kept.to_numpy())
 
 
 def _with_prefix(layout: _Layout, rows: pd.DataFrame) -> pd.DataFrame:
@@ -294,20 +299,23 @@ def classify_in_chunks(
     # 1. ids: every household's chunk, and the ids used twice in the whole file; and which
     # columns hold data somewhere (a whole-file run keeps an extra column only then)
     hashes, rows, chunk_of, households_in = [], [], [], []
-    named = _extra_columns(households_layout, first, households_path.stem, direct_answer_headers(standard))
+    direct = direct_answer_headers(standard)
+    named = _extra_columns(households_layout, first, households_path.stem, direct)
     named_positions = [position for _, position in named]
     has_data = np.zeros(len(named), dtype=bool)  # of each named extra column, somewhere in the file
     header_rows = len(households_layout.prefix)  # so that every chunk holds chunk_rows rows below the header
     persons = households_layout.persons
     persons_columns = [households_layout.relation, *households_layout.incomes] if persons else []
-    ward_columns = [] if persons else households_layout.ward_columns  # (for _totals_rows)
-    needed = sorted({households_layout.id_position, *named_positions, *persons_columns, *ward_columns})  # the others are not built
+    # the others are not built (a list of households: all of them, for the rows without a ward)
+    needed = sorted({households_layout.id_position, *named_positions, *persons_columns}) if persons else list(first.columns)
     blocks: list = []  # the bytes of the file each block was read from: where each chunk's rows are
     above, starts, total_rows = None, [], 0  # (a persons list: the household above a batch, where each starts)
     for number, frame in enumerate(batches(households_path, chunk_rows, header_rows, needed, ahead=True, blocks=blocks)):
         total_rows = int(frame.index[-1]) if len(frame) else total_rows
         body = _body(frame, households_layout)
         present, id_hashes = _row_hashes(body, households_layout.id_position)  # (an id on neighbouring rows: a duplicate, each row counted)
+        if not persons:
+            present &= ~_not_households(body, households_layout, present, direct)
         if persons:  # a household is its rows with an id but its members' (the same id again on a member's row)
             found = persons_among(id_hashes, not_the_head(body[households_layout.relation]),
                                   [_row_hashes(body, income)[1] for income in households_layout.incomes], 0, above)
@@ -320,7 +328,7 @@ def classify_in_chunks(
         rows.append(body.index.to_numpy()[present])
         chunk_of.append(np.full(int(present.sum()), number, dtype=np.int32))
         if not persons:  # (a persons list's chunks are cut where households start: _household_stretches)
-            households_in.append(bool((present & ~_totals_rows(body, households_layout, present)).any()))
+            households_in.append(bool(present.any()))
     first_rows = np.concatenate(rows)
     if persons:  # chunks of about chunk_rows rows, each cut where a household starts
         stretches = _household_stretches(np.concatenate(starts), chunk_rows, header_rows, total_rows)

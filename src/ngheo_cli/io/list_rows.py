@@ -74,7 +74,7 @@ class RowsWithoutWard:
         one_cell = looks.count == 1
         list_title = looks.says(one_cell, first, _is_list_title)
         first_text = looks.first_text()
-        totals = looks.says(first_text >= 0, first_text, says_total) & ~list_title
+        totals = looks.says(first_text >= 0, first_text, _says_total) & ~list_title
         # a group's title: one or two cells, exactly one of them not the group's number, naming a unit
         few = (looks.count >= 1) & (looks.count <= 2)
         named_first = few & ~looks.says(few, first, _is_marker)
@@ -102,7 +102,7 @@ def _names_unit(cell: object) -> bool:
     return bool(_SECTION.fullmatch(_spelled(cell).lower()))
 
 
-def says_total(cell: object) -> bool:
+def _says_total(cell: object) -> bool:
     return fold(cell).startswith(_TOTALS)
 
 
