@@ -395,6 +395,17 @@ def test_jobs_without_chunks_says_it_has_no_effect(sample_csv, tmp_path):
     assert "--jobs takes effect with --chunk-size" in result.stderr
 
 
+def assert_chunks_give(whole, households, members, standard, chunk_rows: int) -> None:
+    """A run in chunks of `chunk_rows` rows (review year 2025) writes the roster of the whole run
+    `whole`, byte for byte, and gives its summary and problems."""
+    rosters = []
+    streamed = classify_in_chunks(households, members, standard, chunk_rows, lambda csv, n: rosters.append(csv),
+                                  year=2025)
+    assert b"".join(rosters) == csv_bytes(whole.roster)
+    pd.testing.assert_frame_equal(streamed.summary, whole.summary)
+    pd.testing.assert_frame_equal(streamed.problems.to_frame("vi"), whole.problems.to_frame("vi"))
+
+
 MESSY_CELL = st.one_of(st.sampled_from(["", "H1", "H2", "h1 ", "x", "có", "2.000.000", "3", "Phường Cầu Giấy", '"a,b"',
                                         "=1+1", "1e400", "-0", "#REF!", "Tổng cộng", "Tổ dân phố 1", "1"]),
                         st.text(alphabet="aH1 .", max_size=4))
@@ -431,6 +442,11 @@ GROUP_TITLE_ROW = st.builds(lambda title, number, at: [title if column == at els
          rows=[["1", "", "Tổ dân phố 1", "", ""], ["1", "Phường A", "2", "900000", ""], ["2", "Phường A", "2", "900000", ""],
                ["2", "", "Tổ dân phố 2", "", ""], ["3", "Phường A", "1", "900000", ""]], line_end="\n", title=False,
          chunk_rows=2, without_ward=False)
+# a ward cell of one space above the list's first ward title: kept as typed (the problem shows it),
+# in the chunk without any title as in the whole run, which blanked it when it filled the others
+@example(header=["Phường/Xã", "Số nhân khẩu", "Mã hộ", "Thu nhập bình quân đầu người/tháng (đồng)"],
+         rows=[[" ", "", "", "", "H1"], ["", "I. PHƯỜNG YÊN HÒA", "", "", ""], ["", "", "", "", ""], ["", "", "", "", ""],
+               ["", "", "H1", "", ""]], line_end="\n", title=False, chunk_rows=2, without_ward=False)
 def test_any_small_messy_csv_in_chunks_gives_the_whole_runs_roster_summary_and_problems(
     tmp_path_factory, monkeypatch, header, rows, line_end, title, chunk_rows, without_ward,
 ):
@@ -450,11 +466,7 @@ def test_any_small_messy_csv_in_chunks_gives_the_whole_runs_roster_summary_and_p
         with pytest.raises(InputError):
             classify_in_chunks(path, None, standard, chunk_rows, lambda csv, n: None, year=2025)
         return
-    rosters = []
-    streamed = classify_in_chunks(path, None, standard, chunk_rows, lambda csv, n: rosters.append(csv), year=2025)
-    assert b"".join(rosters) == csv_bytes(whole.roster)
-    pd.testing.assert_frame_equal(streamed.summary, whole.summary)
-    pd.testing.assert_frame_equal(streamed.problems.to_frame("vi"), whole.problems.to_frame("vi"))
+    assert_chunks_give(whole, path, None, standard, chunk_rows)
 
 
 _IDS = st.sampled_from(["H1", "H2", "H3", "h1", " H1", "Ｈ1", "", "H4"])  # spellings that do and do not match
@@ -493,12 +505,7 @@ def test_any_small_survey_with_members_in_chunks_gives_the_whole_runs_results(
         with pytest.raises(InputError):
             classify_in_chunks(survey, members_file, standard, chunk_rows, lambda csv, n: None, year=2025)
         return
-    rosters = []
-    streamed = classify_in_chunks(survey, members_file, standard, chunk_rows, lambda csv, n: rosters.append(csv),
-                                  year=2025)
-    assert b"".join(rosters) == csv_bytes(whole.roster)
-    pd.testing.assert_frame_equal(streamed.summary, whole.summary)
-    pd.testing.assert_frame_equal(streamed.problems.to_frame("vi"), whole.problems.to_frame("vi"))
+    assert_chunks_give(whole, survey, members_file, standard, chunk_rows)
 
 
 @settings(max_examples=200, deadline=None)
@@ -644,11 +651,6 @@ def test_group_titles_numbered_under_ma_ho_like_the_households_are_no_households
     standard = load_standard("vn-2022-2025")
     whole = run_classification(read_grids(households), standard, households.name, read_grids(members, members=True),
                                year=2025)
-    rosters = []
-    streamed = classify_in_chunks(households, members, standard, chunk_rows, lambda csv, n: rosters.append(csv),
-                                  year=2025)
-    assert b"".join(rosters) == csv_bytes(whole.roster)
-    pd.testing.assert_frame_equal(streamed.summary, whole.summary)
-    pd.testing.assert_frame_equal(streamed.problems.to_frame("vi"), whole.problems.to_frame("vi"))
+    assert_chunks_give(whole, households, members, standard, chunk_rows)
     assert whole.roster["members_count"].tolist() == [2, 1, 2, 1]
     assert whole.roster["hamlet"].tolist() == ["Tổ dân phố 1", "Tổ dân phố 1", "Tổ dân phố 2", "Tổ dân phố 2"]

@@ -210,17 +210,17 @@ def _from_group_titles(
         if column == "hamlet":  # (a ward's title starts its hamlets afresh: none until its first)
             group[ward_title_above > _last_above(rows, rows_of_cells)] = -1
         given = np.array([None, *(name for _, name in given_titles)], dtype=object)[group + 1]
-        blank = _blank(cells, column)
-        if (blank & (group >= 0)).any():
-            fills[column] = (given, blank, given_titles[0])
+        titled = _blank(cells, column) & (group >= 0)  # (a blank cell above the first title stays as typed)
+        if titled.any():
+            fills[column] = (given, titled, given_titles[0])
     if not fills:
         return cells, []
     cells = cells.copy()
     notes = []
-    for column, (given, blank, (row, name)) in fills.items():
+    for column, (given, titled, (row, name)) in fills.items():
         if column in cells:
             values = cells[column].to_numpy(dtype=object, copy=True)
-            values[blank] = given[blank]
+            values[titled] = given[titled]
             cells[column] = values
         else:
             cells[column] = pd.array(given, dtype="str")
