@@ -42,9 +42,11 @@ def split(grid: Grid, header_row: int, cuts: list[int], name: str) -> tuple[list
 
 def cut_points(grid: Grid, header_row: int, id_column: int):
     """Rows a sheet may start at: one with a household id (a sheet of totals or blanks only is
-    not a list of households)."""
+    not a list of households: the sample's totals row has its count, "311 hộ", under Mã hộ)."""
     body = grid.cells.loc[header_row + 2:]
-    rows = [int(r) for r, cell in body[id_column].items() if isinstance(cell, str) and cell.strip()]
+    totals = {int(r) for r, cells in body.iterrows()
+              if any(isinstance(c, str) and c.strip().lower().startswith(("tổng", "cộng")) for c in cells)}
+    rows = [int(r) for r, cell in body[id_column].items() if isinstance(cell, str) and cell.strip() and int(r) not in totals]
     return st.lists(st.sampled_from(rows), max_size=4, unique=True).map(sorted)
 
 
