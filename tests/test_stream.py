@@ -472,11 +472,14 @@ def test_any_small_messy_csv_in_chunks_gives_the_whole_runs_roster_summary_and_p
 _IDS = st.sampled_from(["H1", "H2", "H3", "h1", " H1", "Ｈ1", "", "H4"])  # spellings that do and do not match
 _HOUSEHOLD_ROW = st.tuples(_IDS, st.sampled_from(["Phường A", "Phường B", ""]), st.sampled_from(["1", "2", "0", "x", ""]),
                            st.sampled_from(["900000", "2.000.000", "5000000", "", "abc"]))
+# a group title, its number (an id's spelling, perhaps) under Mã hộ and its name beside it
+_TITLE_ROW = st.tuples(st.sampled_from(["", "H1", "1"]), st.sampled_from(["Tổ dân phố 1", "Thôn Đông"]), st.just(""),
+                       st.just(""))
 _MEMBER_ROW = st.tuples(_IDS, st.sampled_from(["5", "30", "70", "", "x"]), st.sampled_from(["x", "", "có", "?"]))
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(households=st.lists(_HOUSEHOLD_ROW, max_size=6), members=st.lists(_MEMBER_ROW, max_size=10),
+@given(households=st.lists(st.one_of(_HOUSEHOLD_ROW, _TITLE_ROW), max_size=6), members=st.lists(_MEMBER_ROW, max_size=10),
        chunk_rows=st.integers(1, 3), in_household_order=st.booleans(), strays_allowed=st.sampled_from([100_000, 0]))
 @example(households=[], members=[("H1", "5", "x")], chunk_rows=1, in_household_order=False,  # no household at all
          strays_allowed=100_000)
@@ -487,7 +490,8 @@ def test_any_small_survey_with_members_in_chunks_gives_the_whole_runs_results(
     tmp_path_factory, monkeypatch, households, members, chunk_rows, in_household_order, strays_allowed,
 ):
     """Members of duplicated, missing or differently spelled ids, in any order, spread over chunks:
-    read in place with their strays, or (no strays allowed) through scratch files."""
+    read in place with their strays, or (no strays allowed) through scratch files; group titles
+    among the households, a household's id under some of them."""
     from ngheo_cli import stream
 
     monkeypatch.setattr(stream, "STRAY_ROWS", strays_allowed)
