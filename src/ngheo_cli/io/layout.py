@@ -349,7 +349,7 @@ def _with_ward_of_title(table: Table, grid: Grid) -> Table | None:
         # a chunk of a list that was laid out from the file's first rows (stream.py), whose wards
         # are named by group titles in other chunks: its rows above the first such title have
         # none, as in a whole run, which rejects them for it
-        table.cells["ward"] = pd.array([None] * len(table.cells), dtype="str")
+        table.cells["ward"] = text_from_codes([], np.full(len(table.cells), -1, dtype=np.int8), table.cells.index)
         return table
     if ward is None:
         return table if by_groups or not _has_households(table) else None

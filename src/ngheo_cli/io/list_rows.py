@@ -188,9 +188,12 @@ def _from_group_titles(
     passes its own titles down and, where a row of it lacks a ward or hamlet, is given the
     titles above its first row, so that it reads its rows as a whole run does."""
     titles = [(section.row, section.value) for section in sections]
+    if not titles and grid.titles_above is None:  # (most lists: no group titles, nothing to look at)
+        return cells, []
+    blank = {column: _blank(cells, column) for column in GROUP_TITLE_HEADERS}  # (the columns titles give)
     if grid.titles_above is not None:
         grid.titles_above.publish(title_ends(titles))
-        if _lacks_ward_or_hamlet(cells):
+        if any(rows.any() for rows in blank.values()):  # (a household lacks a ward or a hamlet)
             titles = title_ends(grid.titles_above.above()) + titles
     by_column: dict[str, list[tuple[int, str]]] = {}
     ward_titles = []
@@ -210,7 +213,7 @@ def _from_group_titles(
         if column == "hamlet":  # (a ward's title starts its hamlets afresh: none until its first)
             group[ward_title_above > _last_above(rows, rows_of_cells)] = -1
         given = np.array([None, *(name for _, name in given_titles)], dtype=object)[group + 1]
-        titled = _blank(cells, column) & (group >= 0)  # (a blank cell above the first title stays as typed)
+        titled = blank[column] & (group >= 0)  # (a blank cell above the first title stays as typed)
         if titled.any():
             fills[column] = (given, titled, given_titles[0])
     if not fills:
@@ -229,12 +232,8 @@ def _from_group_titles(
     return cells, notes
 
 
-def _lacks_ward_or_hamlet(cells: pd.DataFrame) -> bool:
-    """Whether some row has no ward or no hamlet (a column the list lacks: none on any row)."""
-    return any(_blank(cells, column).any() for column in GROUP_TITLE_HEADERS) if len(cells) else False
-
-
 def _blank(cells: pd.DataFrame, column: str) -> np.ndarray:
+    """Each row's cell of `column` is blank (a column the list lacks: on every row)."""
     return ~filled(cells[[column]])[column].to_numpy() if column in cells else np.ones(len(cells), dtype=bool)
 
 
