@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -191,6 +192,31 @@ def test_rows_share_a_combination_exactly_when_they_share_every_code(rows, sizes
         for b in range(len(rows)):
             assert (number[a] == number[b]) == (rows[a] == rows[b])
     assert len(first) == len(set(rows))
+
+
+@given(st.integers(1, 70).flatmap(lambda width: st.lists(  # (a standard has one indicator at least)
+    st.lists(st.sampled_from([True, False, None]), min_size=width, max_size=width), max_size=12)), st.integers(1, 70),
+       st.booleans())
+def test_each_rows_flags_as_bits_count_and_name_what_the_row_holds(rows, width, masked):
+    """flag_bits and bit_count against each row's flags looked at one by one: bit i set where
+    column i is true (missing: not true) and where it is missing, and the counts of both, for a
+    standard of any number of indicators (more than 64: refused, nothing wraps around)."""
+    from ngheo_cli.frames import bit_count, flag_bits
+
+    width = len(rows[0]) if rows else width
+    columns = [pd.Series([row[i] for row in rows], dtype="boolean" if masked else object) for i in range(width)]
+    if not masked:  # a plain yes/no column (the blanks read as "no"): no missing cells
+        columns = [column.fillna(False).astype(bool) for column in columns]
+    rows = [[bool(column[r]) if not pd.isna(column[r]) else None for column in columns] for r in range(len(rows))]
+    if width > 64:
+        with pytest.raises(ValueError):
+            flag_bits(columns)
+        return
+    true, missing = flag_bits(columns)
+    assert [int(b) for b in true] == [sum(1 << i for i, flag in enumerate(row) if flag) for row in rows]
+    assert [int(b) for b in missing] == [sum(1 << i for i, flag in enumerate(row) if flag is None) for row in rows]
+    assert bit_count(true).tolist() == [sum(flag is True for flag in row) for row in rows]
+    assert bit_count(missing).tolist() == [sum(flag is None for flag in row) for row in rows]
 
 
 def test_a_reason_without_fields_is_the_same_text_on_every_row_of_its_rule():

@@ -126,6 +126,37 @@ def test_the_last_rule_must_catch_every_household(tmp_path):
     assert "last class rule must be" in error.value.message
 
 
+def test_more_indicators_than_a_household_row_can_hold_are_refused_when_the_standard_is_read(tmp_path):
+    """The engine keeps each household's indicators as the bits of one 64-bit integer: a standard
+    with more is told so when it is loaded, not by a crash in the middle of a run."""
+    data = yaml.safe_load(national_text())
+    extra = data["indicators"][-1]
+    data["indicators"] += [{**extra, "id": f"them_{k}"} for k in range(65 - len(data["indicators"]))]
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CriteriaError) as error:
+        load_standard(str(path))
+    assert "indicators" in error.value.message and "at most 64" in error.value.message
+    data["indicators"].pop()  # 64: read, and each household's last indicator counted and named
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    from conftest import SAMPLE
+
+    from ngheo_cli.io.workbook import read_grids
+    from ngheo_cli.pipeline import run_classification
+
+    roster = run_classification(read_grids(SAMPLE), load_standard(str(path)), SAMPLE.name, year=2025).roster
+    last = roster[f"d_{data['indicators'][-1]['id']}"].astype("boolean")  # (bit 63)
+    assert last.any()
+    first_copy = roster["d_them_0"].astype("boolean")  # (the copies derive alike; the sheet answers none of them)
+    assert last.equals(first_copy)
+    indicators = [f"d_{i['id']}" for i in data["indicators"]]
+    read = roster[roster["classification"] != "rejected"]
+    assert read["deprivation_count"].tolist() == read[indicators].fillna(0).sum(axis=1).astype("int64").tolist()
+    named = roster.loc[last.fillna(False).to_numpy(), "reason"]
+    named = named[named.str.contains("thiếu hụt")]  # (the rules whose reasons list the deprivations)
+    assert len(named) and named.str.endswith(extra["name"]["vi"].lower()).all()  # (the last indicator: named last)
+
+
 def test_unknown_standard_lists_the_built_in_ones():
     with pytest.raises(CriteriaError) as error:
         load_standard("vn-2099")

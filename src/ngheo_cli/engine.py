@@ -16,11 +16,12 @@ import pandas as pd
 from ngheo_cli.frames import (
     Spelled,
     arrow_text,
+    bit_count,
     category_as_text,
     combinations,
+    flag_bits,
     position_in,
     text_from_codes,
-    true_bits,
 )
 from ngheo_cli.parallel import thread_map
 from ngheo_cli.schema import GROUP_FLAGS
@@ -67,9 +68,10 @@ def classify(
     for indicator, (value, blank) in zip(model.indicators, derived):
         indicators[indicator.id], blank_as_no[indicator.id] = value, blank
 
-    deprived = pd.DataFrame(indicators)
-    known_true = deprived.fillna(False).astype(bool).sum(axis=1).astype("float64")
-    unknown = deprived.isna().sum(axis=1).astype("float64")
+    deprived, missing = flag_bits(list(indicators.values()))  # bit i: indicator i (each row's as one integer)
+    blank_read_as_no, _ = flag_bits(list(blank_as_no.values()))
+    known_true = pd.Series(bit_count(deprived), index=households.index, dtype="float64", copy=False)
+    unknown = bit_count(missing)
     context.values |= lines | indicators | {
         "income": income_range,
         "deprivation_count": Range(known_true, known_true + unknown),
@@ -92,8 +94,8 @@ def classify(
     for indicator_id, value in indicators.items():
         roster[f"d_{indicator_id}"] = value.astype("Int8")
     roster["deprivation_count"] = known_true.astype("int64")
-    roster["indicators_missing"] = _names_where(deprived.isna()).column(households.index)
-    roster["indicators_blank_as_no"] = _names_where(pd.DataFrame(blank_as_no)).column(households.index)
+    roster["indicators_missing"] = _names_where(missing, list(indicators)).column(households.index)
+    roster["indicators_blank_as_no"] = _names_where(blank_read_as_no, list(indicators)).column(households.index)
     roster["classification"] = classification
     roster["reason"] = _reasons(roster, matched_rule, lines, deprived, standard, lang)
     for column in CARRIED_AS_READ:
@@ -181,13 +183,9 @@ def _apply_rules(standard: CompiledStandard, context: Context) -> tuple[pd.Serie
     return classification, matched
 
 
-def _names_where(flags: pd.DataFrame, empty: str = "") -> Spelled:
-    """Comma-separated column names where the flag is true, per row (`empty` where none is).
-
-    Rows share few patterns, so each row's flags become one integer and each distinct
-    pattern is spelled out once."""
-    names = list(flags.columns)
-    bits = pd.Series(true_bits(flags), index=flags.index, copy=False)
+def _names_where(bits: np.ndarray, names: list[str], empty: str = "") -> Spelled:
+    """Comma-separated names where a row's bit is set (bit i: names[i]; flag_bits), per row
+    (`empty` where none is). Rows share few patterns: each distinct one is spelled out once."""
     return Spelled.of(bits, lambda b: ", ".join(n for i, n in enumerate(names) if b >> i & 1) or empty)
 
 
@@ -205,7 +203,7 @@ def _as_text(values: pd.Series, prefix: str = "") -> Spelled:
 
 
 def _reasons(
-    roster: pd.DataFrame, matched_rule: np.ndarray, lines: dict[str, pd.Series], deprived: pd.DataFrame,
+    roster: pd.DataFrame, matched_rule: np.ndarray, lines: dict[str, pd.Series], deprived: np.ndarray,
     standard: CompiledStandard, lang: str,
 ) -> pd.Series:
     """Each household's reason: its class, then its rule's template ({income}, {deprivation_count},
@@ -217,13 +215,13 @@ def _reasons(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    names = {i.id: getattr(i.name, lang).lower() for i in standard.model.indicators}
+    names = [getattr(i.name, lang).lower() for i in standard.model.indicators]  # (deprived's bits: in this order)
     b1 = (roster["income_source"] == "b1_score").fillna(False).to_numpy(dtype=bool)
     score = _as_text(roster["b1_score"], "điểm B1 " if lang == "vi" else "B1 score ")
     fields = {
         "income": score.where(b1, _vnd(roster["income_per_capita_month"])),
         "deprivation_count": _as_text(roster["deprivation_count"]),
-        "deprived": _names_where(deprived.rename(columns=names), empty="-"),
+        "deprived": _names_where(deprived, names, empty="-"),
     } | {name: _vnd(line) for name, line in lines.items()}
     text = pa.large_string()
     reason_of = np.empty(len(roster), dtype=np.int64)  # each row's position among all distinct reasons

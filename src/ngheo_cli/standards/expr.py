@@ -242,17 +242,18 @@ class _Aggregate(_Node):
                    else np.zeros(n, dtype=np.int64))
         false = size - true - unknown
         no_members = size == 0
+        # (the masked arrays built whole: Series.mask copies both of their parts)
         if self.function == "any_member":
             result = np.where(true > 0, 1, np.where(unknown > 0, -1, 0))
         elif self.function == "all_members":
             result = np.where(false > 0, 0, np.where(unknown > 0, -1, 1))
         else:
             numbers = true if self.function == "count_members" else true / np.maximum(size, 1)
-            out = pd.Series(numbers, index=ctx.households.index, dtype="Float64", copy=False)
-            return out.mask((unknown > 0) | no_members)
+            undecided = (unknown > 0) | no_members
+            return pd.Series(pd.arrays.FloatingArray(numbers.astype("float64"), undecided), index=ctx.households.index,
+                             copy=False)
         result = np.where(no_members, -1, result)
-        out = pd.Series(result == 1, index=ctx.households.index, dtype="boolean", copy=False)
-        return out.mask(result == -1)
+        return pd.Series(pd.arrays.BooleanArray(result == 1, result == -1), index=ctx.households.index, copy=False)
 
 
 def _as_bool(value: Any) -> pd.Series:
@@ -302,7 +303,7 @@ def _isin(values: Any, allowed: frozenset) -> pd.Series:
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     inside = np.append(np.asarray([u in allowed for u in uniques], dtype=bool), False)[codes]
-    return pd.Series(inside, index=values.index, dtype="boolean", copy=False).mask(codes < 0)
+    return pd.Series(pd.arrays.BooleanArray(inside, codes < 0), index=values.index, copy=False)  # (not .mask: a copy)
 
 
 def _compare_range(op: type, value: Range, other: Any) -> pd.Series:

@@ -95,7 +95,7 @@ class Standard(Strict):
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     value_sets: dict[str, ValueSet] = Field(default_factory=dict)
     dimensions: list[Dimension] = Field(min_length=1)
-    indicators: list[Indicator] = Field(min_length=1)
+    indicators: list[Indicator] = Field(min_length=1, max_length=64)  # (the engine keeps a row's as the bits of one integer)
     classes: list[ClassRule] = Field(min_length=1)
 
     def indicator_ids(self) -> list[str]:
