@@ -9,6 +9,7 @@ No IO here.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable
@@ -82,20 +83,23 @@ def validate_survey(
         report=lambda done: report((1 - member_share) * 0.9 * done),
     )
     _release_cells(survey.households)
-    _count_in_dong(households, survey.households, problems)
-    _flag_implausible(households, household_bad, survey.households, problems)
-    _fill_area(households, household_bad, survey.households, problems)
-    _check_income(households, household_bad, survey.households, problems)
-    first_row = first_positions(households["household_id"])  # of each row's id
-    _reject_duplicates(households, household_bad, first_row, survey.households, problems, known_duplicates)
+    with ThreadPoolExecutor(1, thread_name_prefix="ngheo-members") as background:
+        # the members' cells are checked while the households' rows are (neither reads the other's)
+        members_checked = None if survey.members is None else background.submit(
+            _check_members, survey.members, review_year,
+            lambda done: report((1 - member_share) * 0.9 + member_share * 0.9 * done))
+        _count_in_dong(households, survey.households, problems)
+        _flag_implausible(households, household_bad, survey.households, problems)
+        _fill_area(households, household_bad, survey.households, problems)
+        _check_income(households, household_bad, survey.households, problems)
+        first_row = first_positions(households["household_id"])  # of each row's id
+        _reject_duplicates(households, household_bad, first_row, survey.households, problems, known_duplicates)
 
     members_read = 0
-    if survey.members is not None:
-        members, member_bad = parse_rows(survey.members, MEMBER_COLUMNS, problems, blank_is_no=True,
-                                         report=lambda done: report((1 - member_share) * 0.9 + member_share * 0.9 * done))
-        _release_cells(survey.members)
+    if members_checked is not None:
+        members, member_bad, members_problems = members_checked.result()
+        problems.add_log(members_problems)  # (after the households' own, as when checked one after the other)
         members_read = len(members)
-        _resolve_age(members, member_bad, survey.members, review_year, problems)
         if survey.members.household_rows is not None:  # (a persons list: the household each is listed under)
             household_of = _listed_under(members, households, survey.members.household_rows)
         else:
@@ -131,6 +135,17 @@ def validate_survey(
         extra_columns=survey.households.extra_columns,
         headers=survey.households.headers,
     )
+
+
+def _check_members(table: Table, review_year: int, report: Callable[[float], None]) -> tuple[pd.DataFrame, pd.Series,
+                                                                                                 ProblemLog]:
+    """The members' cells parsed and their ages resolved (nothing of the households read): the
+    typed members, which are rejected, and the problems found, in a log of their own."""
+    problems = ProblemLog()
+    members, member_bad = parse_rows(table, MEMBER_COLUMNS, problems, blank_is_no=True, report=report)
+    _release_cells(table)
+    _resolve_age(members, member_bad, table, review_year, problems)
+    return members, member_bad, problems
 
 
 def _name_columns_not_read(survey: Survey, problems: ProblemLog) -> None:
