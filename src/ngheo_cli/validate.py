@@ -438,11 +438,11 @@ def _link_members(
     under), -1 for none."""
     assert survey.members is not None
     sheet, header = survey.members.sheet, _header(survey.members, "household_id")
-    known = pd.Series(household_of >= 0, index=members.index)
-    orphan = ~known & members["household_id"].notna() & ~member_bad
-    problems.add_many(sheet, members.loc[orphan, ROW], header, members.loc[orphan, "household_id"],
-                      "member_without_household")
-    member_bad |= orphan
+    orphan = (household_of < 0) & members["household_id"].notna().to_numpy() & ~member_bad.to_numpy()
+    if orphan.any():  # (numpy masks, and the rows picked only where some are: a city's members are 3.5 million)
+        problems.add_many(sheet, members.loc[orphan, ROW], header, members.loc[orphan, "household_id"],
+                          "member_without_household")
+        member_bad |= orphan
 
     # a household is rejected with the rows of its rejected members, found by household row, not by
     # looking for each such household's members (that was rows x members: minutes for a city)
@@ -461,12 +461,10 @@ def _link_members(
                           households.loc[hit, "household_id"], "member_rejected", rows_by_household.to_numpy())
     household_bad |= pd.Series(hit, index=household_bad.index)
 
-    linked = household_of >= 0
-    dropped = np.zeros(len(household_of), dtype=bool)
-    dropped[linked] = household_bad.to_numpy()[household_of[linked]]
-    dropped &= ~member_bad.to_numpy()
-    problems.add_many(sheet, members.loc[dropped, ROW], header, members.loc[dropped, "household_id"],
-                      "household_rejected")
+    if household_bad.any():  # each member of a rejected household (household_of -1: the False appended)
+        dropped = np.append(household_bad.to_numpy(), False)[household_of] & ~member_bad.to_numpy()
+        problems.add_many(sheet, members.loc[dropped, ROW], header, members.loc[dropped, "household_id"],
+                          "household_rejected")
 
 
 def _listed_under(members: pd.DataFrame, households: pd.DataFrame, household_rows: pd.Series) -> np.ndarray:
@@ -490,7 +488,8 @@ def _resolve_members_count(
     listed under) of each valid member, -1 for none. Members count for that row only: a later
     row with the same id (rejected as a duplicate) lists none, as it does when a chunked run has
     it in another chunk than its id's first row; in a persons list each lists its own."""
-    listed = np.bincount(household_of[household_of >= 0], minlength=len(households))  # (0 on every other row)
+    linked = household_of >= 0  # (all of them, mostly: then no copy of the linked ones)
+    listed = np.bincount(household_of if linked.all() else household_of[linked], minlength=len(households))
     listed_count = pd.Series(pd.arrays.IntegerArray(listed.astype("int64"), listed == 0), index=households.index, copy=False)
     differs = (households["members_count"] != listed_count).fillna(False).astype(bool) & ~bad
     for row, typed, listed_here in zip(households.loc[differs, ROW], households.loc[differs, "members_count"],
