@@ -10,6 +10,8 @@ never put in a class by a guess.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -23,7 +25,7 @@ from ngheo_cli.frames import (
     position_in,
     text_from_codes,
 )
-from ngheo_cli.parallel import thread_map
+from ngheo_cli.parallel import at_once, thread_map
 from ngheo_cli.schema import GROUP_FLAGS
 from ngheo_cli.standards.expr import HOUSEHOLD_POSITION, Context, Range
 from ngheo_cli.standards.load import CompiledStandard
@@ -76,31 +78,40 @@ def classify(
         "income": income_range,
         "deprivation_count": Range(known_true, known_true + unknown),
     }
-    classification, matched_rule = _apply_rules(standard, context)
-
-    roster = pd.DataFrame(
-        {
-            "household_id": households["household_id"],
-            "head_name": households["head_name"],
-            "ward": households["ward"],
-            "hamlet": households["hamlet"],
-            "area": category_as_text(households["area"]),
-            "members_count": households["members_count"],
-            "income_per_capita_month": income.round(0).astype("Int64"),
-            "income_source": source,
-            "b1_score": households["b1_score"],
-        }
-    )
-    for indicator_id, value in indicators.items():
-        roster[f"d_{indicator_id}"] = value.astype("Int8")
-    roster["deprivation_count"] = known_true.astype("int64")
-    roster["indicators_missing"] = _names_where(missing, list(indicators)).column(households.index)
-    roster["indicators_blank_as_no"] = _names_where(blank_read_as_no, list(indicators)).column(households.index)
-    roster["classification"] = classification
-    roster["reason"] = _reasons(roster, matched_rule, lines, deprived, standard, lang)
-    for column in CARRIED_AS_READ:
-        roster[column] = category_as_text(households[column])
+    (classification, matched_rule), columns = at_once(  # (the class rules, and the columns they do not decide)
+        lambda: _apply_rules(standard, context),
+        lambda: _roster_columns(households, income, source, indicators, known_true, missing, blank_read_as_no))
+    roster = pd.DataFrame(columns, copy=False)
+    roster.insert(roster.columns.get_loc("indicators_blank_as_no") + 1, "classification", classification)
+    roster.insert(roster.columns.get_loc("classification") + 1, "reason",
+                  _reasons(roster, matched_rule, lines, deprived, standard, lang))
     return roster
+
+
+def _roster_columns(
+    households: pd.DataFrame, income: pd.Series, source: pd.Series, indicators: dict[str, pd.Series],
+    known_true: pd.Series, missing: np.ndarray, blank_read_as_no: np.ndarray,
+) -> dict[str, pd.Series]:
+    """The roster's columns, in their order, but its class and reason (after indicators_blank_as_no)."""
+    columns = {
+        "household_id": households["household_id"],
+        "head_name": households["head_name"],
+        "ward": households["ward"],
+        "hamlet": households["hamlet"],
+        "area": category_as_text(households["area"]),
+        "members_count": households["members_count"],
+        "income_per_capita_month": income.round(0).astype("Int64"),
+        "income_source": source,
+        "b1_score": households["b1_score"],
+    }
+    for indicator_id, value in indicators.items():
+        columns[f"d_{indicator_id}"] = value.astype("Int8")
+    columns["deprivation_count"] = known_true.astype("int64")
+    columns["indicators_missing"] = _names_where(missing, list(indicators)).column(households.index)
+    columns["indicators_blank_as_no"] = _names_where(blank_read_as_no, list(indicators)).column(households.index)
+    for column in CARRIED_AS_READ:
+        columns[column] = category_as_text(households[column])
+    return columns
 
 
 def _income(households: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -217,12 +228,14 @@ def _reasons(
 
     names = [getattr(i.name, lang).lower() for i in standard.model.indicators]  # (deprived's bits: in this order)
     b1 = (roster["income_source"] == "b1_score").fillna(False).to_numpy(dtype=bool)
-    score = _as_text(roster["b1_score"], "điểm B1 " if lang == "vi" else "B1 score ")
-    fields = {
-        "income": score.where(b1, _vnd(roster["income_per_capita_month"])),
-        "deprivation_count": _as_text(roster["deprivation_count"]),
-        "deprived": _names_where(deprived, names, empty="-"),
-    } | {name: _vnd(line) for name, line in lines.items()}
+    score, amount, count, deprived_names, *line_amounts = at_once(  # (each spelled apart: side by side)
+        lambda: _as_text(roster["b1_score"], "điểm B1 " if lang == "vi" else "B1 score "),
+        lambda: _vnd(roster["income_per_capita_month"]),
+        lambda: _as_text(roster["deprivation_count"]),
+        lambda: _names_where(deprived, names, empty="-"),
+        *[partial(_vnd, line) for line in lines.values()])
+    fields = {"income": score.where(b1, amount), "deprivation_count": count, "deprived": deprived_names} | dict(
+        zip(lines, line_amounts))
     text = pa.large_string()
     reason_of = np.empty(len(roster), dtype=np.int64)  # each row's position among all distinct reasons
 

@@ -535,17 +535,19 @@ def rows_on_list(ids: pd.Series, listed_ids: pd.Series) -> np.ndarray:
     return position_in(ids, listed_ids, np.arange(len(listed_ids)))
 
 
-def position_in(series: pd.Series, values: pd.Series, first_of_values: np.ndarray | None = None) -> np.ndarray:
+def position_in(series: pd.Series, values: pd.Series, first_of_values: np.ndarray | None = None,
+                series_runs: tuple | None = None) -> np.ndarray:
     """For each cell of `series`, the position of the first equal cell in `values`, -1 if none;
     missing never matches (Arrow's index_in for Arrow text; a pandas Index lookup otherwise).
     `first_of_values`: first_positions(values), when known; then a members sheet that lists
-    every household's members together, in the households' order, needs no lookup at all."""
+    every household's members together, in the households' order, needs no lookup at all.
+    `series_runs`: runs(arrow_text(series)) of Arrow text, when found already."""
     if isinstance(series.array, pd.arrays.ArrowStringArray) and isinstance(values.array, pd.arrays.ArrowStringArray):
         import pyarrow.compute as pc
 
         column = arrow_text(series)
         lookup = arrow_text(values).cast(column.type)
-        heads, run_of = runs(column)  # members are listed under their household: each run looked up once
+        heads, run_of = series_runs or runs(column)  # members are listed under their household: each run looked up once
         if first_of_values is not None and heads.equals(lookup):  # run i is household i's members
             found = first_of_values.copy()
         else:

@@ -18,12 +18,14 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.frames import (
+    arrow_text,
     categorical_from_codes,
     first_positions,
     groups_by_key,
     is_in,
     joined_by_key,
     position_in,
+    runs,
 )
 from ngheo_cli.io import cells as parse
 from ngheo_cli.io.layout import Survey, Table, closest_column, spelling_table
@@ -97,13 +99,14 @@ def validate_survey(
 
     members_read = 0
     if members_checked is not None:
-        members, member_bad, members_problems = members_checked.result()
-        problems.add_log(members_problems)  # (after the households' own, as when checked one after the other)
+        checked = members_checked.result()
+        members, member_bad = checked.members, checked.bad
+        problems.add_log(checked.problems)  # (after the households' own, as when checked one after the other)
         members_read = len(members)
         if survey.members.household_rows is not None:  # (a persons list: the household each is listed under)
             household_of = _listed_under(members, households, survey.members.household_rows)
-        else:
-            household_of = position_in(members["household_id"], households["household_id"], first_row)  # -1: none
+        else:  # -1: none
+            household_of = position_in(members["household_id"], households["household_id"], first_row, checked.id_runs)
         _link_members(households, household_bad, members, member_bad, household_of, survey, problems)
         counted = ~member_bad.to_numpy()  # the members a household's size is checked against
     else:
@@ -137,15 +140,25 @@ def validate_survey(
     )
 
 
-def _check_members(table: Table, review_year: int, report: Callable[[float], None]) -> tuple[pd.DataFrame, pd.Series,
-                                                                                                 ProblemLog]:
-    """The members' cells parsed and their ages resolved (nothing of the households read): the
-    typed members, which are rejected, and the problems found, in a log of their own."""
+@dataclass
+class _CheckedMembers:
+    members: pd.DataFrame  # typed, ages resolved
+    bad: pd.Series  # which are rejected
+    problems: ProblemLog  # found in their cells
+    id_runs: tuple | None  # frames.runs of their household ids (Arrow text), for position_in
+
+
+def _check_members(table: Table, review_year: int, report: Callable[[float], None]) -> _CheckedMembers:
+    """The members' cells parsed and their ages resolved, with what finding their households
+    will need of their ids alone (nothing of the households read), in a log of their own."""
     problems = ProblemLog()
     members, member_bad = parse_rows(table, MEMBER_COLUMNS, problems, blank_is_no=True, report=report)
     _release_cells(table)
     _resolve_age(members, member_bad, table, review_year, problems)
-    return members, member_bad, problems
+    ids = members["household_id"]  # (a persons list's members are under their household's row: no lookup)
+    looked_up = table.household_rows is None and isinstance(ids.array, pd.arrays.ArrowStringArray)
+    id_runs = runs(arrow_text(ids)) if looked_up else None
+    return _CheckedMembers(members, member_bad, problems, id_runs)
 
 
 def _name_columns_not_read(survey: Survey, problems: ProblemLog) -> None:
