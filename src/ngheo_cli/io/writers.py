@@ -29,26 +29,36 @@ _FORMULA_BYTES = np.frombuffer("".join(_FORMULA_START).encode("ascii"), dtype=np
 
 
 def safe_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would read as a formula with an apostrophe."""
+    """Prefix text cells that a spreadsheet would read as a formula with an apostrophe (the
+    columns looked at side by side, in threads)."""
     out = frame.copy(deep=False)  # columns are replaced, never changed in place (copy-on-write)
-    for column in out.columns:
-        if isinstance(out[column].array, pd.arrays.ArrowStringArray):  # checked on Arrow's bytes, no Python strings
-            text = out[column].array._pa_array
-            risky_rows = np.isin(first_bytes(text), _FORMULA_BYTES)  # (every formula start is one ASCII byte)
-            if risky_rows.any():
-                import pyarrow as pa
-                import pyarrow.compute as pc
-
-                risky = pa.chunked_array([pa.array(risky_rows)])
-                quote, nothing = pa.scalar("'", text.type), pa.scalar("", text.type)
-                prefixed = pc.if_else(risky, pc.binary_join_element_wise(quote, text, nothing), text)
-                out[column] = pd.Series(pd.arrays.ArrowStringArray(prefixed), index=out.index)
-        elif out[column].dtype in ("string", "str", object):
-            text = out[column].astype("string")
-            risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
-            if risky.any():
-                out[column] = text.mask(risky, "'" + text)
+    names = list(out.columns)
+    for name, safe in zip(names, thread_map(_safe_column, [out[name] for name in names])):
+        if safe is not None:
+            out[name] = safe
     return out
+
+
+def _safe_column(values: pd.Series) -> pd.Series | None:
+    """A column's text with formula starts prefixed; None where it has none (or is no text)."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray):  # checked on Arrow's bytes, no Python strings
+        text = values.array._pa_array
+        risky_rows = np.isin(first_bytes(text), _FORMULA_BYTES)  # (every formula start is one ASCII byte)
+        if not risky_rows.any():
+            return None
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        risky = pa.chunked_array([pa.array(risky_rows)])
+        quote, nothing = pa.scalar("'", text.type), pa.scalar("", text.type)
+        prefixed = pc.if_else(risky, pc.binary_join_element_wise(quote, text, nothing), text)
+        return pd.Series(pd.arrays.ArrowStringArray(prefixed), index=values.index)
+    if values.dtype in ("string", "str", object):
+        text = values.astype("string")
+        risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool)
+        if risky.any():
+            return text.mask(risky, "'" + text)
+    return None
 
 
 def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
