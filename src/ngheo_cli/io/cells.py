@@ -73,8 +73,8 @@ def _is_number(v: object) -> bool:
 
 @dataclass
 class _Distinct:
-    """A column parsed once per distinct cell: `codes` (one per row, -1 for a blank or missing
-    cell) index `values` and `errors` (one per distinct non-blank cell)."""
+    """A column parsed once per distinct cell: `codes` (one per row, -1 for a missing cell) index
+    `values` and `errors` (one per distinct cell; None and None for a blank one)."""
 
     codes: np.ndarray
     values: list
@@ -122,11 +122,13 @@ def _per_value(raw: pd.Series, parse_uniques) -> _Distinct:
         else:
             blank = [is_blank(u) for u in uniques]
             ambiguous = [i for i, u in enumerate(uniques) if _is_bool(u) or (_is_number(u) and u in (0, 1))]
-    kept = np.cumsum([not b for b in blank]) - 1  # position of each non-blank unique among the parsed ones
     parsed, errors = parse_uniques([u for u, b in zip(uniques, blank) if not b]) if not all(blank) else ([], [])
     codes = np.asarray(codes)
-    if any(blank):  # blank cells get code -1, like missing ones; the others their position among the kept
-        codes = np.append(np.where(blank, -1, kept), -1).astype(codes.dtype)[codes]
+    if any(blank):  # a blank distinct cell is missing, without error: the codes stay as they are (a city's
+        # column recoded cost a pass over it and its size in fresh memory)
+        parsed_in_order, errors_in_order = iter(parsed), iter(errors)
+        parsed = [None if b else next(parsed_in_order) for b in blank]
+        errors = [None if b else next(errors_in_order) for b in blank]
     if ambiguous:
         parsed, errors = list(parsed), list(errors)
         ambiguous_codes = set(ambiguous)
