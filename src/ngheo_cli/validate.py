@@ -215,7 +215,7 @@ def parse_rows(
                 mask = errors == code
                 problems.add_many(table.sheet, rows(mask), header, raw[spec.id][mask], code, _expected(spec))
             bad |= column.has_error
-        if column.bound_error.any():
+        if column.bound_error is not None and column.bound_error.any():
             problems.add_many(table.sheet, rows(column.bound_error), header, raw[spec.id][column.bound_error],
                               "out_of_range", _expected(spec))
             bad |= column.bound_error
@@ -240,7 +240,7 @@ class _CheckedColumn:
     values: pd.Series  # typed; missing where the cell is unusable
     errors: pd.Series  # error code of each row, None where it parsed
     has_error: pd.Series
-    bound_error: pd.Series  # parsed, but outside the spec's bounds
+    bound_error: pd.Series | None  # parsed, but outside the spec's bounds (None: the spec has none)
     missing: pd.Series | None  # required and blank (None when not required)
 
 
@@ -256,9 +256,9 @@ def _check_column(spec: ColumnSpec, raw: pd.Series, blank_is_no: bool) -> _Check
         # leave raw fields blank. A column the sheet lacks stays unknown in both.
         values = values.fillna(False)
     has_error = errors.notna()
-    bound_error = _out_of_bounds(spec, values) & ~has_error
+    bound_error = _out_of_bounds(spec, values) & ~has_error if _has_bounds(spec) else None
     missing = values.isna() & ~has_error if spec.required else None
-    unusable = has_error | bound_error
+    unusable = has_error if bound_error is None else has_error | bound_error
     return _CheckedColumn(values.mask(unusable) if unusable.any() else values, errors, has_error, bound_error, missing)
 
 
@@ -307,6 +307,10 @@ def _default_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
     else:
         text = pa.array([str(spec.default)], type=pa.large_string()).take(np.zeros(len(index), dtype=np.int64))
     return pd.Series(pd.arrays.ArrowStringArray(text), index=index)
+
+
+def _has_bounds(spec: ColumnSpec) -> bool:
+    return spec.ge is not None or spec.gt is not None or spec.le is not None
 
 
 def _out_of_bounds(spec: ColumnSpec, values: pd.Series) -> pd.Series:
