@@ -120,8 +120,7 @@ def validate_survey(
     # the members classified: valid, of a valid household. The others stay in place, marked -1
     # (copying a city's 3.5 million members without them took 0.4 s)
     rejected = household_bad.to_numpy()
-    kept = counted & (household_of >= 0)
-    kept[kept] = ~rejected[household_of[kept]]
+    kept = counted & ~np.append(rejected, True)[household_of]  # (-1, no household: the True appended)
     members[HOUSEHOLD_POSITION] = household_of if kept.all() else np.where(kept, household_of, -1)
     present_direct = [i for i in direct_answer_ids if f"d_{i}" in survey.households.headers]
     report(1.0)
