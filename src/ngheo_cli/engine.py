@@ -92,7 +92,8 @@ def _roster_columns(
     households: pd.DataFrame, income: pd.Series, source: pd.Series, indicators: dict[str, pd.Series],
     known_true: pd.Series, missing: np.ndarray, blank_read_as_no: np.ndarray,
 ) -> dict[str, pd.Series]:
-    """The roster's columns, in their order, but its class and reason (after indicators_blank_as_no)."""
+    """The roster's columns in their order, all but its class and reason (which go after
+    indicators_blank_as_no): what the class rules do not decide, made while they are applied."""
     columns = {
         "household_id": households["household_id"],
         "head_name": households["head_name"],
