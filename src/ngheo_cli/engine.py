@@ -240,12 +240,11 @@ def _reasons(
     text = pa.large_string()
     reason_of = np.empty(len(roster), dtype=np.int64)  # each row's position among all distinct reasons
 
-    def spelled_out(numbered_rule) -> tuple[np.ndarray, np.ndarray, object]:
-        """The rows a rule decided, each one's combination of field values, and the reason of
+    def spelled_out(rule_and_rows) -> tuple[np.ndarray, np.ndarray, object]:
+        """Of rows a rule decided, each one's combination of field values, and the reason of
         each distinct combination joined from the rule's template (households share incomes,
         counts and indicator patterns: far fewer reasons than rows are spelled)."""
-        index, rule = numbered_rule
-        rows = np.flatnonzero(matched_rule == index)
+        rule, rows = rule_and_rows
         template = list(string.Formatter().parse(getattr(rule.reason, lang)))
         used = [fields[name] for _, name, _, _ in template if name]
         combination, first = combinations([f.codes[rows] for f in used], [len(f.texts) for f in used], len(rows))
@@ -262,7 +261,13 @@ def _reasons(
 
     distinct_reasons = []
     offset = 0
-    for rows, combination, joined in thread_map(spelled_out, enumerate(standard.model.classes)):  # side by side
+    # each rule's rows in blocks, side by side (most households are decided by one rule: as one
+    # piece, it would be one thread's work while the others wait)
+    blocks = [(rule, rows[start:start + _REASON_BLOCK_ROWS])
+              for index, rule in enumerate(standard.model.classes)
+              for rows in [np.flatnonzero(matched_rule == index)]
+              for start in range(0, max(len(rows), 1), _REASON_BLOCK_ROWS)]
+    for rows, combination, joined in thread_map(spelled_out, blocks):
         reason_of[rows] = combination + offset
         distinct_reasons.append(joined)
         offset += len(joined)
@@ -272,6 +277,9 @@ def _reasons(
         reason_of[undetermined] = offset + np.arange(len(undetermined))
     reasons = pa.concat_arrays(distinct_reasons).take(pa.array(reason_of))  # the one full-length copy
     return pd.Series(pd.arrays.ArrowStringArray(reasons), index=roster.index)
+
+
+_REASON_BLOCK_ROWS = 200_000
 
 
 def _undetermined_reason(roster: pd.DataFrame, lang: str) -> pd.Series:
