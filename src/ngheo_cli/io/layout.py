@@ -36,6 +36,7 @@ from ngheo_cli.labels import (
     roster_columns_of,
     roster_output_names,
 )
+from ngheo_cli.parallel import at_once
 from ngheo_cli.schema import (
     AGE_COLUMNS,
     HOUSEHOLD_COLUMNS,
@@ -544,11 +545,12 @@ def _persons_list(header: tuple, household_spellings: Spellings, member_spelling
     with_household_ids[position_of["household_id"]] = pd.Series(rows.household_ids(np.arange(len(body))), index=body.index)
     name = next((p for p, column_id in member_matched.items() if column_id == "member_name"), None)
     household_matched = matched if name is None or "head_name" in matched.values() else {**matched, name: "head_name"}
-    households = _table_from(every_row(body), header_row, household_matched,
-                             {p: t for p, t in texts.items() if p not in member_only}, household_spellings, ~rows.persons)
-    members = _table_from(every_row(with_household_ids), header_row, member_matched,
-                          {p: t for p, t in texts.items() if p in member_matched or p in member_only}, member_spellings,
-                          rows.members)
+    households, members = at_once(  # (the two lists' rows copied out side by side: each reads the sheet only)
+        lambda: _table_from(every_row(body), header_row, household_matched,
+                            {p: t for p, t in texts.items() if p not in member_only}, household_spellings, ~rows.persons),
+        lambda: _table_from(every_row(with_household_ids), header_row, member_matched,
+                            {p: t for p, t in texts.items() if p in member_matched or p in member_only}, member_spellings,
+                            rows.members))
     members.household_rows = pd.Series(rows.household_rows[rows.members], index=body.index[rows.members])
     households.skipped.append(Problem(grid.name, header_row, texts[relation][0], None, "persons_list",
                                       f"{int(rows.persons.sum()):,}".replace(",", ".")))
