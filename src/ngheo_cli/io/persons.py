@@ -12,6 +12,7 @@ Mã hộ has an income of its own, or "Chủ hộ" beside it, and stays an error
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from ngheo_cli.frames import arrow_text, dictionary_codes, filled, hash_texts
 from ngheo_cli.io.cells import normalise_arrow_text, normalised_nonblank
 from ngheo_cli.io.list_rows import cell_text
 from ngheo_cli.io.relations import another_than_the_head
+from ngheo_cli.parallel import at_once
 
 
 @dataclass
@@ -57,10 +59,12 @@ def person_rows(body: pd.DataFrame, id_position: int, relation: int, income_posi
     member of no household: an error in the members' list, not a blank household row dropped.
     Each column is read in C or once per distinct cell (a persons list of a city has millions
     of rows)."""
-    id_keys, id_texts, id_at = _keys(body[id_position])
+    (id_keys, id_texts, id_at), not_head, *income_keys = at_once(  # (each column on its own: side by side)
+        lambda: _keys(body[id_position]), lambda: not_the_head(body[relation]),
+        *[partial(_keys, body[p]) for p in income_positions])
     if not (id_keys != 0).any() and not known_to_be:
         return None
-    found = persons_among(id_keys, not_the_head(body[relation]), [_keys(body[p])[0] for p in income_positions], 0)
+    found = persons_among(id_keys, not_head, [keys for keys, _, _ in income_keys], 0)
     if not found.persons.any() and not known_to_be:
         return None
     with_member_data = filled(body[member_positions]).any(axis=1).to_numpy() if member_positions else found.persons
