@@ -66,10 +66,11 @@ def thread_map(work: Callable[[Item], Result], items: Iterable[Item], threads: i
             yield pending.popleft().result()
 
 
-def at_once(*jobs: Callable[[], Result]) -> list[Result]:
+def at_once(*jobs: Callable[[], Result]) -> Iterator[Result]:
     """Independent pieces of work (functions of no argument) done side by side, in threads as
-    thread_map does them; their results in the jobs' order."""
-    return list(thread_map(lambda job: job(), jobs))
+    thread_map does them; their results in the jobs' order, each as soon as it and those before
+    it are done (unpack them, or take them one by one)."""
+    return thread_map(lambda job: job(), jobs)
 
 
 def read_ahead(items: Iterable[Item], ahead: int = 1) -> Iterator[Item]:

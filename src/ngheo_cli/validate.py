@@ -30,7 +30,7 @@ from ngheo_cli.frames import (
 from ngheo_cli.io import cells as parse
 from ngheo_cli.io.layout import Survey, Table, closest_column, spelling_table
 from ngheo_cli.issues import Problem, ProblemLog
-from ngheo_cli.parallel import thread_map
+from ngheo_cli.parallel import at_once
 from ngheo_cli.schema import (
     HOUSEHOLD_COLUMNS,
     INCOME_SOURCES,
@@ -196,7 +196,7 @@ def parse_rows(
 
     jobs = [partial(_check_column, spec, raw[spec.id], blank_is_no) for spec in columns if spec.id in raw]
     jobs += [partial(_extra_text, raw[extra]) for extra in table.extra_columns]
-    checked = thread_map(lambda job: job(), jobs)  # results taken in the order of the jobs
+    checked = at_once(*jobs)  # results taken in the order of the jobs, each as soon as it is done
     for done, spec in enumerate(columns):
         if report:
             report(done / len(columns))
@@ -255,7 +255,9 @@ def _check_column(spec: ColumnSpec, raw: pd.Series, blank_is_no: bool) -> _Check
         # leave raw fields blank. A column the sheet lacks stays unknown in both.
         values = values.fillna(False)
     has_error = errors.notna()
-    bound_error = _out_of_bounds(spec, values) & ~has_error if _has_bounds(spec) else None
+    bound_error = _out_of_bounds(spec, values)
+    if bound_error is not None:
+        bound_error &= ~has_error
     missing = values.isna() & ~has_error if spec.required else None
     unusable = has_error if bound_error is None else has_error | bound_error
     return _CheckedColumn(values.mask(unusable) if unusable.any() else values, errors, has_error, bound_error, missing)
@@ -308,11 +310,11 @@ def _default_column(spec: ColumnSpec, index: pd.Index) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(text), index=index)
 
 
-def _has_bounds(spec: ColumnSpec) -> bool:
-    return spec.ge is not None or spec.gt is not None or spec.le is not None
-
-
-def _out_of_bounds(spec: ColumnSpec, values: pd.Series) -> pd.Series:
+def _out_of_bounds(spec: ColumnSpec, values: pd.Series) -> pd.Series | None:
+    """Where a parsed value is outside the spec's bounds; None for a spec without bounds (no
+    mask of a million False made for a yes/no or category column)."""
+    if spec.ge is None and spec.gt is None and spec.le is None:
+        return None
     out = pd.Series(False, index=values.index)
     if spec.ge is not None:
         out |= (values < spec.ge).fillna(False).astype(bool)
