@@ -52,11 +52,9 @@ def classify(
     """
     households = households.reset_index(drop=True)
     model = standard.model
-    income, source = _income(households)
     urban = (households["area"] == "urban").fillna(False).to_numpy(dtype=bool)
     lines = {name: _by_area(urban, line.rural, line.urban, households.index) for name, line in model.income_lines.items()}
     score_lines = {name: _by_area(urban, s.rural, s.urban, households.index) for name, s in model.score_lines.items()}
-    income_range = _income_range(income, households["b1_score"], source, lines, score_lines)
 
     context = Context(
         households=households,
@@ -65,15 +63,18 @@ def classify(
         | {name: frozenset(v.values) for name, v in model.value_sets.items()},
     )
     indicators, blank_as_no = {}, {}
-    derived = thread_map(lambda i: _indicator(i.id, households, standard, context, direct_answers, strict),
-                         model.indicators)  # each reads the context only: at once, in threads
+    # the income and each indicator read the context only: at once, in threads
+    (income, source, income_range), *derived = at_once(
+        lambda: _income_and_range(households, lines, score_lines),
+        *[partial(_indicator, i.id, households, standard, context, direct_answers, strict) for i in model.indicators])
     for indicator, (value, blank) in zip(model.indicators, derived):
         indicators[indicator.id], blank_as_no[indicator.id] = value, blank
 
-    deprived, missing = flag_bits(list(indicators.values()))  # bit i: indicator i (each row's as one integer)
-    blank_read_as_no, _ = flag_bits(list(blank_as_no.values()))
-    known_true = pd.Series(bit_count(deprived), index=households.index, dtype="float64", copy=False)
-    unknown = bit_count(missing)
+    # bit i: indicator i (each row's as one integer); counted side by side
+    (deprived, missing), (blank_read_as_no, _) = at_once(lambda: flag_bits(list(indicators.values())),
+                                                         lambda: flag_bits(list(blank_as_no.values())))
+    true_count, unknown = at_once(lambda: bit_count(deprived), lambda: bit_count(missing))
+    known_true = pd.Series(true_count, index=households.index, dtype="float64", copy=False)
     context.values |= lines | indicators | {
         "income": income_range,
         "deprivation_count": Range(known_true, known_true + unknown),
@@ -124,6 +125,14 @@ def _income(households: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     given = [per_capita.notna().to_numpy(), from_year.notna().to_numpy(), households["b1_score"].notna().to_numpy()]
     source = text_from_codes(sources, np.select(given, [0, 1, 2], default=-1), households.index)
     return income, source
+
+
+def _income_and_range(
+    households: pd.DataFrame, lines: dict[str, pd.Series], score_lines: dict[str, pd.Series]
+) -> tuple[pd.Series, pd.Series, Range]:
+    """The income per person per month, where it came from, and the range the rules compare."""
+    income, source = _income(households)
+    return income, source, _income_range(income, households["b1_score"], source, lines, score_lines)
 
 
 def _by_area(urban: np.ndarray, rural_line: float, urban_line: float, index: pd.Index) -> pd.Series:

@@ -88,7 +88,7 @@ def validate_survey(
     with ThreadPoolExecutor(1, thread_name_prefix="ngheo-members") as background:
         # the members' cells are checked while the households' rows are (neither reads the other's)
         members_checked = None if survey.members is None else background.submit(
-            _check_members, survey.members, review_year,
+            _check_members, survey.members,
             lambda done: report((1 - member_share) * 0.9 + member_share * 0.9 * done))
         _count_in_dong(households, survey.households, problems)
         _flag_implausible(households, household_bad, survey.households, problems)
@@ -101,12 +101,14 @@ def validate_survey(
     if members_checked is not None:
         checked = members_checked.result()
         members, member_bad = checked.members, checked.bad
-        problems.add_log(checked.problems)  # (after the households' own, as when checked one after the other)
         members_read = len(members)
         if survey.members.household_rows is not None:  # (a persons list: the household each is listed under)
-            household_of = _listed_under(members, households, survey.members.household_rows)
+            find_households = partial(_listed_under, members[ROW].to_numpy(), households, survey.members.household_rows)
         else:  # -1: none
-            household_of = position_in(members["household_id"], households["household_id"], first_row, checked.id_runs)
+            find_households = partial(_households_of, members["household_id"], households["household_id"], first_row)
+        _, household_of = at_once(  # (side by side: the ages are written into columns the search does not read)
+            lambda: _resolve_age(members, member_bad, survey.members, review_year, checked.problems), find_households)
+        problems.add_log(checked.problems)  # (after the households' own, as when checked one after the other)
         _link_members(households, household_bad, members, member_bad, household_of, survey, problems)
         counted = ~member_bad.to_numpy()  # the members a household's size is checked against
     else:
@@ -141,23 +143,24 @@ def validate_survey(
 
 @dataclass
 class _CheckedMembers:
-    members: pd.DataFrame  # typed, ages resolved
+    members: pd.DataFrame  # typed, ages not yet resolved
     bad: pd.Series  # which are rejected
     problems: ProblemLog  # found in their cells
-    id_runs: tuple | None  # frames.runs of their household ids (Arrow text), for position_in
 
 
-def _check_members(table: Table, review_year: int, report: Callable[[float], None]) -> _CheckedMembers:
-    """The members' cells parsed and their ages resolved, with what finding their households
-    will need of their ids alone (nothing of the households read), in a log of their own."""
+def _check_members(table: Table, report: Callable[[float], None]) -> _CheckedMembers:
+    """The members' cells parsed (nothing of the households read), in a log of their own."""
     problems = ProblemLog()
     members, member_bad = parse_rows(table, MEMBER_COLUMNS, problems, blank_is_no=True, report=report)
     _release_cells(table)
-    _resolve_age(members, member_bad, table, review_year, problems)
-    ids = members["household_id"]  # (a persons list's members are under their household's row: no lookup)
-    looked_up = table.household_rows is None and isinstance(ids.array, pd.arrays.ArrowStringArray)
-    id_runs = runs(arrow_text(ids)) if looked_up else None
-    return _CheckedMembers(members, member_bad, problems, id_runs)
+    return _CheckedMembers(members, member_bad, problems)
+
+
+def _households_of(ids: pd.Series, household_ids: pd.Series, first_row: np.ndarray) -> np.ndarray:
+    """Each member's household row by its id (position_in; -1: none), the runs of equal ids
+    found first where the ids are Arrow text (members are listed household by household)."""
+    id_runs = runs(arrow_text(ids)) if isinstance(ids.array, pd.arrays.ArrowStringArray) else None
+    return position_in(ids, household_ids, first_row, id_runs)
 
 
 def _name_columns_not_read(survey: Survey, problems: ProblemLog) -> None:
@@ -485,11 +488,10 @@ def _link_members(
                           "household_rejected")
 
 
-def _listed_under(members: pd.DataFrame, households: pd.DataFrame, household_rows: pd.Series) -> np.ndarray:
-    """The position among `households` of the household row each member is listed under (-1: none,
-    or a row that is no household's: a totals row's, say). Rows of one sheet, in order: searched
-    for in C."""
-    member_rows = members[ROW].to_numpy()
+def _listed_under(member_rows: np.ndarray, households: pd.DataFrame, household_rows: pd.Series) -> np.ndarray:
+    """The position among `households` of the household row each member (by its row number) is
+    listed under (-1: none, or a row that is no household's: a totals row's, say). Rows of one
+    sheet, in order: searched for in C."""
     same_rows = len(household_rows) == len(member_rows) and (household_rows.index.to_numpy() == member_rows).all()
     wanted = (household_rows if same_rows else household_rows.reindex(member_rows).fillna(-1)).to_numpy(np.int64)
     rows = households[ROW].to_numpy()
