@@ -194,6 +194,45 @@ def test_unknown_yes_no_is_an_error():
     assert errors.tolist() == ["not_yes_no"] * 4
 
 
+_YES_NO_CELLS = st.sampled_from(["x", "X", "", " ", "\u00a0", "có", "không", "0", "1", "?", "co thể", "✓"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_YES_NO_CELLS, min_size=1, max_size=40), st.lists(_YES_NO_CELLS, max_size=5),
+       st.integers(1, 4), st.integers(1, 12))
+def test_a_csv_yes_no_column_of_few_cells_reads_as_cell_by_cell(head, tail, chunks, sample):
+    """A CSV/Parquet yes/no column of a few distinct cells is read by comparing the column with each
+    of them (no dictionary); any other cell after the first rows, any cell that is no answer, sends
+    it down the general path. Either way every row gets what the one-by-one parser gives it."""
+    import pyarrow as pa
+
+    from ngheo_cli.io import cells as parse
+
+    column = head + tail
+    size = -(-len(column) // chunks)
+    blocks = pa.chunked_array([pa.array(column[i:i + size], type=pa.large_string()) for i in range(0, len(column), size)])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parse, "_DISTINCT_SAMPLE", sample)  # (the first rows: 10,000 in a run)
+        arrow_values, arrow_errors = parse_yes_no(pd.Series(pd.arrays.ArrowStringArray(blocks)))
+    python_values, python_errors = parse_yes_no(pd.Series(column, dtype=object))
+    pd.testing.assert_series_equal(arrow_values, python_values)
+    assert arrow_errors.astype(object).where(arrow_errors.notna(), None).tolist() == \
+        python_errors.astype(object).where(python_errors.notna(), None).tolist()
+
+
+def test_the_usual_yes_no_column_is_read_without_a_dictionary():
+    """"x" and blank, the members sheet's usual column, takes the comparisons' path (the test above
+    would pass with it never taken)."""
+    import pyarrow as pa
+
+    from ngheo_cli.io import cells as parse
+
+    arrow = pd.Series(pd.arrays.ArrowStringArray(pa.array(["x", "", " ", "x"] * 5, type=pa.large_string())))
+    assert parse._few_values(arrow) is not None
+    values, errors = parse_yes_no(arrow)
+    assert values.tolist() == [True, pd.NA, pd.NA, True] * 5 and errors.isna().all()
+
+
 def test_categories_match_without_case_diacritics_or_stray_spaces():
     values, errors = parse_category(pd.Series(["Thành thị", " nong thon ", "ĐÔ THỊ", "urban", "city"], dtype=object), AREA)
     assert values.tolist()[:4] == ["urban", "rural", "urban", "urban"]

@@ -157,7 +157,8 @@ def categorical_from_codes(labels: list, codes: np.ndarray, categories: list[str
     position = {value: i for i, value in enumerate(categories)}
     small = np.int8 if len(categories) < 127 else np.int32
     recode = np.array([position[v] if v is not None else -1 for v in labels] + [-1], dtype=small)
-    values = pd.Categorical.from_codes(recode[codes], categories=pd.Index(categories, dtype="string"))
+    values = pd.Categorical.from_codes(recode[codes], dtype=pd.CategoricalDtype(pd.Index(categories, dtype="string")),
+                                       validate=False)  # (every code made here is one of them, or -1)
     return pd.Series(values, index=index, copy=False)
 
 
