@@ -104,8 +104,7 @@ def arrow_text(text: pd.Series | pd.arrays.ArrowStringArray):
     import pyarrow as pa
 
     array = text.array if isinstance(text, pd.Series) else text
-    chunks = pa.chunked_array(array._pa_array)
-    return chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()  # (combining copies even one)
+    return _one_piece(pa.chunked_array(array._pa_array))  # (combining copies even one chunk)
 
 
 def dictionary_codes(text) -> tuple[np.ndarray, object]:
@@ -509,25 +508,32 @@ class SortedHashes:
 
 
 def runs(column) -> tuple:
-    """An Arrow text column's runs of equal neighbouring cells: the first cell of each run, and
-    each cell's run number (None when no two neighbours are equal: every cell is a run of its
-    own, or when more than half the cells start a run, so that the heads would be nearly a copy
-    of the column). Members are listed under their household, so their household ids come in
-    runs, and work done once per run is done for a third of the rows. Missing cells are runs of
-    one."""
+    """An Arrow text column's runs of equal neighbouring cells: the first cell of each run (one
+    array), and each cell's run number (None when no two neighbours are equal: every cell is a
+    run of its own, or when more than half the cells start a run, so that the heads would be
+    nearly a copy of the column; the column is then given back as it is). Members are listed
+    under their household, so their household ids come in runs, and work done once per run is
+    done for a third of the rows. Missing cells are runs of one. A chunked column (as read) is
+    not joined: only its heads are."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if len(column) < 2:
-        return column, None
+        return _one_piece(column), None
     starts = np.ones(len(column), dtype=bool)
     same = pc.equal(column.slice(1), column.slice(0, len(column) - 1))
     starts[1:] = ~same.fill_null(False).to_numpy(zero_copy_only=False)
     if 2 * np.count_nonzero(starts) > len(column):  # mostly runs of one: not worth a copy of the heads
-        return column, None
+        return _one_piece(column), None
     run_of = np.cumsum(starts, dtype=np.int32)  # (int32: a twentieth of the time of the default int64 here)
     run_of -= 1
-    return column.filter(pa.array(starts)), run_of
+    return _one_piece(column.filter(pa.array(starts))), run_of
+
+
+def _one_piece(array):
+    import pyarrow as pa
+
+    return (array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()) if isinstance(array, pa.ChunkedArray) else array
 
 
 def rows_on_list(ids: pd.Series, listed_ids: pd.Series) -> np.ndarray:
@@ -546,9 +552,8 @@ def position_in(series: pd.Series, values: pd.Series, first_of_values: np.ndarra
     if isinstance(series.array, pd.arrays.ArrowStringArray) and isinstance(values.array, pd.arrays.ArrowStringArray):
         import pyarrow.compute as pc
 
-        column = arrow_text(series)
-        lookup = arrow_text(values).cast(column.type)
-        heads, run_of = series_runs or runs(column)  # members are listed under their household: each run looked up once
+        heads, run_of = series_runs or runs(arrow_text(series))  # members are listed under their household: each
+        lookup = arrow_text(values).cast(heads.type)  # run looked up once
         if first_of_values is not None and heads.equals(lookup):  # run i is household i's members
             found = first_of_values.copy()
         else:

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.frames import (
-    arrow_text,
     categorical_from_codes,
     first_positions,
     groups_by_key,
@@ -159,7 +158,7 @@ def _check_members(table: Table, report: Callable[[float], None]) -> _CheckedMem
 def _households_of(ids: pd.Series, household_ids: pd.Series, first_row: np.ndarray) -> np.ndarray:
     """Each member's household row by its id (position_in; -1: none), the runs of equal ids
     found first where the ids are Arrow text (members are listed household by household)."""
-    id_runs = runs(arrow_text(ids)) if isinstance(ids.array, pd.arrays.ArrowStringArray) else None
+    id_runs = runs(ids.array._pa_array) if isinstance(ids.array, pd.arrays.ArrowStringArray) else None
     return position_in(ids, household_ids, first_row, id_runs)
 
 
