@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ngheo_cli.errors import CriteriaError
 from ngheo_cli.standards.expr import Context, Range, Scope, compile_expression
@@ -110,6 +112,50 @@ def test_members_not_counted_change_no_household():
                      "all_members(age < 80)", "count_members(age < 16)", "share_of_members(age < 16)"):
             expression = compile_expression(text, SCOPE)
             assert expression.evaluate(mixed).tolist() == expression.evaluate(full).tolist(), (text, at)
+
+
+_MEMBER = st.tuples(st.integers(-1, 4), st.sampled_from([True, False, None]))  # (household, its answer)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_MEMBER, max_size=25))
+def test_member_aggregates_are_each_households_three_valued_answer(members):
+    """any_member, all_members, count_members and share_of_members against a plain loop over each
+    household's counted members (household -1: not counted): a member whose answer is unknown
+    leaves "any" unknown unless another says yes, "all" unknown unless another says no, and the
+    count and share unknown; a household without members has no answer."""
+    households = pd.DataFrame({"members_count": pd.Series([1] * 5, dtype="Int64")})
+    frame = pd.DataFrame({
+        "health_insurance": pd.Series([answer for _, answer in members], dtype="boolean"),
+        "_household": np.array([household for household, _ in members], dtype=np.int64),
+    })
+    context_ = Context(households, frame, {})
+    for household in range(5):
+        answers = [answer for at, answer in members if at == household]
+        known_true, unknown = answers.count(True), answers.count(None)
+        expected = {
+            "any_member": pd.NA if not answers or (not known_true and unknown) else known_true > 0,
+            "all_members": pd.NA if not answers or (False not in answers and unknown) else False not in answers,
+            "count_members": pd.NA if not answers or unknown else known_true,
+            "share_of_members": pd.NA if not answers or unknown else known_true / len(answers),
+        }
+        for function, wanted in expected.items():
+            got = compile_expression(f"{function}(health_insurance)", SCOPE).evaluate(context_).iloc[household]
+            assert (pd.isna(got) and pd.isna(wanted)) or (not pd.isna(got) and got == wanted), (function, household)
+
+
+@pytest.mark.parametrize("wanted", [0, 1, 3, 8, 9, 12])
+def test_in_a_value_set_of_any_size_as_python_tells_it(wanted):
+    """`in` over a category column compares its codes with each wanted one (up to eight), else
+    looks them up: both as Python's `in` says, missing cells unknown."""
+    names = [f"loại {i}" for i in range(12)]
+    cells = [names[i % 12] if i % 5 else None for i in range(60)]
+    column = pd.Series(cells, dtype=pd.CategoricalDtype(pd.Index(names, dtype="string")))
+    households = pd.DataFrame({"house_type": column})
+    allowed = frozenset(names[:wanted])
+    context_ = Context(households, pd.DataFrame({"_household": np.zeros(0, dtype=np.int64)}), {"bad_houses": allowed})
+    got = compile_expression("house_type in bad_houses", SCOPE).evaluate(context_).tolist()
+    assert got == [pd.NA if cell is None else cell in allowed for cell in cells]
 
 
 def test_ranges_compare_over_the_whole_bracket():

@@ -239,21 +239,24 @@ class _Aggregate(_Node):
         # counted over the members where it holds (weights would make a float copy of every row)
         true = np.bincount(codes[condition.to_numpy(dtype=bool, na_value=False)], minlength=n + 1)[:n]
         unknown = (np.bincount(codes[condition.isna().to_numpy()], minlength=n + 1)[:n] if condition.hasnans
-                   else np.zeros(n, dtype=np.int64))
-        false = size - true - unknown
+                   else None)  # (members for whom it cannot be told, per household; None: none anywhere)
+        some_unknown = None if unknown is None else unknown > 0
         no_members = size == 0
-        # (the masked arrays built whole: Series.mask copies both of their parts)
+        # yes/no per household from these counts, as masks of a byte per household (not 64-bit
+        # codes); the masked arrays built whole (Series.mask copies both of their parts)
         if self.function == "any_member":
-            result = np.where(true > 0, 1, np.where(unknown > 0, -1, 0))
+            holds = true > 0  # (some member: yes, whatever the others)
+            undecided = no_members if some_unknown is None else (some_unknown & ~holds) | no_members
         elif self.function == "all_members":
-            result = np.where(false > 0, 0, np.where(unknown > 0, -1, 1))
+            fails = true < size if unknown is None else true + unknown < size  # (some member: no)
+            holds = ~fails & ~no_members if some_unknown is None else ~fails & ~some_unknown & ~no_members
+            undecided = no_members if some_unknown is None else (some_unknown & ~fails) | no_members
         else:
             numbers = true if self.function == "count_members" else true / np.maximum(size, 1)
-            undecided = (unknown > 0) | no_members
+            undecided = no_members if some_unknown is None else some_unknown | no_members
             return pd.Series(pd.arrays.FloatingArray(numbers.astype("float64"), undecided), index=ctx.households.index,
                              copy=False)
-        result = np.where(no_members, -1, result)
-        return pd.Series(pd.arrays.BooleanArray(result == 1, result == -1), index=ctx.households.index, copy=False)
+        return pd.Series(pd.arrays.BooleanArray(holds & ~undecided, undecided), index=ctx.households.index, copy=False)
 
 
 def _as_bool(value: Any) -> pd.Series:
@@ -302,8 +305,17 @@ def _isin(values: Any, allowed: frozenset) -> pd.Series:
         codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    inside = np.append(np.asarray([u in allowed for u in uniques], dtype=bool), False)[codes]
+    wanted = np.flatnonzero(np.asarray([u in allowed for u in uniques], dtype=bool))
+    if len(wanted) <= _COMPARED_CODES:  # (a comparison per wanted code: through a category's one-byte codes, a
+        inside, scratch = np.zeros(len(codes), dtype=bool), np.empty(len(codes), dtype=bool)  # lookup costs five)
+        for code in wanted:
+            inside |= np.equal(codes, code, out=scratch)
+    else:
+        inside = np.isin(codes, wanted)
     return pd.Series(pd.arrays.BooleanArray(inside, codes < 0), index=values.index, copy=False)  # (not .mask: a copy)
+
+
+_COMPARED_CODES = 8
 
 
 def _compare_range(op: type, value: Range, other: Any) -> pd.Series:
