@@ -158,6 +158,33 @@ def test_in_a_value_set_of_any_size_as_python_tells_it(wanted):
     assert got == [pd.NA if cell is None else cell in allowed for cell in cells]
 
 
+_COMPLETE_MEMBER = st.tuples(st.integers(0, 2), st.integers(0, 90), st.booleans(), st.sampled_from(["tự làm", "làm công"]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_COMPLETE_MEMBER, max_size=15))
+def test_complete_members_are_worked_out_as_the_three_valued_logic_does(members):
+    """A members sheet with no missing cell is worked out in plain yes/no (no masks): as the
+    three-valued logic works it out, which one more member with every cell missing, counted in no
+    household, makes the evaluator use."""
+    complete = pd.DataFrame({
+        "age": pd.Series([m[1] for m in members], dtype="Int64"),
+        "health_insurance": pd.Series([m[2] for m in members], dtype="boolean"),
+        "employment": pd.Series([m[3] for m in members], dtype="string"),
+        "_household": np.array([m[0] for m in members], dtype=np.int64),
+    })
+    blank = pd.DataFrame({"age": pd.Series([pd.NA], dtype="Int64"), "health_insurance": pd.Series([pd.NA], dtype="boolean"),
+                          "employment": pd.Series([pd.NA], dtype="string"), "_household": np.array([-1])})
+    full = context()
+    with_blank = pd.concat([complete, blank], ignore_index=True)
+    for text in ("any_member(age >= 6 and not health_insurance)", "all_members(16 <= age and age <= 60 or health_insurance)",
+                 "count_members(not (age < 16 or age > 60) and employment in {'làm công'})",
+                 "share_of_members(age != 30 and not (health_insurance or age == 5))"):
+        expression = compile_expression(text, SCOPE)
+        plain = expression.evaluate(Context(full.households, complete, full.values)).tolist()
+        assert plain == expression.evaluate(Context(full.households, with_blank, full.values)).tolist(), text
+
+
 def test_ranges_compare_over_the_whole_bracket():
     assert evaluate("income <= line") == [True, False, pd.NA]
     assert evaluate("income > line") == [False, True, pd.NA]
