@@ -104,7 +104,7 @@ def arrow_text(text: pd.Series | pd.arrays.ArrowStringArray):
     import pyarrow as pa
 
     array = text.array if isinstance(text, pd.Series) else text
-    return _one_piece(pa.chunked_array(array._pa_array))  # (combining copies even one chunk)
+    return _one_piece(pa.chunked_array(array._pa_array))
 
 
 def dictionary_codes(text) -> tuple[np.ndarray, object]:
@@ -511,7 +511,7 @@ def runs(column) -> tuple:
     """An Arrow text column's runs of equal neighbouring cells: the first cell of each run (one
     array), and each cell's run number (None when no two neighbours are equal: every cell is a
     run of its own, or when more than half the cells start a run, so that the heads would be
-    nearly a copy of the column; the column is then given back as it is). Members are listed
+    nearly a copy of the column; the column is then given back, in one piece). Members are listed
     under their household, so their household ids come in runs, and work done once per run is
     done for a third of the rows. Missing cells are runs of one. A chunked column (as read) is
     not joined: only its heads are."""
@@ -531,9 +531,13 @@ def runs(column) -> tuple:
 
 
 def _one_piece(array):
+    """An Arrow array as it is; a chunked one as one array (its only chunk as it is: combining
+    copies even one)."""
     import pyarrow as pa
 
-    return (array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()) if isinstance(array, pa.ChunkedArray) else array
+    if not isinstance(array, pa.ChunkedArray):
+        return array
+    return array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
 
 
 def rows_on_list(ids: pd.Series, listed_ids: pd.Series) -> np.ndarray:
@@ -548,12 +552,13 @@ def position_in(series: pd.Series, values: pd.Series, first_of_values: np.ndarra
     missing never matches (Arrow's index_in for Arrow text; a pandas Index lookup otherwise).
     `first_of_values`: first_positions(values), when known; then a members sheet that lists
     every household's members together, in the households' order, needs no lookup at all.
-    `series_runs`: runs(arrow_text(series)) of Arrow text, when found already."""
+    `series_runs`: runs() of the series' Arrow text, when found already."""
     if isinstance(series.array, pd.arrays.ArrowStringArray) and isinstance(values.array, pd.arrays.ArrowStringArray):
         import pyarrow.compute as pc
 
-        heads, run_of = series_runs or runs(arrow_text(series))  # members are listed under their household: each
-        lookup = arrow_text(values).cast(heads.type)  # run looked up once
+        # members are listed under their household: each run of equal ids looked up once
+        heads, run_of = series_runs or runs(series.array._pa_array)
+        lookup = arrow_text(values).cast(heads.type)
         if first_of_values is not None and heads.equals(lookup):  # run i is household i's members
             found = first_of_values.copy()
         else:

@@ -318,8 +318,8 @@ def _text_uniques(values: list) -> tuple[list, list]:
 def parse_text(raw: pd.Series) -> Parsed:
     """Text in NFC; whole numbers typed into a text column lose Excel's ".0" (101.0 -> "101")."""
     if isinstance(raw.array, pd.arrays.ArrowStringArray):  # CSV and Parquet: normalised in C
-        if all(unchanged_by_normalising(chunk) for chunk in raw.array._pa_array.chunks):  # (ASCII ids: kept in the
-            return pd.Series(raw.array, index=raw.index, copy=False), no_errors(raw.index)  # read's chunks, no copy)
+        if all(unchanged_by_normalising(chunk) for chunk in raw.array._pa_array.chunks):  # ASCII ids: as read, in
+            return pd.Series(raw.array, index=raw.index, copy=False), no_errors(raw.index)  # the read's chunks
         text = normalised_text_column(arrow_text(raw))
         return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index), no_errors(raw.index)
     distinct = _per_value(raw, _text_uniques)
