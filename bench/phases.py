@@ -10,7 +10,9 @@ data in the same process and the best wall time is kept, with the processor time
 of that run: within one process the same phase measures the same within a few percent, between
 processes it still varies by up to 20%. Run it on two versions of the code
 (PYTHONPATH=<worktree>/src) in turn, several times, for a change bigger than that; compare a
-smaller one inside one process, the old function beside the new one on the same data.
+smaller one inside one process, the old function beside the new one on the same data. The best
+of several runs reads memory the first run made: on a machine where fresh memory is dear
+(BENCHMARKS.md) it hides what a whole run pays, so confirm a gain by alternated whole runs.
 
 Phases: check (finding the survey in the grids, then checking every cell), classify (the
 engine), run (check, classify, the rejected rows, the summary: the whole core), write (the
