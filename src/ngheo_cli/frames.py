@@ -104,7 +104,7 @@ def arrow_text(text: pd.Series | pd.arrays.ArrowStringArray):
     import pyarrow as pa
 
     array = text.array if isinstance(text, pd.Series) else text
-    return _one_piece(pa.chunked_array(array._pa_array))
+    return one_array(pa.chunked_array(array._pa_array))
 
 
 def dictionary_codes(text) -> tuple[np.ndarray, object]:
@@ -186,6 +186,15 @@ def bit_count(bits: np.ndarray) -> np.ndarray:
     """How many bits are set in each integer of flag_bits (as int64)."""
     per_byte = _BITS_IN_BYTE[bits.view(np.uint8)].reshape(len(bits), bits.itemsize)
     return per_byte.sum(axis=1, dtype=np.int64)
+
+
+def is_bool(value: object) -> bool:
+    return isinstance(value, (bool, np.bool_))
+
+
+def is_number(value: object) -> bool:
+    """A number, Python's or numpy's, but not a yes/no (bool is an int in Python)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not is_bool(value)
 
 
 def is_blank(cell: object) -> bool:
@@ -383,7 +392,7 @@ def hash_texts(text) -> np.ndarray:
     import pyarrow as pa
 
     if isinstance(text, pa.ChunkedArray):
-        text = text.chunk(0) if text.num_chunks == 1 else text.combine_chunks()
+        text = one_array(text)
     offsets, data = text_buffers(text)
     offsets = offsets.astype(np.int64, copy=False)
     start, end = int(offsets[0]), int(offsets[-1])
@@ -519,18 +528,18 @@ def runs(column) -> tuple:
     import pyarrow.compute as pc
 
     if len(column) < 2:
-        return _one_piece(column), None
+        return one_array(column), None
     starts = np.ones(len(column), dtype=bool)
     same = pc.equal(column.slice(1), column.slice(0, len(column) - 1))
     starts[1:] = ~same.fill_null(False).to_numpy(zero_copy_only=False)
     if 2 * np.count_nonzero(starts) > len(column):  # mostly runs of one: not worth a copy of the heads
-        return _one_piece(column), None
+        return one_array(column), None
     run_of = np.cumsum(starts, dtype=np.int32)  # (int32: a twentieth of the time of the default int64 here)
     run_of -= 1
-    return _one_piece(column.filter(pa.array(starts))), run_of
+    return one_array(column.filter(pa.array(starts))), run_of
 
 
-def _one_piece(array):
+def one_array(array):
     """An Arrow array as it is; a chunked one as one array (its only chunk as it is: combining
     copies even one)."""
     import pyarrow as pa
@@ -546,18 +555,16 @@ def rows_on_list(ids: pd.Series, listed_ids: pd.Series) -> np.ndarray:
     return position_in(ids, listed_ids, np.arange(len(listed_ids)))
 
 
-def position_in(series: pd.Series, values: pd.Series, first_of_values: np.ndarray | None = None,
-                series_runs: tuple | None = None) -> np.ndarray:
+def position_in(series: pd.Series, values: pd.Series, first_of_values: np.ndarray | None = None) -> np.ndarray:
     """For each cell of `series`, the position of the first equal cell in `values`, -1 if none;
     missing never matches (Arrow's index_in for Arrow text; a pandas Index lookup otherwise).
     `first_of_values`: first_positions(values), when known; then a members sheet that lists
-    every household's members together, in the households' order, needs no lookup at all.
-    `series_runs`: runs() of the series' Arrow text, when found already."""
+    every household's members together, in the households' order, needs no lookup at all."""
     if isinstance(series.array, pd.arrays.ArrowStringArray) and isinstance(values.array, pd.arrays.ArrowStringArray):
         import pyarrow.compute as pc
 
         # members are listed under their household: each run of equal ids looked up once
-        heads, run_of = series_runs or runs(series.array._pa_array)
+        heads, run_of = runs(series.array._pa_array)
         lookup = arrow_text(values).cast(heads.type)
         if first_of_values is not None and heads.equals(lookup):  # run i is household i's members
             found = first_of_values.copy()

@@ -24,7 +24,6 @@ from ngheo_cli.frames import (
     is_in,
     joined_by_key,
     position_in,
-    runs,
 )
 from ngheo_cli.io import cells as parse
 from ngheo_cli.io.layout import Survey, Table, closest_column, spelling_table
@@ -104,7 +103,7 @@ def validate_survey(
         if survey.members.household_rows is not None:  # (a persons list: the household each is listed under)
             find_households = partial(_listed_under, members[ROW].to_numpy(), households, survey.members.household_rows)
         else:  # -1: none
-            find_households = partial(_households_of, members["household_id"], households["household_id"], first_row)
+            find_households = partial(position_in, members["household_id"], households["household_id"], first_row)
         _, household_of = at_once(  # (side by side: the ages are written into columns the search does not read)
             lambda: _resolve_age(members, member_bad, survey.members, review_year, checked.problems), find_households)
         problems.add_log(checked.problems)  # (after the households' own, as when checked one after the other)
@@ -153,13 +152,6 @@ def _check_members(table: Table, report: Callable[[float], None]) -> _CheckedMem
     members, member_bad = parse_rows(table, MEMBER_COLUMNS, problems, blank_is_no=True, report=report)
     _release_cells(table)
     return _CheckedMembers(members, member_bad, problems)
-
-
-def _households_of(ids: pd.Series, household_ids: pd.Series, first_row: np.ndarray) -> np.ndarray:
-    """Each member's household row by its id (position_in; -1: none), the runs of equal ids
-    found first where the ids are Arrow text (members are listed household by household)."""
-    id_runs = runs(ids.array._pa_array) if isinstance(ids.array, pd.arrays.ArrowStringArray) else None
-    return position_in(ids, household_ids, first_row, id_runs)
 
 
 def _name_columns_not_read(survey: Survey, problems: ProblemLog) -> None:

@@ -27,6 +27,9 @@ from ngheo_cli.frames import (
     categorical_from_codes,
     dictionary_codes,
     is_blank,
+    is_bool,
+    is_number,
+    one_array,
     runs,
     text_buffers,
     text_from_codes,
@@ -61,14 +64,6 @@ def money_multiplier(header: str) -> int:
 YES = frozenset(fold(s) for s in ("x", "có", "1", "yes", "y", "true", "đúng", "c", "v", "đã có"))
 NO = frozenset(fold(s) for s in ("không", "0", "no", "n", "false", "sai", "k", "ko", "không có", "chưa có", "chưa"))
 CHECK_MARKS = frozenset("✓✔☑")  # a ticked box: folded away with the punctuation, so matched before
-
-
-def _is_bool(v: object) -> bool:
-    return isinstance(v, (bool, np.bool_))
-
-
-def _is_number(v: object) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not _is_bool(v)
 
 
 @dataclass
@@ -121,7 +116,7 @@ def _per_value(raw: pd.Series, parse_uniques) -> _Distinct:
             blank, ambiguous = [not u.strip() for u in uniques], []
         else:
             blank = [is_blank(u) for u in uniques]
-            ambiguous = [i for i, u in enumerate(uniques) if _is_bool(u) or (_is_number(u) and u in (0, 1))]
+            ambiguous = [i for i, u in enumerate(uniques) if is_bool(u) or (is_number(u) and u in (0, 1))]
     parsed, errors = parse_uniques([u for u, b in zip(uniques, blank) if not b]) if not all(blank) else ([], [])
     codes = np.asarray(codes)
     if any(blank):  # a blank distinct cell is missing, without error: the codes stay as they are (a city's
@@ -228,7 +223,7 @@ def normalise_arrow_text(values):
     import pyarrow.compute as pc
 
     if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+        values = one_array(values)
     if unchanged_by_normalising(values):
         return values
     changes = pc.match_substring_regex(values, _NFC_MAY_CHANGE)  # NFC rewrites every text: only where it can change one
@@ -433,7 +428,7 @@ def _number_cells(cells: list) -> tuple[list, list]:
     errors: list = ["not_a_number"] * len(cells)
     text_at = []
     for i, cell in enumerate(cells):
-        if _is_number(cell) and np.isfinite(float(cell)):
+        if is_number(cell) and np.isfinite(float(cell)):
             values[i], errors[i] = float(cell), None
         elif isinstance(cell, str):
             if _SHORT_DECIMAL.fullmatch(cell):
@@ -536,9 +531,9 @@ def _int_uniques(cells: list) -> tuple[list, list]:
 
 
 def _yes_no_cell(v: object) -> tuple[object, object]:
-    if _is_bool(v):
+    if is_bool(v):
         return bool(v), None
-    if _is_number(v) and v in (0, 1):
+    if is_number(v) and v in (0, 1):
         return bool(v), None
     text = str(v).strip()
     if text in CHECK_MARKS:

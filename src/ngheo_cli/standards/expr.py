@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ngheo_cli.errors import CriteriaError
-from ngheo_cli.frames import category_as_text
+from ngheo_cli.frames import category_as_text, is_number
 
 HOUSEHOLD_POSITION = "_household"  # Context.members' column: each member's household row (-1: not counted)
 
@@ -289,10 +289,6 @@ def _known_numbers(value: Any) -> np.ndarray | None:
     return None
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-
-
 _NUMPY_COMPARE = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
                   ast.Eq: np.equal, ast.NotEq: np.not_equal}
 
@@ -323,9 +319,9 @@ def _compare(op: type, left: Any, right: Any) -> Any:
         return _compare_range(op, left, right)
     if isinstance(right, Range):
         return _compare_range(_FLIP[op], right, left)
-    if _is_number(right) and (known := _known_numbers(left)) is not None:  # ("age >= 16" over complete ages)
+    if is_number(right) and (known := _known_numbers(left)) is not None:  # ("age >= 16" over complete ages)
         return _all_known(_NUMPY_COMPARE[op](known, right), left.index)
-    if _is_number(left) and (known := _known_numbers(right)) is not None:
+    if is_number(left) and (known := _known_numbers(right)) is not None:
         return _all_known(_NUMPY_COMPARE[_FLIP[op]](known, left), right.index)
     if op is ast.Eq:
         result = left == right
