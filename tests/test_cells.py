@@ -332,6 +332,39 @@ def test_a_long_csv_column_is_normalised_cell_by_cell_alike_whichever_way_it_is_
     assert normalised_text_column(pa.array(cells, type=pa.large_string())).to_pylist() == expected
 
 
+@pytest.mark.parametrize("layout", ["few values, shuffled", "few values, in runs", "all distinct"])
+@pytest.mark.parametrize("late", [None, "Tổ\u00a0 9", "To\u0302\u0309 9", ""])
+def test_a_clean_csv_column_comes_back_as_read_and_one_late_messy_cell_is_still_normalised(layout, late):
+    """Names and wards already in NFC and spaced as they should be (most exports) come back as
+    read, the reader's own chunks, nothing copied; one cell that needs normalising (odd spaces,
+    NFD, a blank), far below the first rows that decide how the column is worked and in another
+    chunk, is normalised all the same."""
+    import random
+
+    import pyarrow as pa
+
+    from ngheo_cli.io.cells import _text_cell
+
+    rng = random.Random(5)
+    clean = ["Tổ 1", "Phường Yên Hòa", "Nguyễn Văn Ánh", "Đỗ Thị Hạnh", "Hà Nội"]
+    if layout == "few values, shuffled":
+        cells = [rng.choice(clean) for _ in range(30_000)]
+    elif layout == "few values, in runs":
+        cells = [value for value in (rng.choice(clean) for _ in range(8_000)) for _ in range(rng.randint(1, 5))]
+    else:
+        cells = [f"{rng.choice(clean)} {n}" for n in range(30_000)]
+    if late is not None:
+        cells[-7] = late
+    read = pa.chunked_array([pa.array(cells[:12_000], type=pa.large_string()),
+                             pa.array(cells[12_000:], type=pa.large_string())])
+    parsed, errors = parse_text(pd.Series(pd.arrays.ArrowStringArray(read)))
+    expected = [None if not c.strip() else _text_cell(c)[0] for c in cells]
+    assert [None if pd.isna(v) else v for v in parsed] == expected
+    assert errors.isna().all()
+    if late is None:
+        assert parsed.array._pa_array is read
+
+
 def test_the_characters_that_can_change_under_nfc_are_this_pythons():
     """Text is NFC-normalised in C only where it holds one of these characters (RANGES, written
     into the code): they must be every one that can, for the Unicode of the Python running."""
@@ -414,10 +447,42 @@ def test_a_csv_written_in_slices_reads_back_as_the_one_table(rows, slice_rows):
     finally:
         writers.CSV_SLICE_ROWS = saved
     assert sliced == whole
+    assert _written_through_reused_buffers(frame, slice_rows) == whole
     back = pd.read_csv(io.BytesIO(sliced), dtype=str, keep_default_na=False)
     assert list(back.columns) == ["text", "number"]
     assert back["text"].tolist() == ["" if r[0] is None else r[0] for r in rows]
     assert back["number"].tolist() == [str(r[1]) for r in rows]
+
+
+def _written_through_reused_buffers(frame: pd.DataFrame, slice_rows: int) -> bytes:
+    """What writers.write_csv hands a file, piece by piece, each piece copied as it comes (its
+    buffer is written again for a later slice once the call returns)."""
+    from ngheo_cli.io import writers
+
+    pieces: list[bytes] = []
+    saved = writers.CSV_SLICE_ROWS
+    writers.CSV_SLICE_ROWS = slice_rows
+    try:
+        writers.write_csv(frame, lambda piece: pieces.append(bytes(piece)))
+    finally:
+        writers.CSV_SLICE_ROWS = saved
+    return b"".join(pieces)
+
+
+def test_a_slice_bigger_than_the_reused_buffers_is_written_whole():
+    """The roster's CSV is written through buffers sized from the table's average row; a slice of
+    long texts with quotes in them (each doubled in CSV) does not fit, and must still be written
+    whole, in its place, and the slices after it too."""
+    import pyarrow as pa
+
+    from ngheo_cli.io import writers
+
+    texts = ["a"] * 40 + ['"' * 100_000 + "x" * 100_000] * 10 + ["b"] * 40  # the long ones: one slice of 10, 3 MB of CSV
+    frame = pd.DataFrame({"text": pd.arrays.ArrowStringArray(pa.array(texts, type=pa.large_string())),
+                          "number": pd.array(range(len(texts)), dtype="Int64")})
+    whole = writers.csv_bytes(frame)
+    assert _written_through_reused_buffers(frame, 10) == whole
+    assert whole.count(b"\n") == len(texts) + 1
 
 
 @pytest.mark.parametrize(("header", "multiplier"), [

@@ -218,7 +218,8 @@ _NFC_MAY_CHANGE = nfc_quick_check.regex_class()
 def normalise_arrow_text(values):
     """_text_cell of every Arrow text value, in C: NFC, whitespace runs folded to one space, ends
     trimmed; a value left empty becomes null. Only the values that need folding are rewritten
-    (a regex replace costs ten times a match)."""
+    (a regex replace costs ten times a match); values that need nothing are given back as they
+    are (the same array, in one piece)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -226,6 +227,7 @@ def normalise_arrow_text(values):
         values = one_array(values)
     if unchanged_by_normalising(values):
         return values
+    given = values
     changes = pc.match_substring_regex(values, _NFC_MAY_CHANGE)  # NFC rewrites every text: only where it can change one
     if pc.any(changes).as_py():
         values = pc.replace_with_mask(values, changes, pc.utf8_normalize(values.filter(changes), "NFC"))
@@ -233,7 +235,10 @@ def normalise_arrow_text(values):
     if pc.any(needs).as_py():
         folded = pc.utf8_trim(pc.replace_substring_regex(values.filter(needs), _WHITESPACE + "+", " "), " ")
         values = pc.replace_with_mask(values, needs, folded)
-    return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
+    empty = pc.equal(values, "")
+    if values is given and not pc.any(empty).as_py():
+        return given
+    return pc.if_else(empty, pa.scalar(None, values.type), values)
 
 
 def unchanged_by_normalising(values) -> bool:
@@ -256,12 +261,13 @@ def unchanged_by_normalising(values) -> bool:
 
 
 def normalised_text_column(column):
-    """normalise_arrow_text of every cell of an Arrow text column, done once per run of equal
-    neighbours (frames.runs) and, where values repeat, once per distinct value."""
-    if unchanged_by_normalising(column):
-        return column
+    """normalise_arrow_text of every cell of an Arrow text column (chunked or not), done once per
+    run of equal neighbours (frames.runs) and, where values repeat, once per distinct value. A
+    column that normalising does not change is given back as it is (no copy spread over its rows)."""
     heads, run_of = runs(column)
     text = normalised_values(heads)
+    if text is heads:
+        return column
     return text if run_of is None else text.take(run_of)
 
 
@@ -271,8 +277,8 @@ _DISTINCT_SAMPLE = 10_000
 def normalised_values(values):
     """normalise_arrow_text of Arrow text values, each distinct value once where values repeat.
     Ids and names are mostly distinct: a dictionary of them would cost twice the normalising it
-    saves, so the first values say whether to build one. Values normalising cannot change (ASCII
-    ids) are given back as they are."""
+    saves, so the first values say whether to look for the distinct ones. Values normalising does
+    not change (ASCII ids, most names and wards) are given back as they are, the same array."""
     import pyarrow.compute as pc
 
     if unchanged_by_normalising(values):
@@ -280,8 +286,11 @@ def normalised_values(values):
     sample = values.slice(0, _DISTINCT_SAMPLE)
     if 2 * len(pc.unique(sample)) > len(sample):
         return normalise_arrow_text(values)
-    encoded = pc.dictionary_encode(values)
-    return normalise_arrow_text(encoded.dictionary).take(encoded.indices)
+    distinct = pc.unique(values)
+    normalised = normalise_arrow_text(distinct)
+    if normalised is distinct:
+        return values
+    return normalised.take(pc.index_in(values, distinct))
 
 
 def normalised_nonblank(values) -> tuple[np.ndarray, object]:
@@ -313,9 +322,10 @@ def _text_uniques(values: list) -> tuple[list, list]:
 def parse_text(raw: pd.Series) -> Parsed:
     """Text in NFC; whole numbers typed into a text column lose Excel's ".0" (101.0 -> "101")."""
     if isinstance(raw.array, pd.arrays.ArrowStringArray):  # CSV and Parquet: normalised in C
-        if all(unchanged_by_normalising(chunk) for chunk in raw.array._pa_array.chunks):  # ASCII ids: as read, in
-            return pd.Series(raw.array, index=raw.index, copy=False), no_errors(raw.index)  # the read's chunks
-        text = normalised_text_column(arrow_text(raw))
+        column = raw.array._pa_array  # (as read: in the read's chunks)
+        text = column if all(unchanged_by_normalising(chunk) for chunk in column.chunks) else normalised_text_column(column)
+        if text is column:  # (ASCII ids; names and wards already in NFC, spaced as they should be)
+            return pd.Series(raw.array, index=raw.index, copy=False), no_errors(raw.index)
         return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index), no_errors(raw.index)
     distinct = _per_value(raw, _text_uniques)
     return distinct.text_column(), distinct.errors_column()

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ import pandas as pd
 from ngheo_cli.errors import OutputError
 from ngheo_cli.frames import first_bytes
 from ngheo_cli.io.targets import atomic_file
-from ngheo_cli.parallel import thread_map
+from ngheo_cli.parallel import thread_map, usable_cores
 
 XLSX_MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included
 _FORMULA_START = ("=", "+", "-", "@")
@@ -67,11 +67,30 @@ def csv_bytes(frame: pd.DataFrame, header: bool = True) -> bytes:
 
 
 def csv_parts(frame: pd.DataFrame, header: bool = True) -> Iterator:
-    """The CSV of a frame in consecutive pieces (bytes-like), to be written one after the other.
+    """The CSV of a frame in consecutive pieces (bytes-like), each in memory of its own, to be
+    kept (a chunk's roster) or joined; to write them out one after the other, write_csv is lighter.
 
     Written by pyarrow, about ten times faster than pandas' to_csv (BENCHMARKS.md), in slices
     side by side (the writer lets go of Python's lock); a frame Arrow cannot type (a column
     mixing numbers and text) falls back to pandas."""
+    for piece, _ in _csv_pieces(frame, header, None):
+        yield piece
+
+
+def write_csv(frame: pd.DataFrame, write: Callable[[memoryview], object], header: bool = True) -> None:
+    """`write(piece)` for each piece of the frame's CSV (csv_parts' CSV), in order: into a file,
+    stdout. A piece is valid only until `write` returns: its memory is written again for a later
+    piece. (Memory asked for afresh costs about its size again in page faults here: a million
+    households' roster, 255 MB, took 0.45-0.5 s in fresh buffers and 0.33 s in reused ones,
+    BENCHMARKS.md.)"""
+    buffers = _ReusedBuffers()
+    for piece, buffer in _csv_pieces(frame, header, buffers):
+        write(piece)
+        buffers.give_back(buffer)
+
+
+def _csv_pieces(frame: pd.DataFrame, header: bool, buffers: _ReusedBuffers | None) -> Iterator[tuple]:
+    """(piece, the reused buffer it is in or None) for each slice of the frame's CSV, in order."""
     import pyarrow as pa
     import pyarrow.csv as arrow_csv
 
@@ -79,29 +98,85 @@ def csv_parts(frame: pd.DataFrame, header: bool = True) -> Iterator:
     try:
         table = pa.Table.from_pandas(safe, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        buffer = io.StringIO()
-        safe.to_csv(buffer, index=False, lineterminator="\n", header=header)
-        yield buffer.getvalue().encode("utf-8")
+        text = io.StringIO()
+        safe.to_csv(text, index=False, lineterminator="\n", header=header)
+        yield text.getvalue().encode("utf-8"), None
         return
     del safe
+    if buffers is not None:
+        buffers.fit(table)
 
-    def write(numbered_slice) -> pa.Buffer:
+    def write(numbered_slice) -> tuple:
         number, rows = numbered_slice
+        options = arrow_csv.WriteOptions(quoting_style="needed", include_header=header and number == 0)
+        if buffers is not None:
+            written = buffers.write(rows, options)
+            if written is not None:
+                return written
         sink = pa.BufferOutputStream()  # Arrow's own memory, handed over without a copy (a file
         # object's write and bytes.join take it as it is)
-        arrow_csv.write_csv(rows, sink, arrow_csv.WriteOptions(quoting_style="needed", include_header=header and number == 0))
-        return sink.getvalue()
+        arrow_csv.write_csv(rows, sink, options)
+        piece = sink.getvalue()
+        if buffers is not None:
+            buffers.outgrown(piece.size)
+        return piece, None
 
     slices = [table.slice(start, CSV_SLICE_ROWS) for start in range(0, max(table.num_rows, 1), CSV_SLICE_ROWS)]
-    yield from thread_map(write, enumerate(slices))
+    # (one thread a core: Arrow's writer holds Python's lock for no part of a slice; each thread
+    # more is two more slices' buffers in memory)
+    yield from thread_map(write, enumerate(slices), threads=usable_cores())
 
 
 CSV_SLICE_ROWS = 50_000  # 12 MB of a roster's CSV: slices are made while earlier ones are written
 
 
+class _ReusedBuffers:
+    """Fixed-size Arrow buffers that slices' CSV is written into, each used again once its piece
+    has been written out. A slice bigger than the buffers is written into memory of its own
+    instead, and buffers made from then on are big enough for it."""
+
+    def __init__(self) -> None:
+        self.capacity = 1 << 20
+        self.free: list = []  # (list.append and pop are atomic under Python's lock)
+
+    def fit(self, table) -> None:
+        """Buffers sized for a slice of this table: twice its bytes in Arrow's memory (a CSV
+        cell is mostly as long as its text, a number's digits not longer than 8 bytes' worth)."""
+        rows = max(table.num_rows, 1)
+        self.capacity = max(self.capacity, 2 * table.nbytes * min(rows, CSV_SLICE_ROWS) // rows)
+
+    def write(self, rows, options) -> tuple | None:
+        """(the slice's CSV, the buffer it is in), or None when it does not fit."""
+        import pyarrow as pa
+        import pyarrow.csv as arrow_csv
+
+        buffer = self._take()
+        sink = pa.FixedSizeBufferWriter(buffer)
+        try:
+            arrow_csv.write_csv(rows, sink, options)
+        except OSError:  # "Write out of bounds"; anything else happens again in memory of its own
+            self.give_back(buffer)
+            return None
+        return memoryview(buffer)[: sink.tell()], buffer
+
+    def _take(self):
+        import pyarrow as pa
+
+        try:
+            return self.free.pop()
+        except IndexError:
+            return pa.allocate_buffer(self.capacity)
+
+    def outgrown(self, size: int) -> None:
+        self.capacity = max(self.capacity, size + size // 4)
+
+    def give_back(self, buffer) -> None:
+        if buffer is not None and buffer.size >= self.capacity:
+            self.free.append(buffer)
+
+
 def write_csv_stdout(frame: pd.DataFrame, header: bool = True) -> None:
-    for part in csv_parts(frame, header):
-        write_stdout(part)
+    write_csv(frame, write_stdout, header)
 
 
 def write_stdout(data: bytes) -> None:
@@ -148,8 +223,7 @@ def write_table(
         if fmt == "xlsx":
             _write_xlsx(handle, sheets, headers, metadata)
         elif fmt == "csv":
-            for part in csv_parts(first):
-                handle.write(part)
+            write_csv(first, handle.write)
         elif fmt == "json":
             handle.write(json_document({"rows": first}, metadata))
         elif fmt == "parquet":
