@@ -26,6 +26,14 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def no_blas_threads() -> None:
+    """Tell numpy's OpenBLAS, before numpy loads, to start no threads of its own (unless the
+    environment already says how many). ngheo does no matrix algebra, but at import OpenBLAS
+    starts a thread per core that spins about 0.1 s of processor time looking for work, while
+    the survey is being read on every core (seen in perf; the floor's numpy pays it too)."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 _thread_limit: int | None = None  # set by limit_threads
 
 

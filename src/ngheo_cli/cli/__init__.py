@@ -53,7 +53,9 @@ app.add_typer(standards_app, name="standards")
 
 def main() -> None:
     from ngheo_cli.io.memory import prefer_jemalloc
+    from ngheo_cli.parallel import no_blas_threads
 
+    no_blas_threads()  # (before prefer_jemalloc's pyarrow loads numpy)
     prefer_jemalloc()  # (for the whole process, its chunk workers included: they are forked)
     try:
         app()  # (always ends in SystemExit: click's standalone mode)
