@@ -365,6 +365,46 @@ def test_a_clean_csv_column_comes_back_as_read_and_one_late_messy_cell_is_still_
         assert parsed.array._pa_array is read
 
 
+_PLAIN_WHOLE_NUMBER = st.from_regex(r"-?[0-9]{1,18}", fullmatch=True)  # up to three digits more than exact
+_NOT_QUITE_PLAIN = st.one_of(
+    st.text(alphabet="-0123456789./", max_size=6),  # what the cast refuses: "2.5", "3-", "-", ""
+    st.sampled_from(["0x10", "0X1f", "+24", " 24", "24.0", "6 tháng", "1.000", "9007199254740993"]),
+)
+
+
+@given(st.lists(_PLAIN_WHOLE_NUMBER, max_size=40), st.lists(_NOT_QUITE_PLAIN, max_size=2), st.randoms(),
+       st.integers(1, 4), st.sampled_from(["parse_age", "parse_int", "parse_year"]))
+def test_plain_whole_numbers_read_in_one_pass_are_what_each_distinct_cell_gives(plain, odd, rng, chunks, parser):
+    """A CSV column of nothing but plain whole numbers (a members sheet's ages) is read in one pass
+    in C; every cell must come out, value and error, as the rules give it when each distinct cell
+    is read on its own, whatever one or two odd cells are among them and wherever the chunks are cut."""
+    import pyarrow as pa
+
+    from ngheo_cli.io import cells as cell_parsers
+
+    cells = plain + odd
+    rng.shuffle(cells)
+    if not cells:
+        cells = ["0"]
+    cut = [len(cells) * i // chunks for i in range(chunks + 1)]
+    read = pa.chunked_array([pa.array(cells[a:b], type=pa.large_string()) for a, b in zip(cut, cut[1:])],
+                            type=pa.large_string())
+    raw = pd.Series(pd.arrays.ArrowStringArray(read))
+    parse = getattr(cell_parsers, parser)
+    values, errors = parse(raw)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cell_parsers, "_plain_whole_numbers", lambda raw: None)
+        each_distinct, each_errors = parse(raw)
+
+    def as_list(column):
+        return [None if pd.isna(v) else v for v in column]
+
+    assert as_list(values) == as_list(each_distinct)
+    assert as_list(errors) == as_list(each_errors)
+    if not odd and all(len(c.lstrip("-")) <= 15 for c in cells):
+        assert cell_parsers._plain_whole_numbers(raw) is not None  # (the one pass was taken)
+
+
 def test_the_characters_that_can_change_under_nfc_are_this_pythons():
     """Text is NFC-normalised in C only where it holds one of these characters (RANGES, written
     into the code): they must be every one that can, for the Unicode of the Python running."""

@@ -522,8 +522,46 @@ def _whole_numbers_or(rule, not_a_number: str):
 
 
 def _whole_numbers(raw: pd.Series, parse_uniques) -> Parsed:
+    plain = _plain_whole_numbers(raw)
+    if plain is not None:
+        missing = np.zeros(len(plain), dtype=bool)
+        return pd.Series(pd.arrays.IntegerArray(plain, missing), index=raw.index, copy=False), no_errors(raw.index)
     data, missing, distinct = _parsed_numbers(raw, parse_uniques, "int64", 0)
     return pd.Series(pd.arrays.IntegerArray(data, missing), index=raw.index, copy=False), distinct.errors_column()
+
+
+def _plain_whole_numbers(raw: pd.Series) -> np.ndarray | None:
+    """The values of an Arrow text column whose every cell is a plain whole number ("24", "-3",
+    "007") of at most 15 digits, read in one pass in C (Arrow's cast; a members sheet's ages:
+    0.2 s once per distinct cell, 0.07 s so, on a first call); None where any cell is something
+    else (a blank, "6 tháng", "24.0"), which the cells' rules then read once per distinct cell.
+    Every byte a digit or "-" first: Arrow's cast also reads "0x10" (hexadecimal), which no rule
+    here does, and 16-19 digits, which are not exact as numbers here."""
+    if not isinstance(raw.array, pd.arrays.ArrowStringArray):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = raw.array._pa_array
+    if column.null_count or not all(_digits_and_minus_only(chunk) for chunk in column.chunks):
+        return None
+    try:
+        numbers = pc.cast(column, pa.int64())
+    except pa.ArrowInvalid:  # (a blank, a lone "-", a "-" inside a number)
+        return None
+    values = np.concatenate([chunk.to_numpy() for chunk in numbers.chunks]) if numbers.num_chunks else np.zeros(0, np.int64)
+    if len(values) and max(values.max(), -values.min()) >= _EXACT_DIGITS_LIMIT:
+        return None
+    return values
+
+
+_EXACT_DIGITS_LIMIT = 10**15  # a whole number of at most 15 digits (as _PLAIN_NUMBER reads them)
+
+
+def _digits_and_minus_only(chunk) -> bool:
+    offsets, data = text_buffers(chunk)
+    text = data[offsets[0]:offsets[-1]]
+    return bool(len(text) == 0 or (text.min() >= ord("-") and text.max() <= ord("9")))  # (and "." "/": the cast refuses them)
 
 
 def _int_uniques(cells: list) -> tuple[list, list]:
