@@ -426,6 +426,26 @@ def test_the_whitespace_folded_in_c_is_pythons():
     assert sorted(SPACES) == [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
 
 
+@given(st.lists(st.one_of(st.none(), st.from_regex(r"[!-~]{1,5}", fullmatch=True)), min_size=1, max_size=30),
+       st.lists(st.sampled_from(["", " ", "H 1", "\u00a0", "Hộ"]), max_size=1), st.randoms(), st.integers(1, 3))
+def test_csv_ids_are_filled_where_they_are_there(ids, odd, rng, chunks):
+    """A column of plain ASCII ids (checked off its bytes, without a pass per cell) is filled
+    exactly where a cell is there; an empty, spaced or accented cell among them is seen as the
+    workbook's cell would be."""
+    import pyarrow as pa
+
+    from ngheo_cli.frames import filled
+
+    cells = ids + odd
+    rng.shuffle(cells)
+    cut = [len(cells) * i // chunks for i in range(chunks + 1)]
+    read = pa.chunked_array([pa.array(cells[a:b], type=pa.large_string()) for a, b in zip(cut, cut[1:])],
+                            type=pa.large_string())
+    arrow = pd.DataFrame({0: pd.arrays.ArrowStringArray(read)})
+    expected = [c is not None and bool(c.strip()) for c in cells]
+    assert filled(arrow)[0].tolist() == expected == filled(pd.DataFrame({0: pd.Series(cells, dtype=object)}))[0].tolist()
+
+
 @given(st.lists(st.one_of(st.none(), _MESSY_TEXT), min_size=1, max_size=30))
 def test_blank_csv_cells_are_the_blank_workbook_cells(cells):
     """A cell of only spaces (of any kind) is blank, whether read from CSV (Arrow) or a workbook."""

@@ -232,6 +232,9 @@ def _filled_column(values: pd.Series) -> np.ndarray:
         import pyarrow.compute as pc
 
         column = values.array._pa_array  # something: not empty and not all whitespace (no copy made)
+        if all(plain_ascii(chunk) for chunk in column.chunks):  # (ids: every cell that is there holds something)
+            return np.ones(len(column), dtype=bool) if not column.null_count else \
+                np.concatenate([chunk.is_valid().to_numpy(zero_copy_only=False) for chunk in column.chunks])
         some = pc.fill_null(pc.and_not(pc.greater(pc.binary_length(column), 0), pc.utf8_is_space(column)), False)
         return some.to_numpy().astype(bool, copy=False) if hasattr(some, "to_numpy") else np.asarray(some, dtype=bool)
     mask = values.notna().to_numpy(copy=True)
@@ -333,6 +336,23 @@ def in_numbering_order(text) -> bool:
         return True
     as_long = pc.equal(lengths.slice(1), lengths.slice(0, len(text) - 1))
     return pc.all(pc.or_(longer, pc.and_(as_long, pc.greater(after, before)))).as_py()
+
+
+def plain_ascii(values) -> bool:
+    """Whether every value of an Arrow text array (missing ones aside) is ASCII without
+    whitespace or control characters, none empty: ids, codes, numbers. Read off the smallest and
+    largest byte of its text, no array as long as the column made."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if values.type not in (pa.string(), pa.large_string()) or pc.any(pc.equal(values, "")).as_py():
+        return False
+    offsets, data = text_buffers(values)
+    start, end = offsets[0], offsets[-1]
+    if end == start:  # no text at all: every value missing
+        return True
+    text = data[start:end]
+    return bool(text.min() > ord(" ") and text.max() < 0x80)  # (all of ASCII's whitespace is <= " ")
 
 
 def text_buffers(array) -> tuple[np.ndarray, np.ndarray]:
