@@ -175,13 +175,17 @@ def _indicator(
     strict: bool,
 ) -> tuple[pd.Series, pd.Series]:
     """Deprived (True/False/NA) and where a blank answer cell was read as "no"."""
-    has_column = indicator_id in direct_answers
-    missing = pd.Series(pd.NA, index=households.index, dtype="boolean")
-    value = households[f"d_{indicator_id}"].astype("boolean") if has_column else missing
     derivation = standard.derivations.get(indicator_id)
+    if indicator_id not in direct_answers:  # (most surveys: derived, or unknown; no answer cell read as "no")
+        none_blank = pd.Series(np.zeros(len(households), dtype=bool), index=households.index, copy=False)
+        if derivation is None:
+            unknown = pd.arrays.BooleanArray(np.zeros(len(households), dtype=bool), np.ones(len(households), dtype=bool))
+            return pd.Series(unknown, index=households.index, copy=False), none_blank
+        return derivation.evaluate_bool(context).astype("boolean"), none_blank  # (no copy: copy-on-write)
+    value = households[f"d_{indicator_id}"].astype("boolean")
     if derivation is not None:
         value = value.fillna(derivation.evaluate_bool(context))
-    blank = value.isna() & has_column & (not strict)
+    blank = value.isna() & (not strict)
     return value.mask(blank, False), blank
 
 
