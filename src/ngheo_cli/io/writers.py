@@ -109,7 +109,8 @@ def _csv_pieces(frame: pd.DataFrame, header: bool, buffers: _ReusedBuffers | Non
 
     def write(numbered_slice) -> tuple:
         number, rows = numbered_slice
-        options = arrow_csv.WriteOptions(quoting_style="needed", include_header=header and number == 0)
+        options = arrow_csv.WriteOptions(quoting_style="needed", include_header=header and number == 0,
+                                         batch_size=CSV_BATCH_ROWS)
         if buffers is not None:
             written = buffers.write(rows, options)
             if written is not None:
@@ -129,6 +130,10 @@ def _csv_pieces(frame: pd.DataFrame, header: bool, buffers: _ReusedBuffers | Non
 
 
 CSV_SLICE_ROWS = 50_000  # 12 MB of a roster's CSV: slices are made while earlier ones are written
+# rows Arrow's writer turns into text at a time: a roster's CSV took 11% less processor time in
+# batches of 4,096-8,192 rows than in its default 1,024 (each batch casts every column once),
+# 30% more in one batch of 50,000 (out of the processor's caches)
+CSV_BATCH_ROWS = 8_192
 
 
 class _ReusedBuffers:
