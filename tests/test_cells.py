@@ -309,6 +309,16 @@ def test_ids_left_as_they_are_by_the_byte_check_are_what_normalising_gives(cells
     assert normalised_text_column(column).to_pylist() == expected
 
 
+def _long_column(values: list, layout: str, rng) -> list:
+    """30,000-odd cells of a CSV column made of `values`: few of them shuffled, few of them in runs
+    of equal neighbours (members under their household), or all distinct (ids, names)."""
+    if layout == "few values, shuffled":
+        return [rng.choice(values) for _ in range(30_000)]
+    if layout == "few values, in runs":
+        return [value for value in (rng.choice(values) for _ in range(8_000)) for _ in range(rng.randint(1, 5))]
+    return [f"{rng.choice(values) or ''} H{n}" for n in range(30_000)]
+
+
 @pytest.mark.parametrize("layout", ["few values, shuffled", "few values, in runs", "all distinct"])
 def test_a_long_csv_column_is_normalised_cell_by_cell_alike_whichever_way_it_is_worked(layout):
     """A long Arrow column is normalised once per run of equal cells, then once per distinct
@@ -320,14 +330,8 @@ def test_a_long_csv_column_is_normalised_cell_by_cell_alike_whichever_way_it_is_
 
     from ngheo_cli.io.cells import _text_cell, normalised_text_column
 
-    rng = random.Random(11)
     messy = [" Tổ  1", "Tổ 1", "to\t2 ", "To\u0302\u0309 3", "\u3000", "", None, "Phường\u00a0Yên Hòa"]  # NFD, odd spaces
-    if layout == "few values, shuffled":
-        cells = [rng.choice(messy) for _ in range(30_000)]
-    elif layout == "few values, in runs":
-        cells = [value for value in (rng.choice(messy) for _ in range(8_000)) for _ in range(rng.randint(1, 5))]
-    else:
-        cells = [f"{rng.choice(messy) or ''} H{n}" for n in range(30_000)]
+    cells = _long_column(messy, layout, random.Random(11))
     expected = [None if c is None or not c.strip() else _text_cell(c)[0] for c in cells]
     assert normalised_text_column(pa.array(cells, type=pa.large_string())).to_pylist() == expected
 
@@ -345,14 +349,8 @@ def test_a_clean_csv_column_comes_back_as_read_and_one_late_messy_cell_is_still_
 
     from ngheo_cli.io.cells import _text_cell
 
-    rng = random.Random(5)
     clean = ["Tổ 1", "Phường Yên Hòa", "Nguyễn Văn Ánh", "Đỗ Thị Hạnh", "Hà Nội"]
-    if layout == "few values, shuffled":
-        cells = [rng.choice(clean) for _ in range(30_000)]
-    elif layout == "few values, in runs":
-        cells = [value for value in (rng.choice(clean) for _ in range(8_000)) for _ in range(rng.randint(1, 5))]
-    else:
-        cells = [f"{rng.choice(clean)} {n}" for n in range(30_000)]
+    cells = _long_column(clean, layout, random.Random(5))
     if late is not None:
         cells[-7] = late
     read = pa.chunked_array([pa.array(cells[:12_000], type=pa.large_string()),
