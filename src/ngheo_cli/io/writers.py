@@ -245,10 +245,12 @@ def write_table(
 
 def _handed_to_disk(handle: IO[bytes]) -> Callable[[memoryview], object]:
     """handle.write, each piece then handed to the disk at once (posix_fadvise: the kernel starts
-    writing it out, and lets go of pages already on the disk) instead of all of it at the end:
-    ext4 writes a file out in full when it is renamed over an older one, and the roster's rename
-    waited 0.17-0.2 s for a city's 255 MB (0.06 s after this); eight alternated whole runs, median
-    3.41 -> 3.19 s (BENCHMARKS.md). Where the system has no posix_fadvise, plain writes."""
+    writing it out) instead of all of it at the end: ext4 writes a file out in full when it is
+    renamed over an older one, and the roster's rename waited 0.17-0.2 s for a city's 255 MB
+    (0.06 s after this); eight alternated whole runs, median 3.41 -> 3.19 s (BENCHMARKS.md). The
+    advice also lets go of pages already written, but a piece just handed over is still being
+    written then: 239 of the 243 MB of a city's roster were still in memory after the run (fincore).
+    Where the system has no posix_fadvise, plain writes."""
     advise = getattr(os, "posix_fadvise", None)
     if advise is None:
         return handle.write
