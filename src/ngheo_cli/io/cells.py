@@ -314,9 +314,9 @@ def parse_text(raw: pd.Series) -> Parsed:
     if isinstance(raw.array, pd.arrays.ArrowStringArray):  # CSV and Parquet: normalised in C
         column = raw.array._pa_array  # (as read: in the read's chunks)
         text = column if all(unchanged_by_normalising(chunk) for chunk in column.chunks) else normalised_text_column(column)
-        if text is column:  # (ASCII ids; names and wards already in NFC, spaced as they should be)
-            return pd.Series(raw.array, index=raw.index, copy=False), no_errors(raw.index)
-        return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index), no_errors(raw.index)
+        # (text is column: ASCII ids, names and wards already in NFC and spaced as they should be;
+        # as "string" either way, missing as NA, whatever text type the cells came in)
+        return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index, copy=False), no_errors(raw.index)
     distinct = _per_value(raw, _text_uniques)
     return distinct.text_column(), distinct.errors_column()
 
