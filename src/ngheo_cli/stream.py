@@ -71,7 +71,7 @@ from ngheo_cli.io.parquet import data_columns, text_table
 from ngheo_cli.io.persons import not_the_head, persons_among
 from ngheo_cli.io.relations import relation_position
 from ngheo_cli.io.workbook import Grid, arrow_text_frame
-from ngheo_cli.io.writers import csv_parts, write_fd
+from ngheo_cli.io.writers import csv_parts, hand_to_disk, write_fd
 from ngheo_cli.issues import Problem, ProblemLog
 from ngheo_cli.parallel import default_threads, limit_threads, read_ahead, usable_cores
 from ngheo_cli.pipeline import (
@@ -649,11 +649,22 @@ class _InTurn:
                     raise NgheoError("the run stopped before this chunk's turn to write")
                 self._changed.wait(timeout=1.0)
             try:
+                start = _position(self.fd)
                 for part in csv:
                     write_fd(self.fd, part)
+                if start is not None:  # (a file, not a pipe)
+                    hand_to_disk(self.fd, start, _position(self.fd) - start)
             finally:
                 self._next.value = number + 1
                 self._changed.notify_all()
+
+
+def _position(fd: int) -> int | None:
+    """Where the next byte written to an open file goes; None for a pipe (stdout into another tool)."""
+    try:
+        return os.lseek(fd, 0, os.SEEK_CUR)
+    except OSError:
+        return None
 
 
 def _run_chunks(job: _ChunkJob, frames: Iterator[pd.DataFrame | _ChunkRows], jobs: int,

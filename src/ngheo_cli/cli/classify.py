@@ -155,7 +155,7 @@ def _classify_in_chunks(
 ) -> RunResult:
     """The roster goes out chunk by chunk (into one file, renamed into place at the end, or to
     stdout); the summary and the problems are written once the last chunk is done."""
-    from ngheo_cli.io.writers import write_stdout
+    from ngheo_cli.io.writers import write_stdout, writing_to_disk
     from ngheo_cli.pipeline import RunResult
     from ngheo_cli.report import progress_bar
     from ngheo_cli.stream import classify_in_chunks
@@ -163,12 +163,13 @@ def _classify_in_chunks(
     roster_path = targets["roster"]
     with contextlib.ExitStack() as stack:
         handle = stack.enter_context(atomic_file(roster_path, protected, force)) if roster_path else None
+        write_to_file = writing_to_disk(handle) if handle is not None else None
 
         def write_roster(csv: bytes, number: int) -> None:
-            if handle is None:
+            if write_to_file is None:
                 write_stdout(csv)
             else:
-                handle.write(csv)
+                write_to_file(csv)
 
         report = stack.enter_context(progress_bar(console, estimated_rows(survey), lang, enabled=not quiet))
         streamed = classify_in_chunks(survey, members, compiled, chunk_size, write_roster,

@@ -229,7 +229,7 @@ def write_table(
         if fmt == "xlsx":
             _write_xlsx(handle, sheets, headers, metadata)
         elif fmt == "csv":
-            write_csv(first, _handed_to_disk(handle))
+            write_csv(first, writing_to_disk(handle))
         elif fmt == "json":
             handle.write(json_document({"rows": first}, metadata))
         elif fmt == "parquet":
@@ -243,29 +243,30 @@ def write_table(
             raise OutputError(f"unknown format '{fmt}'")
 
 
-def _handed_to_disk(handle: IO[bytes]) -> Callable[[memoryview], object]:
-    """handle.write, each piece then handed to the disk at once (posix_fadvise: the kernel starts
-    writing it out) instead of all of it at the end: ext4 writes a file out in full when it is
-    renamed over an older one, and the roster's rename waited 0.17-0.2 s for a city's 255 MB
-    (0.06 s after this); eight alternated whole runs, median 3.41 -> 3.19 s (BENCHMARKS.md). The
-    advice also lets go of pages already written, but a piece just handed over is still being
-    written then: 239 of the 243 MB of a city's roster were still in memory after the run (fincore).
-    Where the system has no posix_fadvise, plain writes."""
-    advise = getattr(os, "posix_fadvise", None)
-    if advise is None:
-        return handle.write
-    fd = handle.fileno()
-    written = 0
+def writing_to_disk(handle: IO[bytes]) -> Callable[[memoryview], object]:
+    """handle.write, each piece then handed to the disk at once (hand_to_disk) instead of all of
+    it at the end: ext4 writes a file out in full when it is renamed over an older one, and the
+    roster's rename waited 0.17-0.2 s for a city's 255 MB (0.06 s after this); eight alternated
+    whole runs, median 3.41 -> 3.19 s (BENCHMARKS.md)."""
 
     def write(piece) -> None:
-        nonlocal written
+        start = handle.tell()
         handle.write(piece)
         handle.flush()
-        with contextlib.suppress(OSError):  # (advice only: a file system that refuses it is written all the same)
-            advise(fd, written, len(piece), os.POSIX_FADV_DONTNEED)
-        written += len(piece)
+        hand_to_disk(handle.fileno(), start, len(piece))
 
     return write
+
+
+def hand_to_disk(fd: int, start: int, length: int) -> None:
+    """Ask the kernel to start writing out these bytes of an open file now (posix_fadvise). The
+    advice also lets go of pages already written, but bytes just written are still being written
+    then: 239 of the 243 MB of a city's roster were still in memory after the run (fincore).
+    Advice only: where the system has no posix_fadvise, or the file refuses it, nothing."""
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is not None:
+        with contextlib.suppress(OSError):
+            advise(fd, start, length, os.POSIX_FADV_DONTNEED)
 
 
 def _check_fits_excel(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
