@@ -347,12 +347,16 @@ def plain_ascii(values) -> bool:
 
     if values.type not in (pa.string(), pa.large_string()) or pc.any(pc.equal(values, "")).as_py():
         return False
+    smallest, largest = byte_range(values)  # (no text at all: every value missing)
+    return smallest > ord(" ") and largest < 0x80  # (all of ASCII's whitespace is <= " ")
+
+
+def byte_range(values) -> tuple[int, int]:
+    """The smallest and largest byte of an Arrow text array's values ((255, 0) when they hold no
+    byte), read off its data buffer: a test on every character without an array per value."""
     offsets, data = text_buffers(values)
-    start, end = offsets[0], offsets[-1]
-    if end == start:  # no text at all: every value missing
-        return True
-    text = data[start:end]
-    return bool(text.min() > ord(" ") and text.max() < 0x80)  # (all of ASCII's whitespace is <= " ")
+    text = data[offsets[0]:offsets[-1]]
+    return (int(text.min()), int(text.max())) if len(text) else (255, 0)
 
 
 def text_buffers(array) -> tuple[np.ndarray, np.ndarray]:

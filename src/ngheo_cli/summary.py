@@ -31,10 +31,9 @@ def ward_counts(roster: pd.DataFrame, indicator_ids: list[str]) -> tuple[pd.Data
         lambda: pd.factorize(roster["ward"], use_na_sentinel=True),  # wards in order of first appearance
         lambda: pd.factorize(roster["classification"], use_na_sentinel=True))
     in_ward = codes >= 0
-    ward_rows = codes if in_ward.all() else codes[in_ward]
     slots = len(class_names) + 1  # (the last: no class)
-    slot = np.where(class_codes < 0, slots - 1, class_codes)
-    per_class = np.bincount(ward_rows * slots + (slot if in_ward.all() else slot[in_ward]),
+    ward_and_class = codes * slots + np.where(class_codes < 0, slots - 1, class_codes)
+    per_class = np.bincount(ward_and_class if in_ward.all() else ward_and_class[in_ward],
                             minlength=len(wards) * slots).reshape(len(wards), slots)
     class_numbers = {name: number for number, name in enumerate(class_names)}
 

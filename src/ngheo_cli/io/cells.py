@@ -24,6 +24,7 @@ import pandas as pd
 from ngheo_cli import nfc_quick_check
 from ngheo_cli.frames import (
     arrow_text,
+    byte_range,
     categorical_from_codes,
     dictionary_codes,
     is_blank,
@@ -32,7 +33,6 @@ from ngheo_cli.frames import (
     one_array,
     plain_ascii,
     runs,
-    text_buffers,
     text_from_codes,
 )
 from ngheo_cli.schema import Categories, year_of_date, years_of_age
@@ -549,9 +549,8 @@ _EXACT_DIGITS_LIMIT = 10**15  # a whole number of at most 15 digits (as _PLAIN_N
 
 
 def _digits_and_minus_only(chunk) -> bool:
-    offsets, data = text_buffers(chunk)
-    text = data[offsets[0]:offsets[-1]]
-    return bool(len(text) == 0 or (text.min() >= ord("-") and text.max() <= ord("9")))  # (and "." "/": the cast refuses them)
+    smallest, largest = byte_range(chunk)
+    return smallest >= ord("-") and largest <= ord("9")  # (and "." "/": the cast refuses them)
 
 
 def _int_uniques(cells: list) -> tuple[list, list]:

@@ -269,24 +269,19 @@ class _Aggregate(_Node):
         return pd.Series(pd.arrays.BooleanArray(holds & ~undecided, undecided), index=ctx.households.index, copy=False)
 
 
-def _known_values(value: Any) -> np.ndarray | None:
-    """The numpy data of a yes/no column none of whose cells is missing (no copy); None for
-    anything else. Member-level conditions over a complete members sheet are then worked out
-    without the masks of three-valued logic (each operation on a city's members made two arrays
-    of 3,500,000, one of them a mask of nothing missing). Read through pandas' masked arrays'
-    own fields (_data, _hasna: not public, stable since pandas 1.0; tests/test_expr.py checks
-    this path against the three-valued one)."""
-    if isinstance(value, pd.Series) and isinstance(value.array, pd.arrays.BooleanArray) and not value.array._hasna:
+def _known_values(value: Any, kinds: tuple = (pd.arrays.BooleanArray,)) -> np.ndarray | None:
+    """The numpy data of a yes/no column (of `kinds`: _NUMBERS for a number column) none of whose
+    cells is missing (no copy); None for anything else. Member-level conditions over a complete
+    members sheet are then worked out without the masks of three-valued logic (each operation on
+    a city's members made two arrays of 3,500,000, one of them a mask of nothing missing). Read
+    through pandas' masked arrays' own fields (_data, _hasna: not public, stable since pandas
+    1.0; tests/test_expr.py checks this path against the three-valued one)."""
+    if isinstance(value, pd.Series) and isinstance(value.array, kinds) and not value.array._hasna:
         return value.array._data
     return None
 
 
-def _known_numbers(value: Any) -> np.ndarray | None:
-    """As _known_values, of a number column (whole numbers or not)."""
-    if isinstance(value, pd.Series) and isinstance(value.array, (pd.arrays.IntegerArray, pd.arrays.FloatingArray)) \
-            and not value.array._hasna:
-        return value.array._data
-    return None
+_NUMBERS = (pd.arrays.IntegerArray, pd.arrays.FloatingArray)  # (whole numbers or not)
 
 
 _NUMPY_COMPARE = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
@@ -319,9 +314,9 @@ def _compare(op: type, left: Any, right: Any) -> Any:
         return _compare_range(op, left, right)
     if isinstance(right, Range):
         return _compare_range(_FLIP[op], right, left)
-    if is_number(right) and (known := _known_numbers(left)) is not None:  # ("age >= 16" over complete ages)
+    if is_number(right) and (known := _known_values(left, _NUMBERS)) is not None:  # ("age >= 16" over complete ages)
         return _all_known(_NUMPY_COMPARE[op](known, right), left.index)
-    if is_number(left) and (known := _known_numbers(right)) is not None:
+    if is_number(left) and (known := _known_values(right, _NUMBERS)) is not None:
         return _all_known(_NUMPY_COMPARE[_FLIP[op]](known, left), right.index)
     if op is ast.Eq:
         result = left == right
