@@ -9,7 +9,7 @@ import csv
 import pandas as pd
 import pytest
 from conftest import run_ngheo, write_workbook
-from hypothesis import assume, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
@@ -170,20 +170,34 @@ def test_the_command_says_how_it_read_a_persons_list_and_cuts_it_into_chunks_bet
         assert (tmp_path / "chunked" / written).read_bytes() == (tmp_path / "in-chunks" / written).read_bytes()
 
 
-_PERSON_ID = st.sampled_from(["H1", "H2", "H3", " H1", "h2", ""])
-_PERSON_ROW = st.one_of(
-    st.tuples(_PERSON_ID, st.sampled_from(["Phường A", "Phường B", ""]), st.sampled_from(["900000", "5.000.000", "", "?"]),
-              st.sampled_from(["Chủ hộ", "chủ hộ", ""]), st.sampled_from(["40", "7", "", "x"]), st.sampled_from(["x", ""]),
-              st.sampled_from(["", "ghi chú"])),  # a household's row
-    st.tuples(st.sampled_from(["", "", "H1", "H2 "]), st.just(""), st.sampled_from(["", "", "900000"]),
-              st.sampled_from(["Con", "Vợ", "Cháu", "", "Chủ hộ"]), st.sampled_from(["10", "70", "", "x"]),
-              st.sampled_from(["x", ""]), st.sampled_from(["", "", "ghi chú"])),  # a member's row, mostly
-    st.just(("Tổng cộng", "", "", "", "", "", "")),
+def _household_row(ids: list[str]):
+    return st.tuples(
+        st.sampled_from(ids), st.sampled_from(["Phường A", "Phường B", ""]), st.sampled_from(["900000", "5.000.000", "", "?"]),
+        st.sampled_from(["Chủ hộ", "chủ hộ", ""]), st.sampled_from(["40", "7", "", "x"]), st.sampled_from(["x", ""]),
+        st.sampled_from(["", "ghi chú"]))
+
+
+_HOUSEHOLD_ROW = _household_row(["H1", "H2", "H3", " H1", "h2", ""])
+_MEMBER_ROW = st.tuples(  # mostly
+    st.sampled_from(["", "", "H1", "H2 "]), st.just(""), st.sampled_from(["", "", "900000"]),
+    st.sampled_from(["Con", "Vợ", "Cháu", "", "Chủ hộ"]), st.sampled_from(["10", "70", "", "x"]),
+    st.sampled_from(["x", ""]), st.sampled_from(["", "", "ghi chú"]))
+_TOTALS_ROW = ("Tổng cộng", "", "", "", "", "", "")
+_PERSON_ROW = st.one_of(_HOUSEHOLD_ROW, _MEMBER_ROW, st.just(_TOTALS_ROW))
+# Rows in any order are mostly not read as a persons list (the test then has nothing to check:
+# 64% of them, and Hypothesis' health check gives up on a test that discards that many); half
+# the lists are households (each with its Mã hộ) followed by their members' rows, as officers keep them.
+_PERSON_ROWS = st.one_of(
+    st.lists(_PERSON_ROW, min_size=1, max_size=12),
+    st.lists(st.tuples(_household_row(["H1", "H2", "H3", " H1", "h2"]), st.lists(_MEMBER_ROW, min_size=1, max_size=3)),
+             min_size=1, max_size=4).map(
+        lambda households: [row for household, members in households for row in (household, *members)]),
 )
 
 
-@settings(max_examples=25, deadline=None)
-@given(rows=st.lists(_PERSON_ROW, min_size=1, max_size=12), chunk_rows=st.integers(1, 4), tiny_blocks=st.booleans(),
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])  # (about half
+# the lists are no persons list, by design; were none, Hypothesis would still fail: Unsatisfiable)
+@given(rows=_PERSON_ROWS, chunk_rows=st.integers(1, 4), tiny_blocks=st.booleans(),
        quoted_line_break=st.booleans())
 # H1 twice, in two chunks: the members under each are its own, in a whole run as in a chunk
 @example(rows=[("H1", "Phường A", "900000", "Chủ hộ", "40", "x", ""), ("", "", "", "Con", "10", "x", ""),
