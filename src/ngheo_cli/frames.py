@@ -233,8 +233,7 @@ def _filled_column(values: pd.Series) -> np.ndarray:
 
         column = values.array._pa_array  # something: not empty and not all whitespace (no copy made)
         if all(plain_ascii(chunk) for chunk in column.chunks):  # (ids: every cell that is there holds something)
-            return np.ones(len(column), dtype=bool) if not column.null_count else \
-                np.concatenate([chunk.is_valid().to_numpy(zero_copy_only=False) for chunk in column.chunks])
+            return np.ones(len(column), dtype=bool) if not column.null_count else pc.is_valid(column).to_numpy()
         some = pc.fill_null(pc.and_not(pc.greater(pc.binary_length(column), 0), pc.utf8_is_space(column)), False)
         return some.to_numpy().astype(bool, copy=False) if hasattr(some, "to_numpy") else np.asarray(some, dtype=bool)
     mask = values.notna().to_numpy(copy=True)

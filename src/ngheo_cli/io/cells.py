@@ -253,7 +253,11 @@ def unchanged_by_normalising(values) -> bool:
 def normalised_text_column(column):
     """normalise_arrow_text of every cell of an Arrow text column (chunked or not), done once per
     run of equal neighbours (frames.runs) and, where values repeat, once per distinct value. A
-    column that normalising does not change is given back as it is (no copy spread over its rows)."""
+    column that normalising does not change is given back as it is (no copy spread over its rows):
+    plain ASCII ids are told chunk by chunk before any run is looked for, other text by its runs'
+    heads."""
+    if all(unchanged_by_normalising(chunk) for chunk in getattr(column, "chunks", [column])):
+        return column
     heads, run_of = runs(column)
     text = normalised_values(heads)
     if text is heads:
@@ -312,10 +316,9 @@ def _text_uniques(values: list) -> tuple[list, list]:
 def parse_text(raw: pd.Series) -> Parsed:
     """Text in NFC; whole numbers typed into a text column lose Excel's ".0" (101.0 -> "101")."""
     if isinstance(raw.array, pd.arrays.ArrowStringArray):  # CSV and Parquet: normalised in C
-        column = raw.array._pa_array  # (as read: in the read's chunks)
-        text = column if all(unchanged_by_normalising(chunk) for chunk in column.chunks) else normalised_text_column(column)
-        # (text is column: ASCII ids, names and wards already in NFC and spaced as they should be;
-        # as "string" either way, missing as NA, whatever text type the cells came in)
+        text = normalised_text_column(raw.array._pa_array)  # (the column as read, in the read's chunks,
+        # when normalising changes none of it; as "string" either way, missing as NA, whatever text
+        # type the cells came in)
         return pd.Series(pd.arrays.ArrowStringArray(text), index=raw.index, copy=False), no_errors(raw.index)
     distinct = _per_value(raw, _text_uniques)
     return distinct.text_column(), distinct.errors_column()
@@ -539,7 +542,7 @@ def _plain_whole_numbers(raw: pd.Series) -> np.ndarray | None:
         numbers = pc.cast(column, pa.int64())
     except pa.ArrowInvalid:  # (a blank, a lone "-", a "-" inside a number)
         return None
-    values = np.concatenate([chunk.to_numpy() for chunk in numbers.chunks]) if numbers.num_chunks else np.zeros(0, np.int64)
+    values = numbers.to_numpy()  # (no missing values: one int64 array, whatever the chunks)
     if len(values) and max(values.max(), -values.min()) >= _EXACT_DIGITS_LIMIT:
         return None
     return values
